@@ -1,0 +1,2 @@
+// TEMPORARY placeholder; replaced by the PGD attack in this session.
+#include "src/spec/problem.h"

@@ -1,0 +1,76 @@
+// The BoundEngine: lower bounds of the property margin (and pre-activation bounds of every
+// layer) for a *batch* of subdomains at once. A subdomain is a sub-box of the input plus fixed
+// decisions: ReLU phases (active / inactive) and, for pruning queries, mask bits (kept / pruned)
+// with the number of prunes still allowed per layer. The public header of bounds/.
+// Implementations: CPU/Eigen (cpu_engine.cpp), CUDA (cuda/, behind the same interface).
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "src/spec/problem.h"
+#include "src/util/stats.h"
+
+namespace bounds {
+
+using Vector = Eigen::VectorXd;
+using Matrix = Eigen::MatrixXd;
+
+enum class Method { ibp, crown, alpha };
+const char* to_string(Method m);
+// "ibp" | "crown" | "alpha"; throws util::InputError("--method", ...) otherwise.
+Method parse_method(const std::string& text);
+
+struct BoundOptions {
+  Method method = Method::crown;
+  int alpha_iters = 20;     // projected-gradient steps of alpha-CROWN
+  double alpha_lr = 0.1;    // step size of those steps
+  // Outward widening of every computed bound (numerical safety, see widen.h):
+  // l -= rel*|l| + abs, u += rel*|u| + abs.
+  double widen_rel = 1e-9;
+  double widen_abs = 1e-12;
+};
+
+// Per hidden layer: +1 active (identity), -1 inactive (zero), 0 undecided.
+using Phases = std::vector<std::vector<int8_t>>;
+// Per hidden layer: 1 kept, 0 pruned, -1 undecided (may be pruned while budget remains).
+using MaskState = std::vector<std::vector<int8_t>>;
+
+struct Subdomain {
+  spec::Box box;
+  Phases phase;                  // empty: all undecided
+  MaskState mask;                // empty: no pruning (all neurons kept)
+  std::vector<int> budget_left;  // per hidden layer, prunes still allowed among undecided bits
+};
+
+// The root subdomain of a problem (whole box, nothing fixed, the full budget).
+Subdomain root_subdomain(const spec::Problem& problem);
+
+struct LayerBounds {
+  Vector lo, hi;  // bounds of the pre-activations of one layer
+};
+
+struct SubdomainBounds {
+  std::vector<LayerBounds> pre;     // one entry per layer of the layered view (hidden..., output)
+  Vector disjunct_lower;            // lower bound of each disjunct's value max_rows (c.y - d)
+  double margin_lower = 0;          // min over disjuncts: > 0 proves the subdomain safe
+  Vector candidate;                 // input point where the bound's linear form is minimal
+  bool infeasible = false;          // the fixed phases contradict each other: nothing to prove
+};
+
+class BoundEngine {
+ public:
+  virtual ~BoundEngine() = default;
+  virtual const char* name() const = 0;
+  // Bounds every subdomain of the batch in one call (one matrix product per layer for the
+  // whole batch). Results are sound: every point of every subdomain (and every admissible
+  // mask) has its pre-activations and margin inside the returned bounds.
+  virtual std::vector<SubdomainBounds> bound(const spec::Problem& problem, const std::vector<Subdomain>& batch,
+                                             const BoundOptions& options, util::Stats* stats = nullptr) = 0;
+};
+
+std::unique_ptr<BoundEngine> make_cpu_engine();
+
+// Convenience: bounds of the root subdomain with the CPU engine.
+SubdomainBounds bound_root(const spec::Problem& problem, const BoundOptions& options);
+
+}  // namespace bounds

@@ -1,0 +1,43 @@
+// The prunecert command line: subcommands, option parsing from the one options table, and
+// output helpers shared by the subcommands. Internal to cli/.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "src/net/network.h"
+#include "src/spec/problem.h"
+#include "src/util/options.h"
+
+namespace cli {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  const char* usage;  // example line shown by --help
+  int (*run)(const util::Options& options);
+};
+const std::vector<Command>& commands();
+
+// Parses argv (after the subcommand) for `command`; returns false when --help was printed.
+bool parse_options(const Command& command, int argc, char** argv, util::Options& options);
+
+// Reads whitespace-separated numbers; InputError(path, "number N", ...) on anything else.
+Eigen::VectorXd read_vector_file(const std::string& path);
+// Loads --net (required).
+net::Network load_network(const util::Options& options);
+// Problem from --spec (all cases) or from --input/--label/--eps/--clip (one case).
+std::vector<spec::Problem> build_problems(const util::Options& options, std::shared_ptr<const net::LayeredNetwork> net);
+
+void print_json(const nlohmann::json& j);
+nlohmann::json stats_json(const util::Stats& s);
+void print_stats(const util::Stats& s);
+
+// Subcommands (one file each).
+int run_info(const util::Options& options);
+int run_eval(const util::Options& options);
+int run_spec(const util::Options& options);
+int run_verify(const util::Options& options);
+int run_bounds(const util::Options& options);
+
+}  // namespace cli

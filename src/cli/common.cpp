@@ -1,0 +1,113 @@
+// Shared pieces of the subcommands: the command table, loading inputs, building problems,
+// printing statistics and JSON.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "src/cli/cli.h"
+#include "src/net/io.h"
+#include "src/spec/vnnlib.h"
+#include "src/util/errors.h"
+
+namespace cli {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      {"info", "layers, sizes, parameter and ReLU counts of a network", "prunecert info --net examples/acasxu_1_1.onnx", run_info},
+      {"eval", "exact forward evaluation of a network at an input", "prunecert eval --net examples/acasxu_1_1.onnx --input examples/acasxu_point.txt", run_eval},
+      {"spec", "summary of a VNN-LIB property (input box, unsafe region)", "prunecert spec --spec examples/acasxu_prop_3.vnnlib", run_spec},
+      {"verify", "decide a property: sat (counterexample), unsat (proved), unknown, timeout", "prunecert verify --net examples/acasxu_1_1.onnx --spec examples/acasxu_prop_3.vnnlib", run_verify},
+      {"bounds", "per-layer bounds, unstable ReLUs and the instability sum of a network on a box", "prunecert bounds --net examples/acasxu_1_1.onnx --spec examples/acasxu_prop_3.vnnlib --method crown", run_bounds},
+  };
+  return table;
+}
+
+Eigen::VectorXd read_vector_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw util::InputError(path, "", "cannot open file");
+  std::vector<double> v;
+  std::string tok;
+  while (in >> tok) {
+    size_t used = 0;
+    double x = 0;
+    try {
+      x = std::stod(tok, &used);
+    } catch (...) {
+      used = 0;
+    }
+    if (used != tok.size() || used == 0)
+      throw util::InputError(path, "number " + std::to_string(v.size() + 1), "'" + tok + "' is not a number");
+    v.push_back(x);
+  }
+  if (v.empty()) throw util::InputError(path, "", "no numbers in file");
+  return Eigen::Map<Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
+}
+
+net::Network load_network(const util::Options& options) {
+  if (options.net.empty()) throw util::InputError("--net", "", "a network file is required");
+  return net::read_network(options.net);
+}
+
+std::vector<spec::Problem> build_problems(const util::Options& o, std::shared_ptr<const net::LayeredNetwork> net) {
+  std::vector<spec::Problem> problems;
+  std::optional<spec::PruningBudget> budget;
+  if (!o.budget.empty()) budget = spec::parse_budget(o.budget, *net);
+  if (!o.spec.empty()) {
+    if (!o.input.empty()) throw util::InputError("--input", "", "give either --spec or --input, not both");
+    spec::Spec s = spec::read_vnnlib(o.spec);
+    if (s.num_inputs != net->input_dim())
+      throw util::InputError(o.spec, "", "declares " + std::to_string(s.num_inputs) + " inputs, the network has " +
+                                             std::to_string(net->input_dim()));
+    if (s.num_outputs != net->output_dim())
+      throw util::InputError(o.spec, "", "declares " + std::to_string(s.num_outputs) + " outputs, the network has " +
+                                             std::to_string(net->output_dim()));
+    for (size_t i = 0; i < s.cases.size(); ++i) {
+      spec::Problem p;
+      p.net = net;
+      p.box = s.cases[i].box;
+      p.property = s.cases[i].property;
+      p.budget = budget;
+      p.name = o.spec + (s.cases.size() > 1 ? "#" + std::to_string(i) : "");
+      problems.push_back(std::move(p));
+    }
+    return problems;
+  }
+  if (o.input.empty()) throw util::InputError("--spec", "", "give a VNN-LIB file with --spec, or a point with --input");
+  Eigen::VectorXd x0 = read_vector_file(o.input);
+  if (x0.size() != net->input_dim())
+    throw util::InputError(o.input, "", "has " + std::to_string(x0.size()) + " numbers, the network expects " +
+                                            std::to_string(net->input_dim()));
+  int label = static_cast<int>(o.label);
+  if (label < 0) {
+    Eigen::VectorXd y = net->eval(x0);
+    y.maxCoeff(&label);
+  }
+  double lo = -std::numeric_limits<double>::infinity(), hi = std::numeric_limits<double>::infinity();
+  if (!o.clip.empty()) {
+    char comma = 0;
+    std::istringstream in(o.clip);
+    if (!(in >> lo >> comma >> hi) || comma != ',' || !(in >> std::ws).eof() || lo > hi)
+      throw util::InputError("--clip", "", "'" + o.clip + "' is not LO,HI with LO <= HI");
+  }
+  spec::Problem p = spec::robustness_problem(net, x0, label, o.eps, lo, hi);
+  p.budget = budget;
+  p.name = o.input;
+  problems.push_back(std::move(p));
+  return problems;
+}
+
+void print_json(const nlohmann::json& j) { std::cout << j.dump(2) << std::endl; }
+
+nlohmann::json stats_json(const util::Stats& s) {
+  return {{"time_s", s.time_s},       {"bound_time_s", s.bound_time_s}, {"branch_time_s", s.branch_time_s},
+          {"bound_calls", s.bound_calls}, {"subdomains_bounded", s.subdomains_bounded}, {"nodes", s.nodes},
+          {"max_queue", s.max_queue}, {"attack_restarts", s.attack_restarts}, {"attack_steps", s.attack_steps},
+          {"lp_calls", s.lp_calls},   {"solver_calls", s.solver_calls}};
+}
+
+void print_stats(const util::Stats& s) {
+  for (auto& [k, v] : stats_json(s).items()) std::printf("c %-20s %s\n", k.c_str(), v.dump().c_str());
+}
+
+}  // namespace cli

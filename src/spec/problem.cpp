@@ -1,0 +1,106 @@
+// Problems, verdicts, budgets, and the exact re-check of witnesses.
+#include "src/spec/problem.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "src/util/errors.h"
+
+namespace spec {
+
+bool PruningBudget::any() const {
+  for (int v : s)
+    if (v > 0) return true;
+  return false;
+}
+
+PruningBudget parse_budget(const std::string& text, const net::LayeredNetwork& net) {
+  PruningBudget b;
+  std::vector<std::string> parts;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) parts.push_back(item);
+  if (parts.size() != static_cast<size_t>(net.num_hidden()))
+    throw util::InputError("--budget", "", "has " + std::to_string(parts.size()) + " entries, the network has " +
+                                               std::to_string(net.num_hidden()) + " hidden layers");
+  for (size_t k = 0; k < parts.size(); ++k) {
+    std::string p = parts[k];
+    const int width = net.hidden_width(static_cast<int>(k));
+    const std::string where = "entry " + std::to_string(k + 1);
+    bool percent = !p.empty() && p.back() == '%';
+    if (percent) p.pop_back();
+    size_t used = 0;
+    double v = 0;
+    try {
+      v = std::stod(p, &used);
+    } catch (...) {
+      used = 0;
+    }
+    if (p.empty() || used != p.size() || !std::isfinite(v))
+      throw util::InputError("--budget", where, "'" + parts[k] + "' is not a count or a percentage");
+    if (v < 0) throw util::InputError("--budget", where, "must not be negative");
+    int count;
+    if (percent) {
+      if (v > 100) throw util::InputError("--budget", where, "percentage above 100%");
+      count = static_cast<int>(std::lround(v / 100.0 * width));
+    } else {
+      if (v != std::floor(v)) throw util::InputError("--budget", where, "a count must be an integer");
+      count = static_cast<int>(v);
+    }
+    if (count > width)
+      throw util::InputError("--budget", where, std::to_string(count) + " is above the layer's width " +
+                                                   std::to_string(width));
+    b.s.push_back(count);
+  }
+  return b;
+}
+
+const char* to_string(Verdict v) {
+  switch (v) {
+    case Verdict::sat: return "sat";
+    case Verdict::unsat: return "unsat";
+    case Verdict::unknown: return "unknown";
+    case Verdict::timeout: return "timeout";
+  }
+  return "?";
+}
+
+bool confirm_witness(const Problem& problem, Witness& w) {
+  const auto& n = *problem.net;
+  if (w.x.size() != n.input_dim() || !problem.box.contains(w.x)) return false;
+  if (!w.mask.empty()) {
+    if (!problem.budget || static_cast<int>(w.mask.size()) != n.num_hidden()) return false;
+    for (int k = 0; k < n.num_hidden(); ++k) {
+      if (static_cast<int>(w.mask[k].size()) != n.hidden_width(k)) return false;
+      int pruned = 0;
+      for (auto m : w.mask[k]) pruned += (m == 0);
+      if (pruned > problem.budget->s[k]) return false;
+    }
+    w.y = n.eval(w.x, w.mask);
+  } else {
+    w.y = n.eval(w.x);
+  }
+  return problem.property.violated(w.y);
+}
+
+Problem robustness_problem(std::shared_ptr<const net::LayeredNetwork> net, const Vector& x0, int label, double eps,
+                           double clip_lo, double clip_hi) {
+  if (x0.size() != net->input_dim())
+    throw util::InputError("--input", "", "has " + std::to_string(x0.size()) + " numbers, the network expects " +
+                                              std::to_string(net->input_dim()));
+  if (label < 0 || label >= net->output_dim())
+    throw util::InputError("--label", "", std::to_string(label) + " is out of range: the network has " +
+                                              std::to_string(net->output_dim()) + " outputs");
+  if (!(eps >= 0)) throw util::InputError("--eps", "", "must be >= 0");
+  Problem p;
+  p.net = std::move(net);
+  p.box.lo = (x0.array() - eps).cwiseMax(clip_lo).matrix();
+  p.box.hi = (x0.array() + eps).cwiseMin(clip_hi).matrix();
+  for (Eigen::Index i = 0; i < x0.size(); ++i)
+    if (p.box.lo[i] > p.box.hi[i])
+      throw util::InputError("--clip", "", "the ball around input " + std::to_string(i) + " lies outside the clip range");
+  p.property = robustness_property(p.net->output_dim(), label);
+  return p;
+}
+
+}  // namespace spec

@@ -1,0 +1,46 @@
+// Margins of output properties.
+#include "src/spec/property.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace spec {
+
+bool Box::contains(const Vector& x, double tol) const {
+  if (x.size() != lo.size()) return false;
+  for (Eigen::Index i = 0; i < x.size(); ++i)
+    if (x[i] < lo[i] - tol || x[i] > hi[i] + tol) return false;
+  return true;
+}
+
+int OutputProperty::output_dim() const {
+  for (const auto& d : disjuncts)
+    for (const auto& r : d.rows) return static_cast<int>(r.c.size());
+  return 0;
+}
+
+double OutputProperty::margin(const Vector& y) const {
+  double m = std::numeric_limits<double>::infinity();
+  for (const auto& conj : disjuncts) {
+    double worst = -std::numeric_limits<double>::infinity();
+    for (const auto& r : conj.rows) worst = std::max(worst, r.c.dot(y) - r.d);
+    m = std::min(m, worst);
+  }
+  return m;
+}
+
+OutputProperty robustness_property(int num_classes, int label) {
+  OutputProperty p;
+  for (int i = 0; i < num_classes; ++i) {
+    if (i == label) continue;
+    Row r;
+    r.c = Vector::Zero(num_classes);
+    r.c[label] = 1.0;
+    r.c[i] = -1.0;
+    r.d = 0.0;
+    p.disjuncts.push_back({{r}});
+  }
+  return p;
+}
+
+}  // namespace spec

@@ -1,0 +1,22 @@
+// Engine statistics: plain counters, one comment each (STYLE.md; CaDiCaL stats.hpp).
+// Every engine fills the counters it has; --stats prints them and --json includes them.
+#pragma once
+#include <cstdint>
+
+namespace util {
+
+struct Stats {
+  double time_s = 0;            // wall-clock time of the engine
+  double bound_time_s = 0;      // time spent inside BoundEngine calls
+  double branch_time_s = 0;     // time spent choosing splits and managing the queue
+  int64_t bound_calls = 0;      // BoundEngine calls (one call bounds a whole batch)
+  int64_t subdomains_bounded = 0;  // subdomains bounded, summed over calls
+  int64_t nodes = 0;            // branch-and-bound nodes visited (or patterns enumerated)
+  int64_t max_queue = 0;        // largest number of open subdomains
+  int64_t attack_restarts = 0;  // PGD restarts run
+  int64_t attack_steps = 0;     // PGD gradient steps taken
+  int64_t lp_calls = 0;         // exact LPs solved (leaves, brute force)
+  int64_t solver_calls = 0;     // calls into an external solver (Z3, CBC)
+};
+
+}  // namespace util
