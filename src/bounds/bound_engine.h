@@ -27,6 +27,9 @@ struct BoundOptions {
   // Outward widening of every computed bound (numerical safety, see widen.h):
   // l -= rel*|l| + abs, u += rel*|u| + abs.
   double widen_rel = 1e-9;
+  // CROWN (not only IBP) bounds for the output layer's own values (SubdomainBounds::pre.back()):
+  // costs two back-substituted rows per output; wanted by reports and big-M encodings, not by BaB.
+  bool tight_output = false;
   double widen_abs = 1e-12;
 };
 
@@ -35,8 +38,16 @@ using Phases = std::vector<std::vector<int8_t>>;
 // Per hidden layer: 1 kept, 0 pruned, -1 undecided (may be pruned while budget remains).
 using MaskState = std::vector<std::vector<int8_t>>;
 
+struct LayerBounds {
+  Vector lo, hi;  // bounds of the pre-activations of one layer
+};
+
 struct Subdomain {
   spec::Box box;
+  // Bounds known to hold on this subdomain (e.g. its parent's, since a child is a subset):
+  // intersected with the IBP bounds, and CROWN is then not re-run for the intermediate layers
+  // (as alpha-beta-CROWN does in BaB); only the property rows are back-substituted.
+  std::shared_ptr<const std::vector<LayerBounds>> known;
   Phases phase;                  // empty: all undecided
   MaskState mask;                // empty: no pruning (all neurons kept)
   std::vector<int> budget_left;  // per hidden layer, prunes still allowed among undecided bits
@@ -45,15 +56,17 @@ struct Subdomain {
 // The root subdomain of a problem (whole box, nothing fixed, the full budget).
 Subdomain root_subdomain(const spec::Problem& problem);
 
-struct LayerBounds {
-  Vector lo, hi;  // bounds of the pre-activations of one layer
-};
-
 struct SubdomainBounds {
   std::vector<LayerBounds> pre;     // one entry per layer of the layered view (hidden..., output)
   Vector disjunct_lower;            // lower bound of each disjunct's value max_rows (c.y - d)
   double margin_lower = 0;          // min over disjuncts: > 0 proves the subdomain safe
   Vector candidate;                 // input point where the bound's linear form is minimal
+  // Linear form of the bound of the worst disjunct's best row (CROWN/alpha only; empty for IBP):
+  // its coefficients on the input and on each hidden layer's post-activations (zero below a
+  // layer where the subdomain may still prune). For branching heuristics (input influence
+  // |coef_i| * width_i; BaBSR-style ReLU scores).
+  Vector input_coef;
+  std::vector<Vector> hidden_coef;
   bool infeasible = false;          // the fixed phases contradict each other: nothing to prove
 };
 

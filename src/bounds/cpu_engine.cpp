@@ -1,0 +1,232 @@
+// The CPU BoundEngine (Eigen): layer by layer for the whole batch, IBP bounds, tightened by
+// CROWN back-substitution for every intermediate layer (the tighter of the two is kept, so
+// CROWN is never looser than IBP), then the property rows bounded by IBP, CROWN or
+// alpha-CROWN. Numerical safety: every bound is widened outward by widen() below.
+#include <chrono>
+#include <future>
+#include <limits>
+#include <thread>
+
+#include "src/bounds/internal.h"
+
+namespace bounds {
+
+namespace detail {
+
+// Rounding in double can move a computed bound by a few ulps of the magnitudes summed; the
+// rule widens each bound by rel*|v| + abs (defaults 1e-9, 1e-12; BoundOptions), far above the
+// rounding error of the products here for the network sizes prunecert handles. The exact
+// certificate checker (GMP) is the final word on unsat answers.
+void widen(Matrix& lo, Matrix& hi, const BoundOptions& o) {
+  lo.array() -= o.widen_rel * lo.array().abs() + o.widen_abs;
+  hi.array() += o.widen_rel * hi.array().abs() + o.widen_abs;
+}
+
+}  // namespace detail
+
+namespace {
+
+using namespace detail;
+
+// CROWN bounds of layer k's pre-activations, only for the neurons that IBP leaves unstable
+// (the others' relaxations are exact already), selected per subdomain and padded with zero
+// rows to the batch's largest count; the tighter of the IBP and CROWN bound is kept.
+void tighten_unstable(const net::LayeredNetwork& net, int k, const Batch& batch, const std::vector<Relaxation>& relax,
+                      const std::vector<Subdomain>& subs, LayerBoundsBatch& pre) {
+  const int B = batch.B, d = static_cast<int>(pre.lo[k].rows());
+  std::vector<std::vector<int>> rows(B);
+  size_t u = 0;
+  for (int b = 0; b < B; ++b) {
+    if (subs[b].known) continue;
+    for (int i = 0; i < d; ++i)
+      if (pre.lo[k](i, b) < 0 && pre.hi[k](i, b) > 0) rows[b].push_back(i);
+    u = std::max(u, rows[b].size());
+  }
+  if (u == 0) return;
+  const Eigen::Index m = 2 * static_cast<Eigen::Index>(u);
+  Matrix Ct = Matrix::Zero(d, m * B);
+  for (int b = 0; b < B; ++b)
+    for (size_t r = 0; r < rows[b].size(); ++r) {
+      Ct(rows[b][r], b * m + r) = 1.0;
+      Ct(rows[b][r], b * m + u + r) = -1.0;
+    }
+  BacksubResult res = backsub_lower(net, k, Ct, Matrix::Zero(m, B), batch, pre, relax, nullptr, nullptr, false);
+  for (int b = 0; b < B; ++b)
+    for (size_t r = 0; r < rows[b].size(); ++r) {
+      const int i = rows[b][r];
+      pre.lo[k](i, b) = std::max(pre.lo[k](i, b), res.lower(r, b));
+      pre.hi[k](i, b) = std::min(pre.hi[k](i, b), -res.lower(u + r, b));
+    }
+}
+
+void intersect_known(const std::vector<Subdomain>& subs, int k, LayerBoundsBatch& pre) {
+  for (size_t b = 0; b < subs.size(); ++b) {
+    if (!subs[b].known) continue;
+    const LayerBounds& kb = (*subs[b].known)[k];
+    pre.lo[k].col(b) = pre.lo[k].col(b).cwiseMax(kb.lo);
+    pre.hi[k].col(b) = pre.hi[k].col(b).cwiseMin(kb.hi);
+  }
+}
+
+class CpuEngine final : public BoundEngine {
+ public:
+  const char* name() const override { return "cpu"; }
+
+  // Large batches are split over the cores (one thread per part); each part is bounded with
+  // one product per layer. Eigen's own OpenMP is off (EIGEN_DONT_PARALLELIZE): its spinning
+  // threads made small products 50x slower on a loaded 2-core machine.
+  std::vector<SubdomainBounds> bound(const spec::Problem& problem, const std::vector<Subdomain>& subs,
+                                     const BoundOptions& o, util::Stats* stats) override {
+    const auto t0 = std::chrono::steady_clock::now();
+    const int threads = std::min<int>(std::max(1u, std::thread::hardware_concurrency()),
+                                      static_cast<int>(subs.size()) / kMinPerThread);
+    std::vector<SubdomainBounds> out;
+    if (threads <= 1) {
+      out = bound_part(problem, subs, o);
+    } else {
+      std::vector<std::future<std::vector<SubdomainBounds>>> parts;
+      const size_t per = (subs.size() + threads - 1) / threads;
+      for (size_t s0 = 0; s0 < subs.size(); s0 += per) {
+        std::vector<Subdomain> part(subs.begin() + s0, subs.begin() + std::min(subs.size(), s0 + per));
+        parts.push_back(std::async(std::launch::async, [this, &problem, &o, part = std::move(part)] {
+          return bound_part(problem, part, o);
+        }));
+      }
+      for (auto& f : parts) {
+        auto r = f.get();
+        out.insert(out.end(), std::make_move_iterator(r.begin()), std::make_move_iterator(r.end()));
+      }
+    }
+    if (stats) {
+      stats->bound_calls += 1;
+      stats->subdomains_bounded += static_cast<int64_t>(subs.size());
+      stats->bound_time_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+    return out;
+  }
+
+ private:
+  static constexpr int kMinPerThread = 16;
+
+  std::vector<SubdomainBounds> bound_part(const spec::Problem& problem, const std::vector<Subdomain>& subs,
+                                          const BoundOptions& o) const {
+    const net::LayeredNetwork& net = *problem.net;
+    const int K = net.num_hidden();
+    Batch batch = make_batch(net, subs);
+    const int B = batch.B;
+    LayerBoundsBatch pre;
+    pre.lo.resize(K + 1);
+    pre.hi.resize(K + 1);
+    pre.infeasible.assign(B, 0);
+    std::vector<Relaxation> relax(K);
+
+    // Layer 0 is affine in the input: its interval bounds over the box are exact.
+    ibp_next_layer(net.layers[0], batch.xlo, batch.xhi, batch, -1, pre.lo[0], pre.hi[0]);
+    widen(pre.lo[0], pre.hi[0], o);
+    intersect_known(subs, 0, pre);
+    if (K > 0) apply_phases(pre.lo[0], pre.hi[0], batch, 0, pre.infeasible);
+    for (int k = 1; k < K; ++k) {
+      relax[k - 1] = relax_layer(pre.lo[k - 1], pre.hi[k - 1], batch, k - 1);
+      Matrix hlo, hhi;
+      post_activation_bounds(pre.lo[k - 1], pre.hi[k - 1], batch, k - 1, hlo, hhi);
+      ibp_next_layer(net.layers[k], hlo, hhi, batch, k - 1, pre.lo[k], pre.hi[k]);
+      intersect_known(subs, k, pre);
+      apply_phases(pre.lo[k], pre.hi[k], batch, k, pre.infeasible);
+      if (o.method != Method::ibp) tighten_unstable(net, k, batch, relax, subs, pre);
+      widen(pre.lo[k], pre.hi[k], o);
+      apply_phases(pre.lo[k], pre.hi[k], batch, k, pre.infeasible);
+    }
+    if (K > 0) relax[K - 1] = relax_layer(pre.lo[K - 1], pre.hi[K - 1], batch, K - 1);
+
+    // Property rows: all rows of all disjuncts, c.y - d.
+    std::vector<std::pair<int, int>> row_of;  // (disjunct, row)
+    const auto& disj = problem.property.disjuncts;
+    for (size_t dj = 0; dj < disj.size(); ++dj)
+      for (size_t r = 0; r < disj[dj].rows.size(); ++r) row_of.push_back({static_cast<int>(dj), static_cast<int>(r)});
+    const int R = static_cast<int>(row_of.size());
+    Matrix C(R, net.output_dim());
+    Vector c(R);
+    for (int r = 0; r < R; ++r) {
+      const spec::Row& row = disj[row_of[r].first].rows[row_of[r].second];
+      C.row(r) = row.c.transpose();
+      c[r] = -row.d;
+    }
+    // IBP of the rows through the last affine layer merged with C (also the floor for CROWN).
+    Matrix row_lo, row_hi;
+    {
+      net::AffineLayer merged{C * net.layers[K].W, C * net.layers[K].b + c};
+      Matrix hlo = batch.xlo, hhi = batch.xhi;
+      if (K > 0) post_activation_bounds(pre.lo[K - 1], pre.hi[K - 1], batch, K - 1, hlo, hhi);
+      ibp_next_layer(merged, hlo, hhi, batch, K - 1, row_lo, row_hi);
+    }
+    // Output-layer bounds themselves (for reports and for encodings' big-M constants).
+    {
+      Matrix hlo = batch.xlo, hhi = batch.xhi;
+      if (K > 0) post_activation_bounds(pre.lo[K - 1], pre.hi[K - 1], batch, K - 1, hlo, hhi);
+      ibp_next_layer(net.layers[K], hlo, hhi, batch, K - 1, pre.lo[K], pre.hi[K]);
+      if (o.method != Method::ibp && o.tight_output && K > 0) {
+        const int d = net.output_dim();
+        Matrix I2(2 * d, d);
+        I2 << Matrix::Identity(d, d), -Matrix::Identity(d, d);
+        BacksubResult r = backsub_lower(net, K, shared_rows(I2, B), Matrix::Zero(2 * d, B), batch, pre, relax, nullptr,
+                                        nullptr, false);
+        pre.lo[K] = pre.lo[K].cwiseMax(r.lower.topRows(d));
+        pre.hi[K] = pre.hi[K].cwiseMin(-r.lower.bottomRows(d));
+      }
+      widen(pre.lo[K], pre.hi[K], o);
+    }
+    Matrix minimiser, input_coef;
+    std::vector<Matrix> hidden_coef;
+    if (o.method != Method::ibp && R > 0) {
+      const Matrix Ct = shared_rows(C, B), cs = shared_offsets(c, B);
+      BacksubResult r = o.method == Method::alpha ? alpha_crown_lower(net, K, Ct, cs, batch, pre, relax, o)
+                                                  : backsub_lower(net, K, Ct, cs, batch, pre, relax, nullptr, nullptr, true);
+      row_lo = row_lo.cwiseMax(r.lower);
+      minimiser = std::move(r.minimiser);
+      input_coef = std::move(r.input_coef);
+      hidden_coef = std::move(r.hidden_coef);
+    }
+    widen(row_lo, row_hi, o);
+
+    std::vector<SubdomainBounds> out(B);
+    for (int b = 0; b < B; ++b) {
+      SubdomainBounds& sb = out[b];
+      sb.pre.resize(K + 1);
+      for (int k = 0; k <= K; ++k) sb.pre[k] = {pre.lo[k].col(b), pre.hi[k].col(b)};
+      sb.disjunct_lower = Vector::Constant(static_cast<Eigen::Index>(disj.size()), -std::numeric_limits<double>::infinity());
+      std::vector<int> best_row(disj.size(), -1);
+      for (int r = 0; r < R; ++r) {
+        const int dj = row_of[r].first;
+        if (row_lo(r, b) > sb.disjunct_lower[dj]) {
+          sb.disjunct_lower[dj] = row_lo(r, b);
+          best_row[dj] = r;
+        }
+      }
+      sb.margin_lower = std::numeric_limits<double>::infinity();
+      int worst = -1;
+      for (size_t dj = 0; dj < disj.size(); ++dj)
+        if (sb.disjunct_lower[dj] < sb.margin_lower) {
+          sb.margin_lower = sb.disjunct_lower[dj];
+          worst = static_cast<int>(dj);
+        }
+      sb.candidate = 0.5 * (batch.xlo.col(b) + batch.xhi.col(b));
+      if (worst >= 0 && best_row[worst] >= 0 && minimiser.size()) {
+        const Eigen::Index col = static_cast<Eigen::Index>(b) * R + best_row[worst];
+        sb.candidate = minimiser.col(col);
+        sb.input_coef = input_coef.col(col);
+        for (const auto& h : hidden_coef) sb.hidden_coef.push_back(h.col(col));
+      }
+      if (pre.infeasible[b]) {
+        sb.infeasible = true;
+        sb.margin_lower = std::numeric_limits<double>::infinity();
+      }
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<BoundEngine> make_cpu_engine() { return std::make_unique<CpuEngine>(); }
+
+}  // namespace bounds

@@ -1,0 +1,164 @@
+// CROWN / DeepPoly back-substitution (Zhang et al. 2018, Singh et al. 2019), batched: the
+// coefficients of all specification rows of all subdomains form one (d x m*B) matrix, so each
+// layer costs one product W^T * Lambda for the whole batch (chunked to bound memory).
+// Departure: at a hidden layer where a subdomain may still prune neurons, its rows are
+// concretised there by the exact top-s rule (topk_mask.cpp) instead of relaxing further.
+// Also returns d bound / d alpha for alpha-CROWN: Lambda_ji * u_ji where u is the forward pass
+// of the chosen linear relaxations started from the minimiser (derivation in alpha_crown.cpp).
+#include <algorithm>
+
+#include "src/bounds/internal.h"
+
+namespace bounds::detail {
+
+namespace {
+
+constexpr Eigen::Index kMaxChunkElements = 1 << 18;  // cache-sized coefficient chunks (bench_batching)
+
+// Columns [b*m, (b+1)*m) of a (d x m*B) matrix scaled rowwise by column b of a (d x B) matrix.
+template <class Out>
+void scale_blocks(const Matrix& lam, const Matrix& slope, Eigen::Index b0, Eigen::Index m, Out& out, bool positive) {
+  const Eigen::Index nb = lam.cols() / m;
+  for (Eigen::Index b = 0; b < nb; ++b) {
+    auto blk = lam.middleCols(b * m, m);
+    if (positive)
+      out.middleCols(b * m, m) += (blk.cwiseMax(0.0).array().colwise() * slope.col(b0 + b).array()).matrix();
+    else
+      out.middleCols(b * m, m) += (blk.cwiseMin(0.0).array().colwise() * slope.col(b0 + b).array()).matrix();
+  }
+}
+
+}  // namespace
+
+Matrix shared_rows(const Matrix& C, int B) { return C.transpose().replicate(1, B); }
+Matrix shared_offsets(const Vector& c, int B) { return c.replicate(1, B); }
+
+BacksubResult backsub_lower(const net::LayeredNetwork& net, int k, const Matrix& Ct, const Matrix& c,
+                            const Batch& batch, const LayerBoundsBatch& pre, const std::vector<Relaxation>& relax,
+                            const std::vector<Matrix>* alpha, std::vector<Matrix>* grad, bool want_minimiser) {
+  const Eigen::Index m = c.rows(), B = batch.B, n = net.input_dim();
+  BacksubResult res;
+  res.lower.resize(m, B);
+  if (want_minimiser || grad) {
+    res.minimiser.resize(n, m * B);
+    res.input_coef.resize(n, m * B);
+    res.hidden_coef.resize(k);
+    for (int j = 0; j < k; ++j) res.hidden_coef[j].resize(net.hidden_width(j), m * B);
+  }
+  if (grad) {
+    grad->resize(k);
+    for (int j = 0; j < k; ++j) (*grad)[j] = Matrix::Zero(net.hidden_width(j), m * B);
+  }
+  Eigen::Index maxd = n;
+  for (int j = 0; j <= k; ++j) maxd = std::max<Eigen::Index>(maxd, net.layers[j].W.rows());
+  const Eigen::Index chunk = std::max<Eigen::Index>(1, kMaxChunkElements / std::max<Eigen::Index>(1, m * maxd));
+
+
+  // Post-activation bounds (mask-aware) of the layers where rows may be concretised.
+  std::vector<Matrix> post_lo(k), post_hi(k);
+  if (batch.has_masks)
+    for (int j = 0; j < k; ++j) post_activation_bounds(pre.lo[j], pre.hi[j], batch, j, post_lo[j], post_hi[j]);
+
+  for (Eigen::Index b0 = 0; b0 < B; b0 += chunk) {
+    const Eigen::Index nb = std::min(chunk, B - b0), M = m * nb;
+    // Coefficients on h_{k-1} (or on x when k == 0), and the constant terms.
+    Matrix lam = net.layers[k].W.transpose() * Ct.middleCols(b0 * m, M);  // d_{k-1} x M
+    Eigen::RowVectorXd c0 = net.layers[k].b.transpose() * Ct.middleCols(b0 * m, M);
+    for (Eigen::Index b = 0; b < nb; ++b) c0.middleCols(b * m, m) += c.col(b0 + b).transpose();
+    std::vector<int> stop(nb, -1);                  // hidden layer where subdomain's rows were concretised
+    std::vector<Matrix> stop_point(nb);             // the minimising h there (d_j x m)
+    std::vector<Matrix> lam_at(k);                  // coefficients on h_j, kept for the gradient
+    for (int j = k - 1; j >= 0; --j) {
+      // Concretise the rows of subdomains that may still prune in layer j.
+      if (batch.has_masks) {
+        {
+          for (Eigen::Index b = 0; b < nb; ++b) {
+            if (stop[b] >= 0 || !batch.maskable(j, b0 + b)) continue;
+            Matrix at;
+            Vector v = topk_masked_min(lam.middleCols(b * m, m), post_lo[j].col(b0 + b), post_hi[j].col(b0 + b), batch.mask[j].col(b0 + b),
+                                       batch.budget[j][b0 + b], grad ? &at : nullptr);
+            c0.middleCols(b * m, m) += v.transpose();
+            lam.middleCols(b * m, m).setZero();
+            stop[b] = j;
+            if (grad) stop_point[b] = std::move(at);
+          }
+        }
+      }
+      if (want_minimiser || grad) res.hidden_coef[j].middleCols(b0 * m, M) = lam;
+      if (grad) lam_at[j] = lam;
+      const Relaxation& rx = relax[j];
+      Matrix G = Matrix::Zero(lam.rows(), M);
+      if (alpha) {
+        // Lower slopes per column: alpha where unstable, the fixed slope elsewhere.
+        const Matrix& al = (*alpha)[j];
+        for (Eigen::Index b = 0; b < nb; ++b) {
+          auto blk = lam.middleCols(b * m, m);
+          const auto uns = rx.unstable.col(b0 + b).array();
+          Matrix slope = (al.middleCols((b0 + b) * m, m).array().colwise() * uns).matrix();
+          slope.colwise() += ((1.0 - uns) * rx.lower_slope.col(b0 + b).array()).matrix();
+          G.middleCols(b * m, m) = blk.cwiseMax(0.0).cwiseProduct(slope);
+        }
+      } else {
+        scale_blocks(lam, rx.lower_slope, b0, m, G, true);
+      }
+      scale_blocks(lam, rx.upper_slope, b0, m, G, false);
+      Matrix T = Matrix::Zero(lam.rows(), M);
+      scale_blocks(lam, rx.upper_bias, b0, m, T, false);  // lam^- * t
+      c0 += T.colwise().sum() + net.layers[j].b.transpose() * G;
+      lam = net.layers[j].W.transpose() * G;
+    }
+    // Concretise over the input box: min of lam . x is attained at lo where lam > 0, hi where lam < 0.
+    const bool points = want_minimiser || grad;
+    Matrix xs(points ? n : 0, M);
+    for (Eigen::Index b = 0; b < nb; ++b) {
+      const Vector mid = 0.5 * (batch.xlo.col(b0 + b) + batch.xhi.col(b0 + b));
+      const Vector rad = 0.5 * (batch.xhi.col(b0 + b) - batch.xlo.col(b0 + b));
+      auto blk = lam.middleCols(b * m, m);
+      Eigen::RowVectorXd v = mid.transpose() * blk - rad.transpose() * blk.cwiseAbs();
+      res.lower.col(b0 + b) = (c0.middleCols(b * m, m) + v).transpose();
+      if (!points) continue;
+      for (Eigen::Index r = 0; r < m; ++r)
+        for (Eigen::Index i = 0; i < n; ++i) {
+          const double a = blk(i, r);
+          xs(i, b * m + r) = a > 0 ? batch.xlo(i, b0 + b) : (a < 0 ? batch.xhi(i, b0 + b) : mid[i]);
+        }
+    }
+    if (points) {
+      res.minimiser.middleCols(b0 * m, M) = xs;
+      res.input_coef.middleCols(b0 * m, M) = lam;
+    }
+    if (!grad) continue;
+    // Forward pass of the chosen relaxations from the minimiser: u_j = W_j v_{j-1} + b_j and
+    // d bound / d alpha_ji = lam_ji * u_ji where lam_ji >= 0 and the neuron is unstable.
+    Matrix v = xs;
+    for (int j = 0; j < k; ++j) {
+      Matrix u = (net.layers[j].W * v).colwise() + net.layers[j].b;
+      const Relaxation& rx = relax[j];
+      const Matrix& lj = lam_at[j];
+      Matrix vn = Matrix::Zero(u.rows(), M);
+      for (Eigen::Index b = 0; b < nb; ++b)
+        for (Eigen::Index r = 0; r < m; ++r) {
+          const Eigen::Index col = b * m + r;
+          if (stop[b] > j) continue;  // this row did not reach layer j
+          for (Eigen::Index i = 0; i < u.rows(); ++i) {
+            const double l = lj(i, col);
+            double slope;
+            if (l >= 0) {
+              const bool uns = rx.unstable(i, b0 + b) > 0;
+              slope = (alpha && uns) ? (*alpha)[j](i, (b0 + b) * m + r) : rx.lower_slope(i, b0 + b);
+              if (uns) (*grad)[j](i, (b0 + b) * m + r) = l * u(i, col);
+              vn(i, col) = slope * u(i, col);
+            } else {
+              vn(i, col) = rx.upper_slope(i, b0 + b) * u(i, col) + rx.upper_bias(i, b0 + b);
+            }
+          }
+        }
+      for (Eigen::Index b = 0; b < nb; ++b)
+        if (stop[b] == j) vn.middleCols(b * m, m) = stop_point[b];
+      v = std::move(vn);
+    }
+  }
+  return res;
+}
+
+}  // namespace bounds::detail

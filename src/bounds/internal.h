@@ -1,0 +1,88 @@
+// Internal declarations shared by the files of bounds/ (not part of the public header).
+// Batch layout: every per-neuron quantity of a batch is a (d x B) matrix, column b = subdomain b.
+// Back-substitution coefficients are kept transposed, (d x M) with M = m * B columns, column
+// b * m + r = row r of the specification of subdomain b, so that one product W^T * Lambda per
+// layer serves the whole batch.
+#pragma once
+#include <vector>
+
+#include "src/bounds/bound_engine.h"
+
+namespace bounds::detail {
+
+// The subdomains of one call, laid out column-wise.
+struct Batch {
+  int B = 0;
+  Matrix xlo, xhi;                          // n x B input boxes
+  std::vector<Eigen::MatrixXi> phase;       // per hidden layer d_j x B: +1, -1, 0
+  std::vector<Eigen::MatrixXi> mask;        // per hidden layer d_j x B: 1 kept, 0 pruned, -1 undecided
+  std::vector<Eigen::VectorXi> budget;      // per hidden layer, B entries: prunes still allowed
+  bool has_masks = false;
+  // True when subdomain b may still prune neurons of hidden layer j (undecided bits and budget left).
+  bool maskable(int j, int b) const;
+};
+Batch make_batch(const net::LayeredNetwork& net, const std::vector<Subdomain>& subdomains);
+
+// Pre-activation bounds of every layer, per subdomain.
+struct LayerBoundsBatch {
+  std::vector<Matrix> lo, hi;  // per layer k: d_k x B
+  std::vector<uint8_t> infeasible;
+};
+
+// ReLU relaxation of one hidden layer for the batch: lower h >= a z, upper h <= s z + t.
+// Fixed/stable neurons get exact linear pieces; pruned neurons get 0.
+struct Relaxation {
+  Matrix lower_slope, upper_slope, upper_bias;  // d x B each
+  Matrix unstable;                              // d x B, 1.0 where the lower slope is free in [0,1]
+};
+Relaxation relax_layer(const Matrix& lo, const Matrix& hi, const Batch& batch, int j);
+
+// Post-activation bounds of hidden layer j as if every neuron were kept (pruned ones are 0).
+void post_activation_bounds(const Matrix& lo, const Matrix& hi, const Batch& batch, int j, Matrix& hlo, Matrix& hhi);
+
+// Clips pre-activation bounds of hidden layer j by the fixed phases, flags infeasible subdomains.
+void apply_phases(Matrix& lo, Matrix& hi, const Batch& batch, int j, std::vector<uint8_t>& infeasible);
+
+// seed 003 / DESIGN.md "Masks are first-class": exact minimum of sum_i coef_i * m_i * h_i over
+// h_i in [hlo_i, hhi_i] and masks with at most s of the undecided neurons pruned (a top-s
+// selection of the improvements). coef is d x m (one column per row of the specification).
+// Returns the m minima; when argmin is given, it receives the minimising h (d x m).
+Vector topk_masked_min(const Matrix& coef, const Vector& hlo, const Vector& hhi, const Eigen::VectorXi& mask,
+                       int budget, Matrix* argmin);
+
+// IBP: interval bounds of the next layer's pre-activations from hidden layer j's bounds.
+void ibp_next_layer(const net::AffineLayer& layer, const Matrix& hlo, const Matrix& hhi, const Batch& batch, int j,
+                    Matrix& lo_out, Matrix& hi_out);
+
+// CROWN back-substitution. Lower bounds of C_b z_k + c_b for every subdomain b, with the rows
+// given transposed and side by side: Ct is d_k x (m*B) (column b*m + r = row r of C_b), c is
+// m x B (rows may differ per subdomain: padding rows of zeros are allowed), through hidden layers k-1..0 using `relax`, down to the input box, or to a hidden
+// layer where the subdomain may still prune (concretised there by topk_masked_min).
+// alpha (optional): per hidden layer a d_j x (m*B) matrix of lower slopes overriding the
+// unstable neurons' slopes. grad (optional, same shapes): d bound / d alpha.
+// minimiser (optional): n x (m*B) input points attaining the bound (box centre where the
+// back-substitution stopped at a maskable layer).
+struct BacksubResult {
+  Matrix lower;                     // m x B
+  Matrix minimiser;                 // n x (m*B)
+  Matrix input_coef;                // n x (m*B), with the minimiser
+  std::vector<Matrix> hidden_coef;  // per hidden layer j < k: d_j x (m*B), with the minimiser
+};
+BacksubResult backsub_lower(const net::LayeredNetwork& net, int k, const Matrix& Ct, const Matrix& c,
+                            const Batch& batch, const LayerBoundsBatch& pre, const std::vector<Relaxation>& relax,
+                            const std::vector<Matrix>* alpha, std::vector<Matrix>* grad, bool want_minimiser);
+// The same rows C (m x d_k) and offsets c (m) for every subdomain, in backsub_lower's layout.
+Matrix shared_rows(const Matrix& C, int B);
+Matrix shared_offsets(const Vector& c, int B);
+
+// Widening of a computed bound (numerical safety): see widen() in cpu_engine.cpp.
+void widen(Matrix& lo, Matrix& hi, const BoundOptions& o);
+
+}  // namespace bounds::detail
+
+namespace bounds::detail {
+// alpha-CROWN on the rows C z_k + c (alpha_crown.cpp); returns the best bound per row.
+BacksubResult alpha_crown_lower(const net::LayeredNetwork& net, int k, const Matrix& Ct, const Matrix& c,
+                                const Batch& batch, const LayerBoundsBatch& pre, const std::vector<Relaxation>& relax,
+                                const BoundOptions& o);
+}  // namespace bounds::detail

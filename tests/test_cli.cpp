@@ -1,0 +1,111 @@
+// The prunecert binary's contracts (DESIGN.md): the verdict is the first line of `verify`,
+// --json is one object, bad input gets one clear line and exit code 2.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+
+namespace {
+
+struct CmdRun {
+  int code;
+  std::string out;  // stdout and stderr together
+};
+
+CmdRun run_cmd(const std::string& args) {
+  const std::string cmd = std::string(PRUNECERT_BINARY) + " " + args + " 2>&1";
+  std::array<char, 4096> buf;
+  std::string out;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return {-1, ""};
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  const int status = pclose(pipe);
+  return {WEXITSTATUS(status), out};
+}
+
+const std::string kExamples = std::string(PRUNECERT_SOURCE_DIR) + "/examples/";
+const std::string kNet = "--net " + kExamples + "acasxu_1_9.onnx";
+const std::string kPoint = "--input " + kExamples + "acasxu_point.txt";
+
+std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+}  // namespace
+
+TEST(Cli, VerifyPrintsTheVerdictFirst) {
+  CmdRun r = run_cmd("verify " + kNet + " " + kPoint + " --eps 0.001 --engine bounds");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const std::string v = first_line(r.out);
+  EXPECT_TRUE(v == "unsat" || v == "unknown") << r.out;
+}
+
+TEST(Cli, AttackFindsAndConfirmsACounterexampleAndWritesTheResultFile) {
+  // ACAS Xu network 1_9, property 3 is violated (expected.csv: sat).
+  const std::string cex = testing::TempDir() + "/cex.txt";
+  CmdRun r = run_cmd("verify " + kNet + " --spec " + kExamples + "acasxu_prop_3.vnnlib --engine attack --attack-restarts 50 --cex " + cex);
+  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_EQ(first_line(r.out), "sat") << r.out;
+  std::ifstream in(cex);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "sat");
+  std::getline(in, line);
+  EXPECT_EQ(line.rfind("((X_0 ", 0), 0u) << line;
+}
+
+TEST(Cli, JsonOutputIsOneObjectWithTheVerdict) {
+  CmdRun r = run_cmd("verify " + kNet + " " + kPoint + " --eps 0.01 --engine bounds --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j.contains("verdict"));
+  EXPECT_TRUE(j.contains("margin_lower"));
+}
+
+TEST(Cli, BadInputGetsExitCodeTwoAndOneClearLine) {
+  struct Case {
+    std::string args, expect;
+  };
+  const std::vector<Case> cases = {
+      {"info --net /nonexistent.onnx", "/nonexistent.onnx"},
+      {"info --net " + kExamples + "acasxu_point.txt", "unknown network format"},
+      {"verify " + kNet + " " + kPoint + " --label 7", "--label"},
+      {"verify " + kNet + " " + kPoint + " --eps -1", "--eps"},
+      {"verify " + kNet + " " + kPoint + " --budget 1,2,3,4,5,6,7", "--budget"},
+      {"verify " + kNet + " " + kPoint + " --budget 1,2,3,4,5,51", "above the layer's width"},
+      {"verify " + kNet + " " + kPoint + " --budget 1,2,-3,4,5,6", "negative"},
+      {"verify " + kNet + " --input " + kExamples + "acasxu_prop_3.vnnlib", "is not a number"},
+      {"eval " + kNet + " --input " + kExamples + "../tests/fixtures/six_numbers.txt", "the network expects 5"},
+      {"verify " + kNet + " " + kPoint + " --engine nosuch", "--engine"},
+      {"verify " + kNet + " " + kPoint + " --clip 1", "--clip"},
+      {"bounds " + kNet + " " + kPoint + " --method zonotope", "--method"},
+      {"nosuchcommand", "unknown command"},
+  };
+  for (const auto& c : cases) {
+    CmdRun r = run_cmd(c.args);
+    EXPECT_EQ(r.code, 2) << c.args << "\n" << r.out;
+    EXPECT_NE(r.out.find(c.expect), std::string::npos) << c.args << "\n" << r.out;
+    EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << c.args << "\n" << r.out;
+  }
+}
+
+TEST(Cli, BoundsReportsUnstableReluCountsAndInstability) {
+  CmdRun r = run_cmd("bounds " + kNet + " " + kPoint + " --eps 0.01 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  const auto& c = j["cases"][0];
+  EXPECT_EQ(c["layers"].size(), 7u);  // 6 hidden layers and the output
+  EXPECT_GE(c["unstable"].get<int>(), 0);
+  EXPECT_GE(c["instability"].get<double>(), 0.0);
+}
+
+TEST(Cli, EveryCommandHasHelp) {
+  for (const char* cmd : {"info", "eval", "spec", "verify", "bounds"}) {
+    CmdRun r = run_cmd(std::string(cmd) + " --help");
+    EXPECT_EQ(r.code, 0) << cmd;
+    EXPECT_NE(r.out.find("--json"), std::string::npos) << cmd;
+  }
+}
