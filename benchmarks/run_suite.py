@@ -4,7 +4,7 @@ timeout; paths relative to the CSV's folder), one process per instance with a ha
 and compares the verdicts with an expected.csv (onnx, vnnlib, expected). Prints one line per
 instance and a summary (decided, contradictions, total time); writes a results CSV.
 
-usage: run_suite.py SUITE.csv --engine bounds [--timeout S] [--expected E.csv] [-o out.csv] [-- extra prunecert args]
+usage: run_suite.py SUITE.csv --engine bounds [--timeout S] [--expected E.csv] [-o out.csv] [prunecert verify options]
 """
 import argparse, csv, json, os, subprocess, sys, time
 
@@ -21,8 +21,7 @@ def main():
     ap.add_argument("--prunecert", default=os.path.join(ROOT, "build", "prunecert"))
     ap.add_argument("-o", "--output", default=None)
     ap.add_argument("--limit", type=int, default=0, help="only the first N instances")
-    ap.add_argument("extra", nargs="*")
-    a = ap.parse_args()
+    a, extra = ap.parse_known_args()  # anything else is passed on to prunecert verify
     folder = os.path.dirname(os.path.abspath(a.suite))
     expected = {}
     exp_path = a.expected or os.path.join(folder, "expected.csv")
@@ -41,7 +40,7 @@ def main():
     for i, (onnx, vnnlib, tmo) in enumerate(rows):
         tmo = a.timeout if a.timeout is not None else tmo
         cmd = [a.prunecert, "verify", "--net", os.path.join(folder, onnx), "--spec", os.path.join(folder, vnnlib),
-               "--engine", a.engine, "--timeout", str(tmo), "--json"] + a.extra
+               "--engine", a.engine, "--timeout", str(tmo), "--json"] + extra
         t0 = time.time()
         try:
             p = subprocess.run(cmd, capture_output=True, text=True, timeout=tmo + 30)

@@ -39,5 +39,7 @@ int run_eval(const util::Options& options);
 int run_spec(const util::Options& options);
 int run_verify(const util::Options& options);
 int run_bounds(const util::Options& options);
+int run_train(const util::Options& options);
+int run_encode(const util::Options& options);
 
 }  // namespace cli

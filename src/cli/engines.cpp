@@ -5,6 +5,8 @@
 #include "src/attack/attack.h"
 #include "src/bounds/bound_engine.h"
 #include "src/cli/engines.h"
+#include "solvers/bab/bab.h"
+#include "solvers/solve.h"
 #include "src/util/errors.h"
 
 namespace cli {
@@ -43,6 +45,19 @@ spec::Result run_bounds_engine(const spec::Problem& p, const bounds::BoundOption
   return r;
 }
 
+bab::BabOptions bab_options(const util::Options& o, double time_left) {
+  bab::BabOptions b;
+  b.branching = bab::parse_branching(o.branching);
+  b.batch = static_cast<int>(o.batch);
+  b.timeout_s = time_left;
+  b.max_memory_bytes = static_cast<size_t>(o.max_memory * (1ull << 30));
+  b.bound = bound_options(o);
+  if (b.bound.method == bounds::Method::ibp) b.bound.method = bounds::Method::crown;  // IBP is too weak to branch on
+  b.attack = attack_options(o, time_left);
+  b.seed = static_cast<uint64_t>(o.seed);
+  return b;
+}
+
 spec::Result run_attack_engine(const spec::Problem& p, const attack::AttackOptions& ao,
                                const std::vector<Eigen::VectorXd>& starts = {}) {
   spec::Result r;
@@ -58,15 +73,46 @@ spec::Result run_attack_engine(const spec::Problem& p, const attack::AttackOptio
 
 }  // namespace
 
-spec::Result run_engine(const std::string& engine, const spec::Problem& p, const util::Options& o) {
+encodings::EncodeOptions encode_options(const util::Options& o, encodings::Encoding default_encoding,
+                                        encodings::Goal default_goal) {
+  encodings::EncodeOptions e;
+  e.encoding = o.encoding.empty() ? default_encoding : encodings::parse_encoding(o.encoding);
+  e.bounds = encodings::parse_bound_source(o.encoding_bounds);
+  e.mask_encoding = encodings::parse_mask_encoding(o.mask_encoding);
+  e.property_mode = encodings::parse_property_mode(o.property_mode);
+  e.goal = o.goal.empty() ? default_goal : encodings::parse_goal(o.goal);
+  e.alpha_iters = static_cast<int>(o.alpha_iters);
+  e.alpha_lr = o.alpha_lr;
+  return e;
+}
+
+spec::Result run_engine(const std::string& engine, const spec::Problem& p, const util::Options& o, bab::BabTree* tree) {
   const auto t0 = std::chrono::steady_clock::now();
   spec::Result r;
   if (engine == "bounds") {
     r = run_bounds_engine(p, bound_options(o));
   } else if (engine == "attack") {
     r = run_attack_engine(p, attack_options(o, o.timeout));
+  } else if (engine == "bab") {
+    r = bab::solve_bab(p, bab_options(o, o.timeout), tree);
+  } else if (engine == "smt") {
+    solvers::SmtOptions so;
+    so.encode = encode_options(o, encodings::Encoding::smt, encodings::Goal::decide);
+    so.timeout_s = o.timeout;
+    so.seed = static_cast<unsigned>(o.seed);
+    r = solvers::solve_smt(p, so);
+  } else if (engine == "milp") {
+    solvers::MilpOptions mo;
+    mo.encode = encode_options(o, encodings::Encoding::bigm, encodings::Goal::optimize);
+    mo.timeout_s = o.timeout;
+    mo.seed = static_cast<unsigned>(o.seed);
+    r = solvers::solve_milp(p, mo);
+  } else if (engine == "brute") {
+    solvers::BruteOptions bo;
+    bo.timeout_s = o.timeout;
+    r = solvers::solve_brute(p, bo);
   } else if (engine == "auto") {
-    // Cheap first: CROWN, alpha-CROWN, then PGD from the bound's minimiser.
+    // Cheap first: CROWN, alpha-CROWN, PGD from the bound's minimiser, then branch and bound.
     bounds::BoundOptions bo = bound_options(o);
     bo.method = bounds::Method::crown;
     auto engine_cpu = bounds::make_cpu_engine();
@@ -76,20 +122,30 @@ spec::Result run_engine(const std::string& engine, const spec::Problem& p, const
       bo.method = bounds::Method::alpha;
       b = engine_cpu->bound(p, {bounds::root_subdomain(p)}, bo, &st)[0];
     }
-    if (b.margin_lower > 0) {
+    if (b.margin_lower > 0 && !tree) {
       r.verdict = spec::Verdict::unsat;
       r.engine = "auto:bounds";
       r.margin_lower = b.margin_lower;
     } else {
-      r = run_attack_engine(p, attack_options(o, std::max(0.0, o.timeout - seconds_since(t0))), {b.candidate});
+      util::Options quick = o;
+      quick.attack_restarts = std::min<long long>(o.attack_restarts, 5);
+      r = run_attack_engine(p, attack_options(quick, std::max(0.0, o.timeout - seconds_since(t0))), {b.candidate});
       r.engine = "auto:attack";
-      r.margin_lower = b.margin_lower;
-      r.stats.bound_calls += st.bound_calls;
-      r.stats.subdomains_bounded += st.subdomains_bounded;
-      r.stats.bound_time_s += st.bound_time_s;
+      if (r.verdict != spec::Verdict::sat) {
+        spec::Result rb = bab::solve_bab(p, bab_options(o, std::max(0.0, o.timeout - seconds_since(t0))), tree);
+        rb.stats.attack_restarts += r.stats.attack_restarts;
+        rb.stats.attack_steps += r.stats.attack_steps;
+        rb.margin_upper = std::min(rb.margin_upper, r.margin_upper);
+        r = rb;
+        r.engine = "auto:bab";
+      }
+      r.margin_lower = std::max(r.margin_lower, b.margin_lower);
     }
+    r.stats.bound_calls += st.bound_calls;
+    r.stats.subdomains_bounded += st.subdomains_bounded;
+    r.stats.bound_time_s += st.bound_time_s;
   } else {
-    throw util::InputError("--engine", "", "'" + engine + "' is not an engine (auto, bounds, attack)");
+    throw util::InputError("--engine", "", "'" + engine + "' is not an engine (auto, bounds, attack, bab, smt, milp, brute)");
   }
   if (r.verdict == spec::Verdict::sat) {  // independent check of every counterexample
     spec::Witness w = *r.witness;

@@ -2,12 +2,20 @@
 #pragma once
 #include <string>
 
+#include "encodings/encode.h"
+#include "solvers/bab/bab.h"
 #include "src/spec/problem.h"
 #include "src/util/options.h"
 
 namespace cli {
 
 // Runs engine `engine` on one problem. A sat result always carries a confirmed witness.
-spec::Result run_engine(const std::string& engine, const spec::Problem& problem, const util::Options& options);
+// Encoding options from the command line; the defaults depend on the engine.
+encodings::EncodeOptions encode_options(const util::Options& options, encodings::Encoding default_encoding,
+                                        encodings::Goal default_goal);
+
+// With `tree`, a bab (or auto) run records its proven leaves there, for --certificate.
+spec::Result run_engine(const std::string& engine, const spec::Problem& problem, const util::Options& options,
+                        bab::BabTree* tree = nullptr);
 
 }  // namespace cli

@@ -43,7 +43,7 @@ po::options_description describe(const Command& command) {
 }
 
 double parse_number(const util::OptionInfo& o, const std::string& text) {
-  const std::string flag = std::string("--") + o.cli_name;
+  const std::string flag = "--" + std::string(o.cli_name).substr(0, std::string(o.cli_name).find(','));
   size_t used = 0;
   double v = 0;
   try {
@@ -74,7 +74,11 @@ bool parse_options(const Command& command, int argc, char** argv, util::Options&
     return false;
   }
   // Fill the struct: one line per row of the table, generated.
-  auto get = [&](const char* name) -> const po::variable_value* { return vm.count(name) ? &vm[name] : nullptr; };
+  // "output,o" declares --output with the short form -o; the map knows it as "output".
+  auto get = [&](const char* cli) -> const po::variable_value* {
+    const std::string name = std::string(cli).substr(0, std::string(cli).find(','));
+    return vm.count(name) ? &vm[name] : nullptr;
+  };
   size_t row = 0;
   const auto& table = util::option_table();
 #define OPT_Double(field) if (auto v = get(o.cli_name)) options.field = parse_number(o, v->as<std::string>());

@@ -1,0 +1,31 @@
+// Internal to encodings/: the relational network model and the lowerings/writers that the
+// dispatcher in encode.cpp combines. Not for use outside this folder.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "encodings/encode.h"
+
+namespace encodings {
+
+// The network, masks and property as relations (network_model.cpp). `pre` may be null (no
+// bounds: every ReLU a relation, unbounded variables). disjunct = -1 encodes every disjunct.
+Model build_network_model(const spec::Problem& problem, const std::vector<bounds::LayerBounds>* pre, Goal goal,
+                          int disjunct, double unsafe_shift = 0.0);
+
+// Tjeng big-M for ReLUs, McCormick for masks, linear rows for cardinality and clauses, one
+// selector binary per disjunct (bigm.cpp). Throws util::InputError on an infinite big-M.
+void lower_bigm(Model& model);
+
+// Every AtLeast relation as a sorting network in clauses (sorting_network.cpp).
+void lower_cardinality_sortnet(Model& model);
+
+// Writers (smtlib_writer.cpp, mps_writer.cpp, lp_writer.cpp).
+std::string smtlib_text(const Model& model);
+std::string mps_text(const Model& model);
+std::string lp_text(const Model& model);
+
+// The shortest decimal that reads back as the same double (MPS and LP, read as doubles).
+std::string shortest_double(double v);
+
+}  // namespace encodings

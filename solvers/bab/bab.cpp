@@ -1,0 +1,398 @@
+// The branch-and-bound driver (DESIGN.md "Subdomains and batching"; the BaB framework of Bunel
+// et al. 2018/2020 with batched bounding as in alpha,beta-CROWN). Root: CROWN, then alpha-CROWN
+// and PGD; loop: pop the `batch` lowest-bound subdomains, split each in two, bound all children
+// in one BoundEngine call, drop the proven ones, replay every candidate exactly, run a short PGD
+// every few steps. Departure: split ReLUs only clip intermediate bounds (no beta multipliers in
+// the loop); a leaf whose phases are all known is decided by its LP (linear_region.cpp) and,
+// failing that, by bisecting its input box.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <optional>
+
+#include "solvers/bab/internal.h"
+#include "src/util/errors.h"
+#include "src/util/log.h"
+
+namespace bab {
+
+const char* to_string(Branching b) {
+  switch (b) {
+    case Branching::automatic: return "auto";
+    case Branching::input: return "input";
+    case Branching::relu_babsr: return "relu-babsr";
+    case Branching::relu_widest: return "relu-widest";
+  }
+  return "?";
+}
+
+Branching parse_branching(const std::string& text) {
+  if (text == "auto") return Branching::automatic;
+  if (text == "input") return Branching::input;
+  if (text == "relu-babsr") return Branching::relu_babsr;
+  if (text == "relu-widest") return Branching::relu_widest;
+  throw util::InputError("--branching", "", "'" + text + "' is not a branching rule (auto, input, relu-babsr, relu-widest)");
+}
+
+namespace {
+
+using namespace detail;
+using Clock = std::chrono::steady_clock;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+bool proven(const bounds::SubdomainBounds& b) { return b.infeasible || b.margin_lower > 0; }
+
+// The network with the pruned neurons' outgoing weights zeroed: equal to the masked network,
+// so the mask-unaware PGD can attack a fixed mask.
+std::shared_ptr<const net::LayeredNetwork> fold_mask(const net::LayeredNetwork& net, const net::Mask& mask) {
+  auto folded = std::make_shared<net::LayeredNetwork>(net);
+  for (int k = 0; k < net.num_hidden(); ++k)
+    for (int i = 0; i < net.hidden_width(k); ++i)
+      if (mask[k][i] == 0) folded->layers[k + 1].W.col(i).setZero();
+  return folded;
+}
+
+class Search {
+ public:
+  Search(const spec::Problem& problem, const BabOptions& options, BabTree* tree)
+      : problem_(problem), options_(options), tree_(tree), root_(bounds::root_subdomain(problem)) {
+    rule_ = options.branching;
+    if (rule_ == Branching::automatic)
+      rule_ = problem.net->input_dim() <= kAutoInputDims ? Branching::input : Branching::relu_babsr;
+    engine_ = options.engine;
+    if (!engine_) {
+      own_engine_ = bounds::make_cpu_engine();
+      engine_ = own_engine_.get();
+    }
+    if (tree_) *tree_ = BabTree{};
+  }
+
+  spec::Result run() {
+    t0_ = Clock::now();
+    result_.engine = std::string("bab/") + to_string(rule_);
+    if (problem_.net->input_dim() != problem_.box.dim())
+      throw util::InternalError("bab: the box does not match the network's input");
+    if (!root()) loop();
+    return result_;
+  }
+
+ private:
+  double elapsed() const { return seconds(t0_, Clock::now()); }
+  double time_left() const { return options_.timeout_s - elapsed(); }
+  double global_lower() const {
+    return std::min({queue_.min_lower(), proven_min_, stuck_min_, in_flight_lower_});
+  }
+
+  // Root: CROWN, alpha-CROWN, PGD. Returns true when the search is over.
+  bool root() {
+    bounds::BoundOptions crown = options_.bound;
+    crown.method = bounds::Method::crown;
+    const auto t_root = Clock::now();
+    const bounds::SubdomainBounds rb = engine_->bound(problem_, {root_}, crown, &result_.stats)[0];
+    per_child_s_ = seconds(t_root, Clock::now());
+    result_.stats.nodes += 1;
+    in_flight_lower_ = rb.margin_lower;
+    Split split;
+    Fate fate = process(nullptr, root_, rb, bounds::Method::crown, &split);
+    if (fate == Fate::proven) return finish(spec::Verdict::unsat);
+    if (fate == Fate::sat) return finish(spec::Verdict::sat);
+    std::vector<Eigen::VectorXd> starts{rb.candidate};
+    double lower = rb.margin_lower;
+    if (options_.root_alpha && time_left() > 0) {
+      bounds::BoundOptions alpha = options_.bound;
+      alpha.method = bounds::Method::alpha;
+      const bounds::SubdomainBounds ab = engine_->bound(problem_, {root_}, alpha, &result_.stats)[0];
+      Split alpha_split;
+      const Fate alpha_fate = process(nullptr, root_, ab, bounds::Method::alpha, &alpha_split);
+      if (alpha_fate == Fate::proven) return finish(spec::Verdict::unsat);
+      if (alpha_fate == Fate::sat) return finish(spec::Verdict::sat);
+      starts.push_back(ab.candidate);
+      if (ab.margin_lower >= lower) {  // its linear form guides the first split
+        lower = ab.margin_lower;
+        split = alpha_split;
+        fate = alpha_fate;
+      }
+    }
+    in_flight_lower_ = lower;
+    attack::AttackOptions ao = options_.attack;
+    ao.seed = options_.attack.seed + options_.seed;
+    if (attack_from(starts, decided_mask(problem_, root_), ao)) return finish(spec::Verdict::sat);
+    if (time_left() <= 0) return finish(spec::Verdict::timeout);
+    if (fate == Fate::stuck) {
+      ++stuck_;
+      stuck_min_ = lower;
+      return finish(spec::Verdict::unknown);
+    }
+    queue_.push(Node{nullptr, 0, lower, split, next_id_++});
+    in_flight_lower_ = kInf;
+    return false;
+  }
+
+  enum class Fate { proven, sat, open, stuck };
+  // What becomes of a bounded subdomain: proven (by its bound, or as a linear region), sat (its
+  // candidate or its LP minimiser is a counterexample), open (with *split), or stuck (nothing
+  // left to split in double precision).
+  Fate process(const Path& path, const bounds::Subdomain& s, const bounds::SubdomainBounds& b, bounds::Method method,
+               Split* split) {
+    if (proven(b)) {
+      record_leaf(path, b, method);
+      return Fate::proven;
+    }
+    if (try_candidate(s, b.candidate)) return Fate::sat;
+    LinearRegion region;
+    if (linear_region(problem_, s, b, &region)) {
+      LeafDecision leaf = decide_linear_region(problem_, s, b, region, options_.bound, options_.max_lp_tableau,
+                                               &result_.stats);
+      if (leaf.outcome != LeafDecision::Outcome::undecided) {
+        record_region_leaf(path, leaf, method);
+        return Fate::proven;
+      }
+      if (leaf.candidate.size() && try_candidate(s, leaf.candidate)) return Fate::sat;
+    }
+    *split = choose_split(s, b);
+    return split->kind == Split::Kind::none ? Fate::stuck : Fate::open;
+  }
+
+  void loop() {
+    int64_t step = 0;
+    auto last_progress = Clock::now();
+    while (!queue_.empty()) {
+      if (time_left() <= 0) {
+        finish(spec::Verdict::timeout);
+        return;
+      }
+      const auto tb = Clock::now();
+      update_memory_mode();
+      // Pop up to `batch` nodes and build both children of each.
+      std::vector<Node> parents;
+      in_flight_lower_ = kInf;
+      const int batch = step_batch();
+      while (!queue_.empty() && static_cast<int>(parents.size()) < batch) {
+        parents.push_back(queue_.pop());
+        in_flight_lower_ = std::min(in_flight_lower_, parents.back().lower);
+      }
+      std::vector<bounds::Subdomain> children;
+      std::vector<Path> paths;
+      std::vector<size_t> parent_of;
+      children.reserve(2 * parents.size());
+      for (size_t p = 0; p < parents.size(); ++p) {
+        const bounds::Subdomain base = materialise(problem_, root_, parents[p].path);
+        const auto [d0, d1] = split_decisions(parents[p].split);
+        for (const Decision& d : {d0, d1}) {
+          children.push_back(base);
+          apply_decision(problem_, d, children.back());
+          paths.push_back(extend(parents[p].path, d));
+          parent_of.push_back(p);
+        }
+      }
+      const auto tbound = Clock::now();
+      result_.stats.branch_time_s += seconds(tb, tbound);
+      const std::vector<bounds::SubdomainBounds> bs = engine_->bound(problem_, children, options_.bound, &result_.stats);
+      const auto tafter = Clock::now();
+      result_.stats.nodes += static_cast<int64_t>(children.size());
+      const double per_child = seconds(tbound, tafter) / static_cast<double>(std::max<size_t>(1, children.size()));
+      per_child_s_ = 0.5 * (per_child_s_ + per_child);
+
+      std::vector<Node> open;
+      std::vector<size_t> open_child;
+      for (size_t c = 0; c < children.size(); ++c) {
+        Split split;
+        const Fate fate = process(paths[c], children[c], bs[c], options_.bound.method, &split);
+        if (fate == Fate::proven) continue;
+        if (fate == Fate::sat) {
+          finish(spec::Verdict::sat);
+          return;
+        }
+        const double lower = std::max(bs[c].margin_lower, parents[parent_of[c]].lower);
+        if (fate == Fate::stuck) {
+          ++stuck_;
+          stuck_min_ = std::min(stuck_min_, lower);
+          continue;
+        }
+        open.push_back(Node{paths[c], parents[parent_of[c]].depth + 1, lower, split, next_id_++});
+        open_child.push_back(c);
+      }
+      double attack_time = 0;
+      if (options_.attack_every > 0 && ++step % options_.attack_every == 0 && !open.empty()) {
+        const auto ta = Clock::now();
+        if (attack_worst(open, open_child, children, bs)) {
+          finish(spec::Verdict::sat);
+          return;
+        }
+        attack_time = seconds(ta, Clock::now());
+      }
+      for (Node& n : open) queue_.push(std::move(n));
+      in_flight_lower_ = kInf;
+      result_.stats.max_queue = std::max<int64_t>(result_.stats.max_queue, static_cast<int64_t>(queue_.size()));
+      result_.stats.branch_time_s += seconds(tafter, Clock::now()) - attack_time;
+      if (util::stderr_is_terminal() && util::log_level() >= util::LogLevel::normal &&
+          seconds(last_progress, Clock::now()) > 1.0) {
+        last_progress = Clock::now();
+        util::log(util::LogLevel::normal, "\rbab: %lld nodes, %zu open, lower %.6g, %.1f s   ",
+                  static_cast<long long>(result_.stats.nodes), queue_.size(), global_lower(), elapsed());
+      }
+    }
+    if (util::stderr_is_terminal() && util::log_level() >= util::LogLevel::normal && result_.stats.nodes > 0)
+      util::log(util::LogLevel::normal, "\n");
+    finish(stuck_ > 0 ? spec::Verdict::unknown : spec::Verdict::unsat);
+  }
+
+  // Parents to pop this step: options_.batch, or fewer when the step's bound call (two children
+  // per parent at per_child_s_ each) would take longer than the target or than the time left.
+  int step_batch() const {
+    const int cap = std::max(1, options_.batch);
+    if (!options_.adaptive_batch || !(per_child_s_ > 0)) return cap;
+    const double target = std::min(std::clamp(options_.timeout_s / 100, 0.05, 1.0), 0.5 * time_left());
+    const double fit = target / (2 * per_child_s_);
+    return std::clamp(static_cast<int>(fit), 1, cap);
+  }
+
+  // Depth-first above the memory limit; best-first again once the stack is worked off and the
+  // estimate is back under 90% of the limit.
+  void update_memory_mode() {
+    const size_t bytes = queue_.bytes();
+    if (!queue_.depth_first() && bytes > options_.max_memory_bytes) {
+      queue_.set_depth_first(true);
+      used_depth_first_ = true;
+    } else if (queue_.depth_first() && queue_.stack_empty() && bytes < options_.max_memory_bytes / 10 * 9) {
+      queue_.set_depth_first(false);
+    }
+  }
+
+  Split choose_split(const bounds::Subdomain& s, const bounds::SubdomainBounds& b) {
+    if (maskable(s)) {
+      const Split m = choose_mask_split(problem_, s, b.candidate);
+      if (m.kind != Split::Kind::none) return m;
+    }
+    if (rule_ == Branching::input) return choose_input_split(s, b);
+    const Split r = rule_ == Branching::relu_widest ? choose_relu_widest(s, b) : choose_relu_babsr(s, b);
+    if (r.kind != Split::Kind::none) return r;
+    // Every ReLU's phase is known but neither the bound nor the leaf LP decided the subdomain
+    // (LP too large, or numerically on the fence): bisect the box, which decides it in the limit.
+    return choose_input_split(s, b);
+  }
+
+  // Replays a candidate exactly; keeps the witness when it violates the property.
+  bool try_candidate(const bounds::Subdomain& s, const Eigen::VectorXd& x) {
+    if (x.size() != problem_.box.dim() || !x.allFinite()) return false;
+    spec::Witness w{x, {}, decided_mask(problem_, s)};
+    const bool violated = spec::confirm_witness(problem_, w);
+    if (w.y.size()) result_.margin_upper = std::min(result_.margin_upper, problem_.property.margin(w.y));
+    if (violated) witness_ = std::move(w);
+    return violated;
+  }
+
+  // PGD from the given points with the mask fixed (pruned neurons folded into the weights).
+  bool attack_from(const std::vector<Eigen::VectorXd>& starts, const net::Mask& mask, attack::AttackOptions ao) {
+    ao.time_limit_s = std::min(ao.time_limit_s, time_left());
+    if (ao.time_limit_s <= 0) return false;
+    spec::Problem p = problem_;
+    p.budget.reset();
+    bool any_pruned = false;
+    for (const auto& layer : mask)
+      for (uint8_t bit : layer) any_pruned |= bit == 0;
+    if (any_pruned) p.net = fold_mask(*problem_.net, mask);
+    const attack::AttackResult a = attack::pgd_attack(p, ao, starts, &result_.stats);
+    if (a.best.x.size() == 0) return false;
+    spec::Witness w{a.best.x, {}, mask};
+    const bool violated = spec::confirm_witness(problem_, w);
+    if (w.y.size()) result_.margin_upper = std::min(result_.margin_upper, problem_.property.margin(w.y));
+    if (violated) witness_ = std::move(w);
+    return violated;
+  }
+
+  // Short PGD runs from the candidates of the worst open children, one run per decided mask.
+  bool attack_worst(const std::vector<Node>& open, const std::vector<size_t>& open_child,
+                    const std::vector<bounds::Subdomain>& children, const std::vector<bounds::SubdomainBounds>& bs) {
+    std::vector<size_t> order(open.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    const size_t take = std::min(order.size(), static_cast<size_t>(std::max(1, options_.attack_starts)));
+    std::partial_sort(order.begin(), order.begin() + take, order.end(),
+                      [&](size_t a, size_t b) { return open[a].lower < open[b].lower; });
+    std::vector<std::pair<net::Mask, std::vector<Eigen::VectorXd>>> groups;
+    for (size_t t = 0; t < take; ++t) {
+      const size_t c = open_child[order[t]];
+      net::Mask m = decided_mask(problem_, children[c]);
+      auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == m; });
+      if (it == groups.end()) {
+        groups.push_back({std::move(m), {}});
+        it = groups.end() - 1;
+      }
+      it->second.push_back(bs[c].candidate);
+    }
+    attack::AttackOptions ao = options_.attack;
+    ao.restarts = 0;
+    ao.steps = options_.attack_steps;
+    for (auto& [mask, starts] : groups) {
+      ao.seed = options_.seed + (++attack_round_);
+      if (attack_from(starts, mask, ao)) return true;
+    }
+    return false;
+  }
+
+  void record_leaf(const Path& path, const bounds::SubdomainBounds& b, bounds::Method method) {
+    if (!b.infeasible) proven_min_ = std::min(proven_min_, b.margin_lower);
+    if (tree_) tree_->leaves.push_back(ProvenLeaf{path_decisions(path), LeafProof::bound, method, b.infeasible,
+                                                  b.margin_lower, {}});
+  }
+
+  void record_region_leaf(const Path& path, LeafDecision& leaf, bounds::Method method) {
+    const bool infeasible = leaf.outcome == LeafDecision::Outcome::infeasible;
+    if (!infeasible) proven_min_ = std::min(proven_min_, leaf.margin_lower);
+    if (tree_)
+      tree_->leaves.push_back(ProvenLeaf{path_decisions(path), LeafProof::linear_region, method, infeasible,
+                                         leaf.margin_lower, std::move(leaf.multipliers)});
+  }
+
+  bool finish(spec::Verdict v) {
+    result_.verdict = v;
+    // A certified lower bound of the margin over the whole box: every point lies in a proven
+    // leaf, an open node, a node being processed or an undecided one.
+    result_.margin_lower = v == spec::Verdict::unsat ? proven_min_ : global_lower();
+    if (v == spec::Verdict::sat) {
+      result_.witness = witness_;
+      result_.margin_lower = std::min(result_.margin_lower, result_.margin_upper);
+    }
+    if (v == spec::Verdict::unknown)
+      result_.note = std::to_string(stuck_) + " subdomain(s) too small to split in double precision were left undecided";
+    if (used_depth_first_) {
+      if (!result_.note.empty()) result_.note += "; ";
+      result_.note += "memory limit reached: searched depth-first";
+    }
+    if (tree_) tree_->complete = v == spec::Verdict::unsat;
+    result_.stats.time_s = elapsed();
+    return true;
+  }
+
+  const spec::Problem& problem_;
+  const BabOptions& options_;
+  BabTree* tree_;
+  Branching rule_;
+  std::unique_ptr<bounds::BoundEngine> own_engine_;
+  bounds::BoundEngine* engine_ = nullptr;
+  bounds::Subdomain root_;
+  NodeQueue queue_;
+  spec::Result result_;
+  std::optional<spec::Witness> witness_;
+  Clock::time_point t0_;
+  uint64_t next_id_ = 0;
+  uint64_t attack_round_ = 0;
+  double proven_min_ = kInf;       // smallest certified bound of a proven, feasible leaf
+  double stuck_min_ = kInf;        // smallest lower bound of an undecided (unsplittable) node
+  double in_flight_lower_ = kInf;  // smallest lower bound of the nodes popped this step
+  double per_child_s_ = 0;         // running estimate of the bound time per subdomain
+  int64_t stuck_ = 0;              // nodes too small to split
+  bool used_depth_first_ = false;
+};
+
+}  // namespace
+
+spec::Result solve_bab(const spec::Problem& problem, const BabOptions& options, BabTree* tree) {
+  Search search(problem, options, tree);
+  return search.run();
+}
+
+}  // namespace bab

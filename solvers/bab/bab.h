@@ -1,0 +1,110 @@
+// prunecert's own branch-and-bound, the default complete engine (DESIGN.md "Subdomains and
+// batching"). The public header of solvers/bab/. A queue of subdomains ordered by lower bound,
+// each stored as the decisions that define it (input bisections, ReLU phases, mask bits), bounded
+// in batches by a bounds::BoundEngine; every bound's candidate minimiser is replayed exactly as a
+// counterexample. Branching rules: branching_input.cpp, branching_babsr.cpp, branching_widest.cpp.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "src/attack/attack.h"
+#include "src/bounds/bound_engine.h"
+#include "src/spec/problem.h"
+
+namespace bab {
+
+// How an open subdomain is split in two. Pruning queries decide mask bits first, whatever the rule.
+enum class Branching {
+  automatic,    // input when the input has at most kAutoInputDims dimensions, relu_babsr otherwise
+  input,        // bisect the input dimension with the largest |input_coef_i| * width_i
+  relu_babsr,   // fix the unstable ReLU with the largest BaBSR-style score (Bunel et al. 2020)
+  relu_widest,  // fix the unstable ReLU with the widest pre-activation interval u - l
+};
+constexpr int kAutoInputDims = 10;
+const char* to_string(Branching b);
+// "auto" | "input" | "relu-babsr" | "relu-widest"; throws util::InputError("--branching", ...) otherwise.
+Branching parse_branching(const std::string& text);
+
+struct BabOptions {
+  Branching branching = Branching::automatic;
+  int batch = 64;                                   // open subdomains popped (and split in two) per step
+  bool adaptive_batch = true;                       // pop fewer when a step would take longer than
+                                                    // clamp(timeout/100, 0.05 s, 1 s) or overrun the timeout
+  double timeout_s = 300;                           // wall clock, root bounds and attacks included
+  size_t max_memory_bytes = size_t{4} << 30;        // open-queue estimate beyond which the search
+                                                    // goes depth-first so that the queue stops growing
+  bounds::BoundOptions bound;                       // the method used in the loop (crown by default)
+  bool root_alpha = true;                           // at the root: CROWN, then alpha-CROWN if unproven
+  attack::AttackOptions attack;                     // the PGD run at the root
+  int attack_every = 8;                             // loop steps between short PGD runs (0: never)
+  int attack_starts = 4;                            // worst candidates those runs start from
+  int attack_steps = 10;                            // steps of those runs
+  int64_t max_lp_tableau = 1 << 20;                 // linear-region leaf LPs above this many tableau
+                                                    // entries are skipped (the leaf is bisected)
+  uint64_t seed = 0;
+  bounds::BoundEngine* engine = nullptr;            // not owned; nullptr: the CPU engine
+};
+
+// One decision on the path from the root to a subdomain.
+enum class DecisionKind : uint8_t {
+  input_below,    // x[index] <= at
+  input_above,    // x[index] >= at
+  relu_active,    // pre-activation z[layer][index] >= 0
+  relu_inactive,  // pre-activation z[layer][index] <= 0
+  neuron_kept,    // mask bit (layer, index) = 1
+  neuron_pruned,  // mask bit (layer, index) = 0, one prune of layer's budget used
+};
+const char* to_string(DecisionKind k);
+struct Decision {
+  DecisionKind kind = DecisionKind::input_below;
+  int layer = -1;   // hidden layer of a ReLU or mask decision; -1 for input splits
+  int index = 0;    // input dimension or neuron
+  double at = 0;    // input splits: the bisection point
+};
+// The root subdomain of `problem` restricted by `decisions` (in any order: they commute).
+bounds::Subdomain apply_decisions(const spec::Problem& problem, const std::vector<Decision>& decisions);
+
+// The proven leaves of a search, for certificates: on unsat they cover the whole box (every
+// point lies in some leaf's box and satisfies its fixed phases, for every admissible mask).
+enum class LeafProof : uint8_t {
+  bound,          // the BoundEngine with `method` proves the leaf's subdomain
+  linear_region,  // every phase is known (fixed, or stable under `method`'s bounds): the network is
+                  // affine on the leaf and a Lagrangian bound with `multipliers` proves it
+};
+struct ProvenLeaf {
+  std::vector<Decision> decisions;  // from the root to the leaf
+  LeafProof proof = LeafProof::bound;
+  bounds::Method method = bounds::Method::crown;  // the bound that proved it (or fixed the stable phases)
+  bool infeasible = false;          // no point of the box satisfies the fixed phases
+  double margin_lower = 0;          // the leaf's certified bound (> 0; +inf when infeasible)
+  // linear_region only. Feasible leaf: one entry per disjunct, empty when `method`'s bound
+  // proves that disjunct by itself, else the row weights mu_r (normalised to sum 1) followed by
+  // one lambda_i >= 0 per phase-fixed neuron in (layer, index) order; the bound is
+  // min over the box of sum_r mu_r (c_r.y(x) - d_r) - sum_i lambda_i s_i z_i(x), y and z the
+  // affine maps of the leaf's activation pattern, s_i = +1 active / -1 inactive.
+  // Infeasible leaf: one entry, the lambdas of a Farkas certificate (that sum is < 0 on the box).
+  std::vector<std::vector<double>> multipliers;
+};
+struct BabTree {
+  std::vector<ProvenLeaf> leaves;
+  bool complete = false;            // true only for unsat: the leaves cover everything
+};
+
+// Recomputes a proven leaf's certified bound from its decisions (and multipliers) with the CPU
+// engine, independently of the search: margin_lower > 0 or infeasible when the leaf holds.
+struct LeafCheck {
+  bool infeasible = false;
+  double margin_lower = 0;
+};
+LeafCheck reprove_leaf(const spec::Problem& problem, const ProvenLeaf& leaf, const bounds::BoundOptions& options = {});
+
+// Decides `problem`: sat (with a witness confirmed by spec::confirm_witness), unsat (every
+// subdomain proven; margin_lower is the smallest certified leaf bound), timeout, or unknown when
+// a subdomain could be split no further (floating-point resolution) without being decided.
+// Statistics: nodes (subdomains bounded), bound_calls, subdomains_bounded, max_queue, lp_calls,
+// bound_time_s, branch_time_s, attack_restarts, attack_steps.
+spec::Result solve_bab(const spec::Problem& problem, const BabOptions& options, BabTree* tree = nullptr);
+
+}  // namespace bab

@@ -1,0 +1,49 @@
+// Internal to solvers/: what a back end returns for one encoded model, the back ends
+// themselves (Z3, CBC), and the driver that turns their answers into a spec::Result.
+#pragma once
+#include <chrono>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "solvers/solve.h"
+
+namespace solvers {
+
+// One back-end call on one model.
+struct BackendAnswer {
+  enum class Status { feasible, infeasible, unknown, timeout };
+  Status status = Status::unknown;
+  std::vector<double> values;  // one per model variable when a point was found (any status)
+  // Optimisation models: a lower bound of the minimum (the solver's best bound; exact for Z3)
+  // and the objective of the point in `values`.
+  double objective_lower = -std::numeric_limits<double>::infinity();
+  double objective_upper = std::numeric_limits<double>::infinity();
+  std::string note;
+  int rounds = 0;  // improving rounds of a linear-search optimiser (Z3)
+};
+
+// Z3 (z3/z3_solver.cpp): check-sat for feasibility models, Optimize when the model has an
+// objective (exact rational optimum, rounded outwards to doubles).
+BackendAnswer z3_solve(const encodings::Model& model, double timeout_s, unsigned seed);
+// CBC (milp/cbc_solver.cpp) on a linear model.
+BackendAnswer cbc_solve(const encodings::Model& model, double timeout_s, int threads, unsigned seed, bool preprocess);
+
+using Backend = std::function<BackendAnswer(const encodings::Model&, double time_left_s)>;
+
+// Encodes every case of the problem, calls the back end on each (stopping early when deciding
+// and a confirmed counterexample is found), and concludes a verdict (driver.cpp).
+spec::Result solve_encoded(const spec::Problem& problem, const encodings::EncodeOptions& options, double timeout_s,
+                           const char* engine, const Backend& backend);
+
+// The witness a model assignment describes: x clamped into the box, mask from the keep bits.
+spec::Witness witness_from(const spec::Problem& problem, const encodings::Model& model,
+                           const std::vector<double>& values);
+
+// Seconds since `start`.
+inline double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace solvers

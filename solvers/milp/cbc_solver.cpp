@@ -1,0 +1,142 @@
+// The `milp` engine: a linear (big-M) model handed to CBC through its C interface
+// (Cbc_loadProblem, Cbc_setInteger, Cbc_solve). CBC minimises the margin t; its best bound is
+// the lower bound of the worst margin and its incumbent gives the point re-evaluated exactly.
+// Floating-point answers: integrality and feasibility tolerances of CBC apply (labelled so).
+#include <Cbc_C_Interface.h>
+
+#include <cfloat>
+#include <cmath>
+#include <string>
+
+#include "solvers/internal.h"
+#include "src/util/errors.h"
+
+namespace solvers {
+
+namespace {
+
+using encodings::Model;
+using encodings::Sense;
+using encodings::VarKind;
+
+double coin(double v) { return std::isinf(v) ? (v > 0 ? DBL_MAX : -DBL_MAX) : v; }
+
+// Owns a Cbc_Model.
+struct CbcHandle {
+  Cbc_Model* m = Cbc_newModel();
+  ~CbcHandle() { Cbc_deleteModel(m); }
+  CbcHandle() = default;
+  CbcHandle(const CbcHandle&) = delete;
+  CbcHandle& operator=(const CbcHandle&) = delete;
+};
+
+}  // namespace
+
+BackendAnswer cbc_solve(const Model& model, double timeout_s, int threads, unsigned seed, bool preprocess) {
+  if (!model.is_linear()) throw util::InternalError("cbc_solve: the model still has relations");
+  const int n = static_cast<int>(model.vars.size()), rows = static_cast<int>(model.rows.size());
+
+  // Column-wise matrix; duplicate entries of a column in one row are summed.
+  std::vector<std::vector<std::pair<int, double>>> cols(n);
+  for (int i = 0; i < rows; ++i)
+    for (const auto& t : model.rows[i].terms) {
+      auto& col = cols[t.var];
+      if (!col.empty() && col.back().first == i) col.back().second += t.coef;
+      else col.push_back({i, t.coef});
+    }
+  std::vector<CoinBigIndex> start{0};
+  std::vector<int> index;
+  std::vector<double> value, collb(n), colub(n), obj(n, 0.0), rowlb(rows), rowub(rows);
+  for (int j = 0; j < n; ++j) {
+    for (const auto& [i, v] : cols[j]) {
+      if (v == 0.0) continue;  // explicit zeros trip an assertion in Clp's crunch (CBC 2.10)
+      index.push_back(i);
+      value.push_back(v);
+    }
+    start.push_back(static_cast<CoinBigIndex>(index.size()));
+    collb[j] = coin(model.vars[j].lo);
+    colub[j] = coin(model.vars[j].hi);
+  }
+  double obj_constant = 0.0;
+  if (model.objective) {
+    for (const auto& t : model.objective->terms) obj[t.var] += t.coef;
+    obj_constant = model.objective->constant;
+  }
+  for (int i = 0; i < rows; ++i) {
+    const auto& r = model.rows[i];
+    rowlb[i] = r.sense == Sense::le ? -DBL_MAX : r.rhs;
+    rowub[i] = r.sense == Sense::ge ? DBL_MAX : r.rhs;
+  }
+
+  CbcHandle h;
+  Cbc_loadProblem(h.m, n, rows, start.data(), index.data(), value.data(), collb.data(), colub.data(), obj.data(),
+                  rowlb.data(), rowub.data());
+  for (int j = 0; j < n; ++j)
+    if (model.vars[j].kind != VarKind::real) Cbc_setInteger(h.m, j);
+  Cbc_setObjSense(h.m, 1.0);
+  Cbc_setLogLevel(h.m, 0);
+  Cbc_setMaximumSeconds(h.m, std::max(0.01, timeout_s));
+  Cbc_setAllowableGap(h.m, 1e-10);
+  Cbc_setAllowableFractionGap(h.m, 0.0);
+  Cbc_setParameter(h.m, "integerTolerance", "1e-9");
+  // CglPreProcess can cut off the optimum when big-M bounds are nearly tight (pre-activation
+  // intervals of width ~1e-9 at eps = 0 were seen to lose the worst mask): off by default.
+  Cbc_setParameter(h.m, "preprocess", preprocess ? "on" : "off");
+  // CBC derives a cutoff increment from the objective and then discards incumbents that improve
+  // by less (an optimum 8.5e-6 below the reported one was lost): require none.
+  Cbc_setParameter(h.m, "increment", "0");
+  // "threads 1" would switch CBC to its threaded search with one worker: only ask for threads
+  // when more than one is wanted.
+  if (threads > 1) Cbc_setParameter(h.m, "threads", std::to_string(threads).c_str());
+  Cbc_setParameter(h.m, "randomCbcSeed", std::to_string(seed + 1).c_str());
+  Cbc_solve(h.m);
+
+  BackendAnswer a;
+  if (!model.has_integers()) {
+    // A pure LP (every ReLU stable): CBC stops after the initial solve and keeps no incumbent.
+    if (Cbc_isInitialSolveProvenPrimalInfeasible(h.m)) {
+      a.status = BackendAnswer::Status::infeasible;
+    } else if (Cbc_isInitialSolveProvenOptimal(h.m)) {
+      a.status = BackendAnswer::Status::feasible;
+      const double* x = Cbc_getColSolution(h.m);
+      a.values.assign(x, x + n);
+      a.objective_lower = a.objective_upper = Cbc_getObjValue(h.m) + obj_constant;
+    } else {
+      a.status = Cbc_isSecondsLimitReached(h.m) ? BackendAnswer::Status::timeout : BackendAnswer::Status::unknown;
+      a.note = "cbc: the LP was not solved to optimality";
+    }
+    return a;
+  }
+  const double* best = Cbc_bestSolution(h.m);
+  if (best) {
+    a.values.assign(best, best + n);
+    a.objective_upper = Cbc_getObjValue(h.m) + obj_constant;
+  }
+  if (Cbc_isProvenInfeasible(h.m)) {
+    a.status = BackendAnswer::Status::infeasible;
+    a.values.clear();
+  } else if (Cbc_isProvenOptimal(h.m) && best) {
+    a.status = BackendAnswer::Status::feasible;
+    a.objective_lower = std::min(Cbc_getBestPossibleObjValue(h.m) + obj_constant, a.objective_upper);
+  } else {
+    a.status = Cbc_isSecondsLimitReached(h.m) ? BackendAnswer::Status::timeout : BackendAnswer::Status::unknown;
+    const double bound = Cbc_getBestPossibleObjValue(h.m);
+    if (std::isfinite(bound) && std::abs(bound) < 1e300) a.objective_lower = bound + obj_constant;
+    a.note = std::string("cbc: ") + (a.status == BackendAnswer::Status::timeout ? "time limit reached" : "stopped without proof") +
+             " (status " + std::to_string(Cbc_status(h.m)) + ", secondary " + std::to_string(Cbc_secondaryStatus(h.m)) + ")";
+  }
+  if (a.status == BackendAnswer::Status::feasible && !model.objective) a.objective_lower = a.objective_upper = obj_constant;
+  return a;
+}
+
+spec::Result solve_milp(const spec::Problem& problem, const MilpOptions& options) {
+  if (options.encode.encoding != encodings::Encoding::bigm)
+    throw util::InputError("--encoding", "", std::string("the milp engine needs a linear encoding (bigm), not ") +
+                                                 encodings::to_string(options.encode.encoding));
+  auto backend = [&](const Model& m, double left) { return cbc_solve(m, left, options.threads, options.seed, options.preprocess); };
+  spec::Result r = solve_encoded(problem, options.encode, options.timeout_s, "milp", backend);
+  r.note = r.note.empty() ? "floating-point MILP answer (CBC)" : "floating-point MILP answer (CBC); " + r.note;
+  return r;
+}
+
+}  // namespace solvers

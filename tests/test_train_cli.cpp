@@ -1,0 +1,157 @@
+// `prunecert train` end to end: bad options are input errors (exit 2, one line naming the
+// option), and a run on small IDX files writes a network whose metadata records the data,
+// the loss, the seed, the accuracy and a command line that reproduces it bit for bit.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <string>
+
+#include "src/net/io.h"
+
+namespace {
+
+struct TrainRun {
+  int code;
+  std::string out;  // stdout and stderr together
+};
+
+TrainRun run_prunecert(const std::string& args, bool with_stderr = true) {
+  const std::string cmd = std::string(PRUNECERT_BINARY) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
+  std::array<char, 4096> buf;
+  std::string out;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return {-1, ""};
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  const int status = pclose(pipe);
+  return {WEXITSTATUS(status), out};
+}
+
+void put_be32(std::ofstream& out, uint32_t v) {
+  const char b[4] = {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+  out.write(b, 4);
+}
+
+// Three classes of 8x8 images: a bright row band, column band or diagonal, plus noise.
+std::string write_idx_pair(const std::string& stem, int n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::ofstream images(stem + "-images.idx", std::ios::binary), labels(stem + "-labels.idx", std::ios::binary);
+  put_be32(images, 0x00000803);
+  put_be32(images, n);
+  put_be32(images, 8);
+  put_be32(images, 8);
+  put_be32(labels, 0x00000801);
+  put_be32(labels, n);
+  for (int s = 0; s < n; ++s) {
+    const int c = s % 3;
+    for (int r = 0; r < 8; ++r)
+      for (int q = 0; q < 8; ++q) {
+        const bool on = (c == 0 && r / 2 == 1) || (c == 1 && q / 2 == 2) || (c == 2 && r == q);
+        const int v = (on ? 170 : 20) + static_cast<int>(rng() % 60);
+        images.put(static_cast<char>(v));
+      }
+    labels.put(static_cast<char>(c));
+  }
+  return stem + "-images.idx," + stem + "-labels.idx";
+}
+
+struct IdxData {
+  std::string train, test;
+};
+
+const IdxData& idx_data() {
+  static const IdxData d = {write_idx_pair(testing::TempDir() + "/train_cli_train", 600, 1),
+                            write_idx_pair(testing::TempDir() + "/train_cli_test", 300, 2)};
+  return d;
+}
+
+std::string data_args() { return "--data " + idx_data().train + " --test-data " + idx_data().test; }
+
+void expect_input_error(const std::string& args, const std::string& names) {
+  const TrainRun r = run_prunecert("train " + args);
+  EXPECT_EQ(r.code, 2) << args << "\n" << r.out;
+  EXPECT_NE(r.out.find(names), std::string::npos) << args << "\n" << r.out;
+}
+
+}  // namespace
+
+TEST(TrainCli, BadOptionsAreInputErrorsNamingTheOption) {
+  const std::string out = " --output " + testing::TempDir() + "/never.onnx";
+  expect_input_error("--loss hinge" + out, "--loss");
+  expect_input_error("--loss prune-robust --widths 8,4" + out, "--budget");
+  expect_input_error("--loss prune-robust --widths 8,4 --budget 0,4" + out, "--budget");
+  expect_input_error("--loss prune-robust --widths 8,4 --budget 1" + out, "--budget");
+  expect_input_error("--budget 0,1 --widths 8,4" + out, "--budget");
+  expect_input_error("--loss ibp" + out, "--eps");
+  expect_input_error("--eps 0.1" + out, "--eps");
+  expect_input_error("--widths 8,x" + out, "--widths");
+  expect_input_error("--widths 8,0" + out, "--widths");
+  expect_input_error("--widths 8 --output net.txt", "net.txt");
+  expect_input_error("--widths 8", "--output");
+  expect_input_error("--widths 8 --param-budget 10 " + data_args() + out, "--param-budget");
+  expect_input_error("--widths 8 --data /nonexistent/a,/nonexistent/b --test-data /nonexistent/c,/nonexistent/d" + out,
+                     "/nonexistent/a");
+  expect_input_error("--widths 8 --data /nonexistent/a,/nonexistent/b" + out, "--test-data");
+}
+
+TEST(TrainCli, WritesANetworkWithMetadataAndACommandThatReproducesIt) {
+  const std::string path = testing::TempDir() + "/train_cli.onnx";
+  const TrainRun r = run_prunecert("train " + data_args() +
+                                       " --widths 12,6 --no-bias --epochs 3 --batch-size 32 --seed 9 --lr 0.003 --json --output " +
+                                       path,
+                                   false);
+  ASSERT_EQ(r.code, 0) << r.out;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_GT(j.at("test_accuracy").get<double>(), 0.9);
+  EXPECT_EQ(j.at("epochs").size(), 3u);
+  EXPECT_EQ(j.at("hidden_widths"), nlohmann::json({12, 6}));
+  const net::Network n = net::read_network(path);
+  EXPECT_EQ(n.metadata.at("loss"), "ce");
+  EXPECT_EQ(n.metadata.at("seed"), "9");
+  EXPECT_EQ(n.metadata.at("bias"), "no");
+  EXPECT_EQ(std::stod(n.metadata.at("accuracy")), j.at("test_accuracy").get<double>());
+  const std::string command = n.metadata.at("command");
+  EXPECT_NE(command.find("--widths 12,6"), std::string::npos) << command;
+  EXPECT_NE(command.find("--lr 0.003"), std::string::npos) << command;
+  EXPECT_EQ(command.find("--json"), std::string::npos) << command;
+  EXPECT_EQ(n.layered().num_hidden(), 2);
+  for (const auto& layer : n.layered().layers) EXPECT_TRUE(layer.b.isZero());
+
+  // Running the recorded command again gives the same network.
+  const std::string again = testing::TempDir() + "/train_cli_again.onnx";
+  std::string replay = command.substr(std::string("prunecert ").size());
+  ASSERT_NE(replay.find(path), std::string::npos) << command;
+  replay.replace(replay.find(path), path.size(), again);
+  const TrainRun r2 = run_prunecert(replay + " --verbosity 0");
+  ASSERT_EQ(r2.code, 0) << r2.out;
+  const net::LayeredNetwork a = n.layered(), b = net::read_network(again).layered();
+  for (size_t k = 0; k < a.layers.size(); ++k) EXPECT_TRUE(a.layers[k].W == b.layers[k].W) << "layer " << k;
+  std::remove(path.c_str());
+  std::remove(again.c_str());
+}
+
+TEST(TrainCli, PruneRobustAndIbpRunsRecordTheirBudgetAndEps) {
+  const std::string path = testing::TempDir() + "/train_cli_pr.nnet";
+  TrainRun r = run_prunecert("train " + data_args() +
+                             " --widths 12,6 --epochs 2 --loss prune-robust --budget 0,1 --warmup-epochs 0 --ramp-epochs 1 "
+                             "--output " + path);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("delta"), std::string::npos) << r.out;  // the per-epoch progress line
+  EXPECT_EQ(net::read_network(path).layered().hidden_width(1), 6);
+  const std::string ibp = testing::TempDir() + "/train_cli_ibp.onnx";
+  r = run_prunecert("train " + data_args() +
+                    " --widths 12,6 --epochs 3 --loss ibp --eps 0.05 --eps-start 0 --eps-length 1 --param-budget 400 "
+                    "--deactivate-every 1 --output " + ibp);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("ibp-verified"), std::string::npos) << r.out;
+  const net::Network n = net::read_network(ibp);
+  EXPECT_EQ(n.metadata.at("eps"), "0.05");
+  EXPECT_LE(std::stoll(n.metadata.at("parameters")), 400);
+  EXPECT_LE(n.layered().num_parameters(), 400);
+  std::remove(path.c_str());
+  std::remove(ibp.c_str());
+}
