@@ -8,6 +8,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include "tests/temp_file.h"
 
 namespace {
 
@@ -45,7 +46,7 @@ TEST(Cli, VerifyPrintsTheVerdictFirst) {
 
 TEST(Cli, AttackFindsAndConfirmsACounterexampleAndWritesTheResultFile) {
   // ACAS Xu network 1_9, property 3 is violated (expected.csv: sat).
-  const std::string cex = testing::TempDir() + "/cex.txt";
+  const std::string cex = testutil::temp_file("cex.txt");
   CmdRun r = run_cmd("verify " + kNet + " --spec " + kExamples + "acasxu_prop_3.vnnlib --engine attack --attack-restarts 50 --cex " + cex);
   ASSERT_EQ(r.code, 0) << r.out;
   ASSERT_EQ(first_line(r.out), "sat") << r.out;

@@ -12,6 +12,7 @@
 
 #include "src/net/io.h"
 #include "src/util/errors.h"
+#include "tests/temp_file.h"
 
 namespace fs = std::filesystem;
 
@@ -102,7 +103,7 @@ std::string refusal(const std::string& path) {
   return "";
 }
 
-std::string temp_path(const std::string& name) { return ::testing::TempDir() + "prunecert_test_" + name + ".onnx"; }
+std::string temp_path(const std::string& name) { return testutil::temp_file(name + ".onnx"); }
 
 // Reads `path`, writes it, reads it back: same shapes and outputs within `tol` (0: bitwise).
 void expect_round_trip(const std::string& path, double tol) {

@@ -15,6 +15,7 @@
 #include "src/net/io.h"
 #include "src/train/train.h"
 #include "src/util/errors.h"
+#include "tests/temp_file.h"
 
 namespace {
 
@@ -437,8 +438,8 @@ TEST(Trainer, SavedOnnxReloadsWithIdenticalOutputsAndMetadata) {
   net::Network n = net::Network::from_layered(r.mlp.to_layered());
   n.metadata["loss"] = "ce";
   n.metadata["accuracy"] = std::to_string(r.test_accuracy);
-  const std::string onnx = testing::TempDir() + "/train_roundtrip.onnx";
-  const std::string nnet = testing::TempDir() + "/train_roundtrip.nnet";
+  const std::string onnx = testutil::temp_file("train_roundtrip.onnx");
+  const std::string nnet = testutil::temp_file("train_roundtrip.nnet");
   net::write_network(n, onnx);
   net::write_network(n, nnet);
   const net::Network back = net::read_network(onnx);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "src/net/io.h"
+#include "tests/temp_file.h"
 
 namespace {
 
@@ -64,8 +65,8 @@ struct IdxData {
 };
 
 const IdxData& idx_data() {
-  static const IdxData d = {write_idx_pair(testing::TempDir() + "/train_cli_train", 600, 1),
-                            write_idx_pair(testing::TempDir() + "/train_cli_test", 300, 2)};
+  static const IdxData d = {write_idx_pair(testutil::temp_file("train_cli_train"), 600, 1),
+                            write_idx_pair(testutil::temp_file("train_cli_test"), 300, 2)};
   return d;
 }
 
@@ -80,7 +81,7 @@ void expect_input_error(const std::string& args, const std::string& names) {
 }  // namespace
 
 TEST(TrainCli, BadOptionsAreInputErrorsNamingTheOption) {
-  const std::string out = " --output " + testing::TempDir() + "/never.onnx";
+  const std::string out = " --output " + testutil::temp_file("never.onnx");
   expect_input_error("--loss hinge" + out, "--loss");
   expect_input_error("--loss prune-robust --widths 8,4" + out, "--budget");
   expect_input_error("--loss prune-robust --widths 8,4 --budget 0,4" + out, "--budget");
@@ -99,15 +100,15 @@ TEST(TrainCli, BadOptionsAreInputErrorsNamingTheOption) {
 }
 
 TEST(TrainCli, WritesANetworkWithMetadataAndACommandThatReproducesIt) {
-  const std::string path = testing::TempDir() + "/train_cli.onnx";
+  const std::string path = testutil::temp_file("train_cli.onnx");
   const TrainRun r = run_prunecert("train " + data_args() +
-                                       " --widths 12,6 --no-bias --epochs 3 --batch-size 32 --seed 9 --lr 0.003 --json --output " +
+                                       " --widths 12,6 --no-bias --epochs 6 --batch-size 32 --seed 9 --lr 0.003 --json --output " +
                                        path,
                                    false);
   ASSERT_EQ(r.code, 0) << r.out;
   const nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_GT(j.at("test_accuracy").get<double>(), 0.9);
-  EXPECT_EQ(j.at("epochs").size(), 3u);
+  EXPECT_EQ(j.at("epochs").size(), 6u);
   EXPECT_EQ(j.at("hidden_widths"), nlohmann::json({12, 6}));
   const net::Network n = net::read_network(path);
   EXPECT_EQ(n.metadata.at("loss"), "ce");
@@ -122,7 +123,7 @@ TEST(TrainCli, WritesANetworkWithMetadataAndACommandThatReproducesIt) {
   for (const auto& layer : n.layered().layers) EXPECT_TRUE(layer.b.isZero());
 
   // Running the recorded command again gives the same network.
-  const std::string again = testing::TempDir() + "/train_cli_again.onnx";
+  const std::string again = testutil::temp_file("train_cli_again.onnx");
   std::string replay = command.substr(std::string("prunecert ").size());
   ASSERT_NE(replay.find(path), std::string::npos) << command;
   replay.replace(replay.find(path), path.size(), again);
@@ -135,14 +136,14 @@ TEST(TrainCli, WritesANetworkWithMetadataAndACommandThatReproducesIt) {
 }
 
 TEST(TrainCli, PruneRobustAndIbpRunsRecordTheirBudgetAndEps) {
-  const std::string path = testing::TempDir() + "/train_cli_pr.nnet";
+  const std::string path = testutil::temp_file("train_cli_pr.nnet");
   TrainRun r = run_prunecert("train " + data_args() +
                              " --widths 12,6 --epochs 2 --loss prune-robust --budget 0,1 --warmup-epochs 0 --ramp-epochs 1 "
                              "--output " + path);
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("delta"), std::string::npos) << r.out;  // the per-epoch progress line
   EXPECT_EQ(net::read_network(path).layered().hidden_width(1), 6);
-  const std::string ibp = testing::TempDir() + "/train_cli_ibp.onnx";
+  const std::string ibp = testutil::temp_file("train_cli_ibp.onnx");
   r = run_prunecert("train " + data_args() +
                     " --widths 12,6 --epochs 3 --loss ibp --eps 0.05 --eps-start 0 --eps-length 1 --param-budget 400 "
                     "--deactivate-every 1 --output " + ibp);

@@ -33,6 +33,7 @@ void usage() {
   std::printf(
       "usage: bab_run_suite [--suite acasxu|mnistfc|all] [--timeout S] [--filter TEXT] [--limit N]\n"
       "                     [--branching auto|input|relu-babsr|relu-widest] [--batch N] [--method crown|alpha]\n"
+      "                     [--attack-restarts N] [--attack-steps N] [--attack-every N] [--no-adaptive-batch]\n"
       "                     [--shared DIR] [--stats]\n"
       "Runs solve_bab on the VNN-COMP 2021 suites under DIR/benchmarks/vnncomp2021 and compares\n"
       "with expected.csv. --timeout caps each instance's timeout from the suite's csv.\n");
@@ -91,6 +92,14 @@ int main(int argc, char** argv) {
       a.bab.batch = std::stoi(value());
     } else if (k == "--method") {
       a.bab.bound.method = bounds::parse_method(value());
+    } else if (k == "--attack-restarts") {
+      a.bab.attack.restarts = std::stoi(value());
+    } else if (k == "--attack-steps") {
+      a.bab.attack.steps = std::stoi(value());
+    } else if (k == "--attack-every") {
+      a.bab.attack_every = std::stoi(value());
+    } else if (k == "--no-adaptive-batch") {
+      a.bab.adaptive_batch = false;
     } else if (k == "--stats") {
       a.stats = true;
     } else if (k == "--shared") {

@@ -1,9 +1,8 @@
-// Margin-deviation bounds under neuron pruning (seed 003, Propositions 1-4 and eq. 11). One
-// recursion covers Props. 2-4: delta_k = ||W_k||_2 delta_{k-1} + ||top_{s_k}(x_k)||_2 (the second
-// term only where s_k > 0), delta before the first pruned layer is 0, and Prop. 1 turns delta_K into
-// a margin bound. Departures from the seed: biases are kept (they cancel in x^p_k - x_k), the
-// spectral norms are rounded up SVD values (the seed's power iteration converges from below and
-// is offered only for training), and the robustness test is per competitor, which is never looser.
+// Margin-deviation bounds under neuron pruning (seed 003, Propositions 1-4, eq. 11). One recursion
+// covers Props. 2-4: delta_k = ||W_k||_2 delta_{k-1} + ||top_{s_k}(x_k)||_2 (second term where s_k > 0),
+// then Prop. 1. Departures: biases are kept (they cancel in x^p_k - x_k); spectral norms are rounded-up
+// SVD values (the seed's power iteration converges from below: offered for training only); robustness
+// is tested per competitor, never looser than delta < gamma.
 #include "src/bounds/margin_deviation.h"
 
 #include <algorithm>

@@ -41,5 +41,6 @@ int run_verify(const util::Options& options);
 int run_bounds(const util::Options& options);
 int run_train(const util::Options& options);
 int run_encode(const util::Options& options);
+int run_prune_verify(const util::Options& options);
 
 }  // namespace cli

@@ -59,6 +59,11 @@ std::string command_line(const util::Options& o) {
     std::string name = info.cli_name;
     return " --" + name.substr(0, name.find(','));
   };
+  // Always written, so that the record does not depend on today's defaults.
+  auto always = [](const util::OptionInfo& info) {
+    const std::string name = info.cli_name;
+    return name == "widths" || name == "loss" || name == "epochs" || name == "seed";
+  };
   auto skip = [](const util::OptionInfo& info) {
     const std::string name = info.cli_name;
     return name == "json" || name == "verbosity" || name == "threads";
@@ -66,9 +71,9 @@ std::string command_line(const util::Options& o) {
   auto quoted = [](const std::string& s) {
     return s.find_first_of(" \t'\"") == std::string::npos ? s : "'" + s + "'";
   };
-#define OPT_Double(field, def) if (o.field != static_cast<double>(def)) cmd += flag(info) + " " + number(o.field);
-#define OPT_Int(field, def) if (o.field != static_cast<long long>(def)) cmd += flag(info) + " " + std::to_string(o.field);
-#define OPT_String(field, def) if (o.field != std::string(def)) cmd += flag(info) + " " + quoted(o.field);
+#define OPT_Double(field, def) if (o.field != static_cast<double>(def) || always(info)) cmd += flag(info) + " " + number(o.field);
+#define OPT_Int(field, def) if (o.field != static_cast<long long>(def) || always(info)) cmd += flag(info) + " " + std::to_string(o.field);
+#define OPT_String(field, def) if (o.field != std::string(def) || always(info)) cmd += flag(info) + " " + quoted(o.field);
 #define OPT_Flag(field, def) if (o.field) cmd += flag(info);
 #define OPT(kind, field, cli, def, lo, hi, cmds, hlp)                            \
   {                                                                              \
@@ -185,7 +190,8 @@ int run_train(const util::Options& o) {
     std::string extra;
     if (prune_robust) {
       char buf[160];
-      std::snprintf(buf, sizeof buf, "  delta %.3f  hinge %.3f  lambda x%.2f", r.parts.delta, r.parts.hinge, r.lambda_scale);
+      std::snprintf(buf, sizeof buf, "  delta %.3f  hinge %.3f  lambda x%.2f  bound-robust %s", r.parts.delta, r.parts.hinge,
+                    r.lambda_scale, percent(r.bound_robust).c_str());
       extra = buf;
     }
     if (ibp) {
@@ -219,7 +225,10 @@ int run_train(const util::Options& o) {
   meta["bias"] = config.bias ? "yes" : "no";
   meta["parameters"] = std::to_string(result.mlp.num_parameters());
   meta["command"] = command_line(o);
-  if (prune_robust) meta["budget"] = join(loss.budget, ",");
+  if (prune_robust) {
+    meta["budget"] = join(loss.budget, ",");
+    meta["bound_robust_accuracy"] = number(result.epochs.empty() ? 0 : result.epochs.back().bound_robust);
+  }
   if (ibp) {
     meta["eps"] = number(o.eps);
     meta["ibp_verified_accuracy"] = number(result.epochs.empty() ? 0 : result.epochs.back().ibp_verified);
@@ -233,7 +242,9 @@ int run_train(const util::Options& o) {
       nlohmann::json e = {{"epoch", r.epoch},           {"loss", r.loss},
                           {"train_accuracy", r.train_accuracy}, {"test_accuracy", r.test_accuracy},
                           {"seconds", r.seconds},       {"active_neurons", r.active_neurons}};
-      if (prune_robust) e.update({{"delta", r.parts.delta}, {"hinge", r.parts.hinge}, {"lambda_scale", r.lambda_scale}});
+      if (prune_robust)
+        e.update({{"delta", r.parts.delta}, {"hinge", r.parts.hinge}, {"lambda_scale", r.lambda_scale},
+                  {"bound_robust", r.bound_robust}});
       if (ibp) e.update({{"eps", r.eps}, {"ibp_verified", r.ibp_verified}, {"robust_ce", r.parts.robust_ce}});
       epochs.push_back(e);
     }
@@ -248,6 +259,7 @@ int run_train(const util::Options& o) {
                         {"command", meta["command"]},
                         {"epochs", epochs}};
     if (ibp) j["ibp_verified"] = result.epochs.empty() ? 0.0 : result.epochs.back().ibp_verified;
+    if (prune_robust) j["bound_robust"] = result.epochs.empty() ? 0.0 : result.epochs.back().bound_robust;
     print_json(j);
     return 0;
   }
@@ -259,8 +271,10 @@ int run_train(const util::Options& o) {
   std::printf("train acc   %s\n", percent(result.train_accuracy).c_str());
   std::printf("test acc    %s\n", percent(result.test_accuracy).c_str());
   if (ibp && !result.epochs.empty())
-    std::printf("ibp-verified %s at eps %g (first %d test samples)\n", percent(result.epochs.back().ibp_verified).c_str(),
-                o.eps, std::min<int>(config.verify_limit, static_cast<int>(test_set.x.rows())));
+    std::printf("ibp-verified %s of the test set at eps %g\n", percent(result.epochs.back().ibp_verified).c_str(), o.eps);
+  if (prune_robust && !result.epochs.empty())
+    std::printf("bound-robust %s of the test set: delta(S,x,t) < gamma(x,t) for budget %s\n",
+                percent(result.epochs.back().bound_robust).c_str(), join(loss.budget, ",").c_str());
   std::printf("wrote       %s\n", o.output.c_str());
   return 0;
 }

@@ -18,6 +18,7 @@ const std::vector<Command>& commands() {
       {"eval", "exact forward evaluation of a network at an input", "prunecert eval --net examples/acasxu_1_1.onnx --input examples/acasxu_point.txt", run_eval},
       {"spec", "summary of a VNN-LIB property (input box, unsafe region)", "prunecert spec --spec examples/acasxu_prop_3.vnnlib", run_spec},
       {"verify", "decide a property: sat (counterexample), unsat (proved), unknown, timeout", "prunecert verify --net examples/acasxu_1_1.onnx --spec examples/acasxu_prop_3.vnnlib", run_verify},
+      {"prune-verify", "is the prediction correct for every way of pruning up to s_k neurons per hidden layer? (seed 003)", "prunecert prune-verify --net examples/fmnist-mlp-prune-robust.onnx --data fashion-mnist --first 100 --budget 0,0,10%", run_prune_verify},
       {"encode", "write a query's model as SMT-LIB2, MPS or LP for any external solver", "prunecert encode --net examples/acasxu_1_9.onnx --spec examples/acasxu_prop_3.vnnlib --encoding bigm -o prop3.mps", run_encode},
       {"bounds", "per-layer bounds, unstable ReLUs and the instability sum of a network on a box", "prunecert bounds --net examples/acasxu_1_1.onnx --spec examples/acasxu_prop_3.vnnlib --method crown", run_bounds},
       {"train", "train a ReLU MLP on FashionMNIST: cross-entropy, pruning-robust (seed 003) or IBP certified (seed 004)", "prunecert train --widths 128,64,32 --no-bias --epochs 10 --output mlp.onnx", run_train},

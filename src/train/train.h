@@ -130,7 +130,6 @@ struct TrainConfig {
   int64_t param_budget = 0;    // > 0: structured deactivation to this many parameters
   int deactivate_every = 2;    // T-exp of seed 004 Algorithm 1, in epochs
   double timeout_s = 0;        // > 0: stop after the batch that crosses it
-  int verify_limit = 1000;     // ibp: test samples whose IBP verified accuracy is reported per epoch
 };
 
 struct EpochReport {
@@ -139,7 +138,8 @@ struct EpochReport {
   LossValue parts;           // its parts, means over the epoch
   double train_accuracy = 0; // clean accuracy on the training batches while training
   double test_accuracy = 0;
-  double ibp_verified = -1;  // ibp: IBP-verified test accuracy at the target eps (first verify_limit samples)
+  double ibp_verified = -1;  // ibp: IBP-verified test accuracy at the target eps
+  double bound_robust = -1;  // prune-robust: test samples with delta(S, x, t) < gamma(x, t), seed 003 section 4.3
   double eps = 0, lambda_scale = 0;  // schedule values at the end of the epoch
   int active_neurons = 0;    // active hidden neurons after the epoch
   double seconds = 0;

@@ -5,6 +5,7 @@
 // thread count or timing.
 #include <chrono>
 #include <exception>
+#include <limits>
 #include <numeric>
 #include <random>
 #include <thread>
@@ -78,10 +79,9 @@ int correct_predictions(const Mlp& mlp, const Matrix& X, const std::vector<int>&
   return std::accumulate(correct.begin(), correct.end(), 0);
 }
 
-// Samples of the first `limit` columns whose IBP margin lower bounds at eps are all positive.
-int ibp_verified(const Mlp& mlp, const LossConfig& loss, const Matrix& X, const std::vector<int>& y, int limit,
-                 int threads) {
-  const int n = std::min<int>(limit, static_cast<int>(X.cols()));
+// Samples whose IBP margin lower bounds at eps are all positive.
+int ibp_verified(const Mlp& mlp, const LossConfig& loss, const Matrix& X, const std::vector<int>& y, int threads) {
+  const int n = static_cast<int>(X.cols());
   LossConfig config = loss;
   config.rs_weight = 0;
   std::vector<detail::ChunkSums> parts((n + detail::kChunk - 1) / detail::kChunk);
@@ -93,6 +93,41 @@ int ibp_verified(const Mlp& mlp, const LossConfig& loss, const Matrix& X, const 
   int verified = 0;
   for (const auto& p : parts) verified += p.sums.verified;
   return verified;
+}
+
+// Samples whose nominal margin exceeds the margin-deviation bound (seed 003 section 4.3:
+// delta < gamma, so no admissible pruning changes the correct prediction). The spectral norms
+// come from power iteration run to convergence.
+int bound_robust(const Mlp& mlp, const std::vector<int>& budget, const Matrix& X, const std::vector<int>& y,
+                 int threads) {
+  const int n = static_cast<int>(X.cols());
+  std::vector<detail::SpectralNorm> norms(mlp.num_hidden() + 1);
+  for (int k : detail::layers_needing_norms(mlp, budget))
+    norms[k] = detail::spectral_norm(detail::effective_weight(mlp, k), Vector(), 1000, 1e-12);
+  LossConfig config;
+  config.kind = LossKind::prune_robust;
+  config.budget = budget;
+  std::vector<int> robust((n + detail::kChunk - 1) / detail::kChunk, 0);
+  detail::parallel_chunks(n, threads, [&](int c, int lo, int hi) {
+    const Matrix Xc = X.middleCols(lo, hi - lo);
+    detail::PointPass pass;
+    detail::forward_points(mlp, Xc, pass);
+    Matrix g_logits;
+    std::vector<Matrix> g_x;
+    Weights grad;
+    Vector dsigma, delta;
+    LossValue sums;
+    detail::prune_robust_terms(mlp, config, norms, pass, y.data() + lo, false, g_logits, g_x, grad, dsigma, sums, &delta);
+    const Matrix& f = pass.z.back();
+    for (int j = 0; j < hi - lo; ++j) {
+      const int t = y[lo + j];
+      double rival = -std::numeric_limits<double>::infinity();
+      for (Eigen::Index i = 0; i < f.rows(); ++i)
+        if (i != t) rival = std::max(rival, f(i, j));
+      robust[c] += f(t, j) - rival > delta[j];
+    }
+  });
+  return std::accumulate(robust.begin(), robust.end(), 0);
 }
 
 void add_sums(LossValue& into, const LossValue& s) {
@@ -217,11 +252,11 @@ TrainResult train(const data::Dataset& train_set, const data::Dataset& test_set,
     report.train_accuracy = seen ? static_cast<double>(epoch_sums.correct) / seen : 0;
     report.test_accuracy = static_cast<double>(correct_predictions(mlp, X_test, test_set.y, config.threads)) /
                            static_cast<double>(X_test.cols());
-    if (config.loss.kind == LossKind::ibp) {
-      const int count = std::min<int>(config.verify_limit, static_cast<int>(X_test.cols()));
-      report.ibp_verified =
-          count > 0 ? static_cast<double>(ibp_verified(mlp, config.loss, X_test, test_set.y, count, config.threads)) / count : 0;
-    }
+    const double n_test = static_cast<double>(X_test.cols());
+    if (config.loss.kind == LossKind::ibp)
+      report.ibp_verified = ibp_verified(mlp, config.loss, X_test, test_set.y, config.threads) / n_test;
+    if (config.loss.kind == LossKind::prune_robust)
+      report.bound_robust = bound_robust(mlp, config.loss.budget, X_test, test_set.y, config.threads) / n_test;
     report.eps = loss.eps;
     report.lambda_scale = scale;
     report.active_neurons = active_neurons(mlp);
