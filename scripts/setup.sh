@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS=(cmake g++ make pkg-config libeigen3-dev libboost-graph-dev libboost-program-options-dev
       libgtest-dev libprotobuf-dev protobuf-compiler libonnx-dev nlohmann-json3-dev libgmp-dev
-      libz3-dev z3 zlib1g-dev coinor-libcbc-dev coinor-cbc dataset-fashion-mnist gnuplot-nox)
+      libz3-dev z3 zlib1g-dev coinor-libcbc-dev coinor-cbc dataset-fashion-mnist gnuplot-nox
+      libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

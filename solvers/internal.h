@@ -27,8 +27,10 @@ struct BackendAnswer {
 // Z3 (z3/z3_solver.cpp): check-sat for feasibility models, Optimize when the model has an
 // objective (exact rational optimum, rounded outwards to doubles).
 BackendAnswer z3_solve(const encodings::Model& model, double timeout_s, unsigned seed);
-// CBC (milp/cbc_solver.cpp) on a linear model.
-BackendAnswer cbc_solve(const encodings::Model& model, double timeout_s, int threads, unsigned seed, bool preprocess);
+// CBC (milp/cbc_solver.cpp) on a linear model; isolate: in a forked child process, so that a
+// crash of CBC (an assertion of the Debian build) gives an unknown answer instead of an abort.
+BackendAnswer cbc_solve(const encodings::Model& model, double timeout_s, int threads, unsigned seed, bool preprocess,
+                        bool isolate = true);
 
 using Backend = std::function<BackendAnswer(const encodings::Model&, double time_left_s)>;
 

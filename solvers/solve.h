@@ -29,6 +29,8 @@ struct MilpOptions {
   // CBC's CglPreProcess; off by default because it was seen to cut off the optimum on
   // big-M models with nearly tight bounds (see milp/cbc_solver.cpp).
   bool preprocess = false;
+  // Run each CBC solve in a forked child process (a CBC crash becomes `unknown`, not an abort).
+  bool isolate = true;
 };
 
 struct BruteOptions {

@@ -5,11 +5,13 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <filesystem>
 #include <cstdio>
 #include <fstream>
 #include <random>
 #include <string>
 
+#include "src/data/idx.h"
 #include "src/net/io.h"
 #include "tests/temp_file.h"
 
@@ -155,4 +157,50 @@ TEST(TrainCli, PruneRobustAndIbpRunsRecordTheirBudgetAndEps) {
   EXPECT_LE(n.layered().num_parameters(), 400);
   std::remove(path.c_str());
   std::remove(ibp.c_str());
+}
+
+// The example networks of examples/ (examples/README.md): 784-128-64-32-10 without biases, with
+// the training metadata of `prunecert train`; the clean test accuracy recorded there is what the
+// verifier's own exact evaluation of the saved file gives on the FashionMNIST test set.
+TEST(TrainExamples, ExampleNetworksHaveTheirShapeMetadataAndRecordedAccuracy) {
+  namespace fs = std::filesystem;
+  const std::string dir = std::string(PRUNECERT_SOURCE_DIR) + "/examples/";
+  const bool have_data = fs::exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz");
+  data::Dataset test;
+  if (have_data) test = data::load_dataset("fashion-mnist", "test");
+  int found = 0;
+  for (const std::string loss : {"ce", "prune-robust", "ibp"}) {
+    const std::string name = std::string("fmnist-mlp-") + (loss == "ce" ? "standard" : loss) + ".onnx";
+    if (!fs::exists(dir + name)) continue;
+    ++found;
+    SCOPED_TRACE(name);
+    const net::Network n = net::read_network(dir + name);
+    const net::LayeredNetwork L = n.layered();
+    ASSERT_EQ(L.input_dim(), 784);
+    ASSERT_EQ(L.num_hidden(), 3);
+    EXPECT_EQ(L.hidden_width(0), 128);
+    EXPECT_EQ(L.hidden_width(1), 64);
+    EXPECT_EQ(L.hidden_width(2), 32);
+    EXPECT_EQ(L.output_dim(), 10);
+    for (const auto& layer : L.layers) EXPECT_EQ(layer.b.cwiseAbs().maxCoeff(), 0.0) << "an example has biases";
+    EXPECT_EQ(n.metadata.at("loss"), loss);
+    EXPECT_EQ(n.metadata.at("bias"), "no");
+    const std::string cmd = n.metadata.at("command");
+    EXPECT_NE(cmd.find("--loss " + loss), std::string::npos) << cmd;
+    EXPECT_NE(cmd.find("--no-bias"), std::string::npos) << cmd;
+    EXPECT_EQ(n.metadata.count("stopped"), 0u) << "trained under a timeout";
+    if (loss == "prune-robust") EXPECT_EQ(n.metadata.at("budget"), "0,0,3");
+    if (loss == "ibp") EXPECT_EQ(std::stod(n.metadata.at("eps")), 0.1);
+    if (!have_data) continue;
+    int correct = 0;
+    for (Eigen::Index i = 0; i < test.x.rows(); ++i) {
+      Eigen::Index arg = 0;
+      L.eval(test.x.row(i).transpose()).maxCoeff(&arg);
+      correct += arg == test.y[i];
+    }
+    const double acc = static_cast<double>(correct) / static_cast<double>(test.x.rows());
+    EXPECT_NEAR(acc, std::stod(n.metadata.at("accuracy")), 1e-9);
+    if (loss == "ce") EXPECT_GE(acc, 0.85);
+  }
+  if (found == 0) GTEST_SKIP() << "no example networks in " << dir;
 }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "solvers/bab/bab.h"
+#include "solvers/bab/certificate.h"
 #include "src/net/io.h"
 #include "src/spec/vnnlib.h"
 #include "src/util/errors.h"
@@ -26,6 +28,8 @@ struct Args {
   std::string filter;  // substring of "onnx,vnnlib"
   int limit = 0;       // 0: all
   bool stats = false;  // one line of engine statistics per case
+  std::string csv;     // per-instance rows written here too
+  std::string certificates;  // directory: write each unsat proof tree there and re-check it exactly
   bab::BabOptions bab;
 };
 
@@ -34,9 +38,12 @@ void usage() {
       "usage: bab_run_suite [--suite acasxu|mnistfc|all] [--timeout S] [--filter TEXT] [--limit N]\n"
       "                     [--branching auto|input|relu-babsr|relu-widest] [--batch N] [--method crown|alpha]\n"
       "                     [--attack-restarts N] [--attack-steps N] [--attack-every N] [--no-adaptive-batch]\n"
-      "                     [--shared DIR] [--stats]\n"
+      "                     [--no-reuse]\n"
+      "                     [--shared DIR] [--stats] [--csv FILE] [--certificates DIR]\n"
       "Runs solve_bab on the VNN-COMP 2021 suites under DIR/benchmarks/vnncomp2021 and compares\n"
-      "with expected.csv. --timeout caps each instance's timeout from the suite's csv.\n");
+      "with expected.csv. --timeout caps each instance's timeout from the suite's csv. --csv writes\n"
+      "one row per instance; --certificates DIR records the proof tree of every unsat answer, writes\n"
+      "it to DIR and re-checks it in exact arithmetic (bab::check_certificate_exact).\n");
 }
 
 std::vector<std::vector<std::string>> read_csv(const std::string& path) {
@@ -98,8 +105,15 @@ int main(int argc, char** argv) {
       a.bab.attack.steps = std::stoi(value());
     } else if (k == "--attack-every") {
       a.bab.attack_every = std::stoi(value());
+    } else if (k == "--no-reuse") {
+      a.bab.reuse_parent_bounds = false;
     } else if (k == "--no-adaptive-batch") {
       a.bab.adaptive_batch = false;
+    } else if (k == "--csv") {
+      a.csv = value();
+    } else if (k == "--certificates") {
+      a.certificates = value();
+      std::filesystem::create_directories(a.certificates);
     } else if (k == "--stats") {
       a.stats = true;
     } else if (k == "--shared") {
@@ -111,6 +125,16 @@ int main(int argc, char** argv) {
     }
   }
   Tally all;
+  FILE* csv = nullptr;
+  if (!a.csv.empty()) {
+    csv = std::fopen(a.csv.c_str(), "w");
+    if (!csv) {
+      std::fprintf(stderr, "bab_run_suite: cannot write %s\n", a.csv.c_str());
+      return 2;
+    }
+    std::fprintf(csv, "suite,onnx,vnnlib,verdict,expected,check,time_s,timeout_s,nodes,leaves,certificate,check_time_s\n");
+  }
+  int cert_valid = 0, cert_invalid = 0;
   try {
     for (const std::string& suite : a.suites) {
       const std::string dir = a.shared + "/benchmarks/vnncomp2021/" + suite;
@@ -135,7 +159,9 @@ int main(int argc, char** argv) {
         const spec::Spec spec = spec::read_vnnlib(dir + "/" + row[1]);
         const auto t0 = std::chrono::steady_clock::now();
         spec::Verdict verdict = spec::Verdict::unsat;
-        int64_t nodes = 0;
+        int64_t nodes = 0, leaves = 0;
+        std::vector<bab::BabTree> trees;
+        std::vector<spec::Problem> problems;
         for (const spec::SpecCase& c : spec.cases) {
           spec::Problem p;
           p.net = net;
@@ -144,8 +170,12 @@ int main(int argc, char** argv) {
           p.name = key;
           bab::BabOptions o = a.bab;
           o.timeout_s = limit - std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-          const spec::Result r = bab::solve_bab(p, o);
+          bab::BabTree tree;
+          const spec::Result r = bab::solve_bab(p, o, a.certificates.empty() ? nullptr : &tree);
           nodes += r.stats.nodes;
+          leaves += static_cast<int64_t>(tree.leaves.size());
+          trees.push_back(std::move(tree));
+          problems.push_back(p);
           if (a.stats)
             std::printf("  # %s: %s, %s, nodes %lld, bound calls %lld (%.2f s), branch %.2f s, max queue %lld, "
                         "lps %lld, pgd restarts %lld, margin [%.4g, %.4g]%s%s\n",
@@ -163,6 +193,24 @@ int main(int argc, char** argv) {
           if (r.verdict != spec::Verdict::unsat) verdict = r.verdict;
         }
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        std::string cert_status = "-";
+        double check_secs = 0;
+        if (!a.certificates.empty() && verdict == spec::Verdict::unsat) {
+          std::string base = row[0] + "_" + row[1];
+          for (char& ch : base)
+            if (ch == '/' || ch == ',') ch = '_';
+          const std::string file = a.certificates + "/" + base + ".json";
+          bab::write_certificate(file, trees);
+          const auto tc = std::chrono::steady_clock::now();
+          const bab::CheckResult cr = bab::check_certificate_exact(problems, bab::read_certificate(file));
+          check_secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - tc).count();
+          cert_status = bab::to_string(cr.status);
+          if (cr.status == bab::CheckResult::Status::valid) ++cert_valid;
+          else {
+            ++cert_invalid;
+            std::printf("  # certificate %s: %s\n", cert_status.c_str(), cr.reason.c_str());
+          }
+        }
         const std::string exp = expected.count(key) ? expected[key] : "?";
         const std::string got = spec::to_string(verdict);
         std::string check = "-";
@@ -181,8 +229,15 @@ int main(int argc, char** argv) {
         else if (verdict == spec::Verdict::unsat) ++t.unsat;
         else if (verdict == spec::Verdict::timeout) ++t.timeout;
         else ++t.unknown;
-        std::printf("%-40s %-22s %-8s %9.2f %8s %10lld  %s\n", row[0].c_str(), row[1].c_str(), got.c_str(), secs,
-                    exp.c_str(), static_cast<long long>(nodes), check.c_str());
+        std::printf("%-40s %-22s %-8s %9.2f %8s %10lld  %s%s%s\n", row[0].c_str(), row[1].c_str(), got.c_str(), secs,
+                    exp.c_str(), static_cast<long long>(nodes), check.c_str(), cert_status == "-" ? "" : "  certificate ",
+                    cert_status == "-" ? "" : cert_status.c_str());
+        if (csv) {
+          std::fprintf(csv, "%s,%s,%s,%s,%s,%s,%.3f,%.0f,%lld,%lld,%s,%.3f\n", suite.c_str(), row[0].c_str(),
+                       row[1].c_str(), got.c_str(), exp.c_str(), check.c_str(), secs, limit,
+                       static_cast<long long>(nodes), static_cast<long long>(leaves), cert_status.c_str(), check_secs);
+          std::fflush(csv);
+        }
         std::fflush(stdout);
       }
       std::printf("%s: %d instances, solved %d (sat %d, unsat %d), timeout %d, unknown %d, agree %d, contradictions %d, "
@@ -203,6 +258,9 @@ int main(int argc, char** argv) {
                  e.place().empty() ? "" : ": ", e.problem().c_str());
     return 2;
   }
+  if (csv) std::fclose(csv);
+  if (!a.certificates.empty())
+    std::printf("certificates: %d valid, %d not accepted (exact check)\n", cert_valid, cert_invalid);
   std::printf("total: %d instances, solved %d (sat %d, unsat %d), timeout %d, unknown %d, contradictions %d, time %.1f s\n",
               all.instances, all.sat + all.unsat, all.sat, all.unsat, all.timeout, all.unknown, all.contradictions,
               all.time);

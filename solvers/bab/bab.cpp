@@ -101,7 +101,9 @@ class Search {
     if (fate == Fate::sat) return finish(spec::Verdict::sat);
     std::vector<Eigen::VectorXd> starts{rb.candidate};
     double lower = rb.margin_lower;
-    if (options_.root_alpha && time_left() > 0) {
+    // alpha-CROWN proofs are not recorded in certificates (its slopes are not kept): with a tree,
+    // the root goes on with CROWN and splitting.
+    if (options_.root_alpha && !tree_ && time_left() > 0) {
       bounds::BoundOptions alpha = options_.bound;
       alpha.method = bounds::Method::alpha;
       const bounds::SubdomainBounds ab = engine_->bound(problem_, {root_}, alpha, &result_.stats)[0];
@@ -126,7 +128,7 @@ class Search {
       stuck_min_ = lower;
       return finish(spec::Verdict::unknown);
     }
-    queue_.push(Node{nullptr, 0, lower, split, next_id_++});
+    queue_.push(Node{nullptr, 0, lower, split, next_id_++, keep_bounds(split, rb)});
     in_flight_lower_ = kInf;
     return false;
   }
@@ -179,7 +181,8 @@ class Search {
       std::vector<size_t> parent_of;
       children.reserve(2 * parents.size());
       for (size_t p = 0; p < parents.size(); ++p) {
-        const bounds::Subdomain base = materialise(problem_, root_, parents[p].path);
+        bounds::Subdomain base = materialise(problem_, root_, parents[p].path);
+        if (parents[p].split.kind == Split::Kind::relu) base.known = parents[p].known;
         const auto [d0, d1] = split_decisions(parents[p].split);
         for (const Decision& d : {d0, d1}) {
           children.push_back(base);
@@ -212,7 +215,7 @@ class Search {
           stuck_min_ = std::min(stuck_min_, lower);
           continue;
         }
-        open.push_back(Node{paths[c], parents[parent_of[c]].depth + 1, lower, split, next_id_++});
+        open.push_back(Node{paths[c], parents[parent_of[c]].depth + 1, lower, split, next_id_++, keep_bounds(split, bs[c])});
         open_child.push_back(c);
       }
       double attack_time = 0;
@@ -238,6 +241,15 @@ class Search {
     if (util::stderr_is_terminal() && util::log_level() >= util::LogLevel::normal && result_.stats.nodes > 0)
       util::log(util::LogLevel::normal, "\n");
     finish(stuck_ > 0 ? spec::Verdict::unknown : spec::Verdict::unsat);
+  }
+
+  // The bounds a node hands to its children: only for ReLU splits (an input split shrinks the
+  // box, and fresh CROWN bounds on the smaller box are what input splitting is for), and not
+  // while a certificate is recorded (the exact checker recomputes every leaf from scratch).
+  std::shared_ptr<const std::vector<bounds::LayerBounds>> keep_bounds(const Split& split,
+                                                                      const bounds::SubdomainBounds& b) const {
+    if (!options_.reuse_parent_bounds || tree_ || split.kind != Split::Kind::relu) return nullptr;
+    return std::make_shared<const std::vector<bounds::LayerBounds>>(b.pre);
   }
 
   // Parents to pop this step: options_.batch, or fewer when the step's bound call (two children

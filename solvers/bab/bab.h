@@ -41,6 +41,10 @@ struct BabOptions {
   int attack_every = 8;                             // loop steps between short PGD runs (0: never)
   int attack_starts = 4;                            // worst candidates those runs start from
   int attack_steps = 10;                            // steps of those runs
+  bool reuse_parent_bounds = true;                  // ReLU splits: children start from their parent's
+                                                    // intermediate bounds and only the property rows
+                                                    // are back-substituted (alpha,beta-CROWN's BaB);
+                                                    // off while a certificate tree is recorded
   int64_t max_lp_tableau = 1 << 20;                 // linear-region leaf LPs above this many tableau
                                                     // entries are skipped (the leaf is bisected)
   uint64_t seed = 0;

@@ -94,6 +94,9 @@ struct Node {
   double lower = 0;  // certified lower bound of the margin on the node (max of its own and its parent's)
   Split split;       // chosen when the node was bounded
   uint64_t id = 0;   // creation order: ties in `lower` go to the older node
+  // The node's own intermediate bounds, handed to its children when they differ from it by a
+  // ReLU split (BabOptions::reuse_parent_bounds); null otherwise.
+  std::shared_ptr<const std::vector<bounds::LayerBounds>> known;
 };
 
 // Open nodes, lowest lower bound first (HiGHS mip/HighsNodeQueue.h). In depth-first mode
@@ -118,9 +121,11 @@ class NodeQueue {
       return a.lower != b.lower ? a.lower > b.lower : a.id > b.id;
     }
   };
+  static size_t known_bytes(const Node& n);
   std::vector<Node> heap_;
   std::vector<Node> stack_;
   bool depth_first_ = false;
+  size_t known_bytes_ = 0;  // held by the open nodes' `known` bounds
 };
 
 }  // namespace bab::detail

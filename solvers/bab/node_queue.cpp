@@ -9,7 +9,15 @@
 
 namespace bab::detail {
 
+size_t NodeQueue::known_bytes(const Node& n) {
+  if (!n.known) return 0;
+  size_t doubles = 0;
+  for (const auto& l : *n.known) doubles += static_cast<size_t>(l.lo.size() + l.hi.size());
+  return doubles * sizeof(double) + 64;
+}
+
 void NodeQueue::push(Node node) {
+  known_bytes_ += known_bytes(node);
   if (depth_first_) {
     stack_.push_back(std::move(node));
     return;
@@ -19,14 +27,16 @@ void NodeQueue::push(Node node) {
 }
 
 Node NodeQueue::pop() {
+  Node n;
   if (!stack_.empty()) {
-    Node n = std::move(stack_.back());
+    n = std::move(stack_.back());
     stack_.pop_back();
-    return n;
+  } else {
+    std::pop_heap(heap_.begin(), heap_.end(), Later{});
+    n = std::move(heap_.back());
+    heap_.pop_back();
   }
-  std::pop_heap(heap_.begin(), heap_.end(), Later{});
-  Node n = std::move(heap_.back());
-  heap_.pop_back();
+  known_bytes_ -= known_bytes(n);
   return n;
 }
 
@@ -42,7 +52,7 @@ size_t NodeQueue::bytes() const {
   // by the allocator): its own link, and one for the ancestors that the open frontier keeps
   // alive (a binary tree with N leaves has fewer than N inner nodes).
   constexpr size_t kPerNode = sizeof(Node) + 2 * (sizeof(DecisionLink) + 32);
-  return size() * kPerNode;
+  return size() * kPerNode + known_bytes_;
 }
 
 }  // namespace bab::detail

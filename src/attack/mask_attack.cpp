@@ -16,6 +16,7 @@ const char* to_string(MaskAttackKind kind) {
     case MaskAttackKind::pgd_ste: return "pgd-ste";
     case MaskAttackKind::l2: return "l2";
     case MaskAttackKind::random: return "random";
+    case MaskAttackKind::local: return "local";
   }
   return "?";
 }
@@ -25,7 +26,8 @@ MaskAttackKind parse_mask_attack(const std::string& name) {
   if (name == "pgd" || name == "pgd-ste") return MaskAttackKind::pgd_ste;
   if (name == "l2") return MaskAttackKind::l2;
   if (name == "random") return MaskAttackKind::random;
-  throw util::InputError("--mask-attack", "", "'" + name + "' is not greedy, pgd, l2 or random");
+  if (name == "local") return MaskAttackKind::local;
+  throw util::InputError("--mask-attacks", "", "'" + name + "' is not greedy, pgd, l2, random or local");
 }
 
 bool is_admissible_mask(const net::LayeredNetwork& net, const spec::PruningBudget& budget, const net::Mask& mask) {
@@ -188,6 +190,7 @@ MaskAttackResult mask_attack(const spec::Problem& problem, const Eigen::VectorXd
         random_run = r;
         ran_random = true;
         break;
+      case MaskAttackKind::local: r = local_search_mask_attack(problem, x, best.best.mask, o, stats); break;
     }
     evaluations += r.evaluations;
     if (best.best.mask.empty() || r.best_margin < best.best_margin) best = r;

@@ -14,9 +14,9 @@
 
 namespace attack {
 
-enum class MaskAttackKind { greedy, pgd_ste, l2, random };
+enum class MaskAttackKind { greedy, pgd_ste, l2, random, local };
 const char* to_string(MaskAttackKind kind);
-// "greedy", "pgd" (or "pgd-ste"), "l2", "random"; throws util::InputError("--mask-attack", ...).
+// "greedy", "pgd" (or "pgd-ste"), "l2", "random", "local"; throws util::InputError("--mask-attack", ...).
 MaskAttackKind parse_mask_attack(const std::string& name);
 
 struct MaskAttackOptions {
@@ -24,6 +24,7 @@ struct MaskAttackOptions {
   int pgd_restarts = 1;         // PGD-STE runs; the first starts from all-kept scores, later ones from random scores
   double pgd_step_size = 0.1;   // first step on the scores, in units of the largest gradient entry; decays to 1/10
   int random_masks = 1000;      // random masks sampled (seed 003, section 5.3: 1,000)
+  int local_sweeps = 50;        // local search: improving moves at most
   bool stop_when_found = false; // return at the first mask with margin <= 0 instead of the lowest margin
   uint64_t seed = 0;
   double time_limit_s = 1e9;
@@ -50,8 +51,13 @@ MaskAttackResult l2_mask_attack(const spec::Problem& problem, const Eigen::Vecto
                                 const MaskAttackOptions& options = {}, util::Stats* stats = nullptr);
 MaskAttackResult random_mask_attack(const spec::Problem& problem, const Eigen::VectorXd& x,
                                     const MaskAttackOptions& options = {}, util::Stats* stats = nullptr);
+// Local search from `start` (empty: nothing pruned): best single prune or swap within a layer,
+// repeated until no move lowers the margin (mask_local_search.cpp).
+MaskAttackResult local_search_mask_attack(const spec::Problem& problem, const Eigen::VectorXd& x,
+                                          const net::Mask& start, const MaskAttackOptions& options = {},
+                                          util::Stats* stats = nullptr);
 // The given attacks in order (default: l2, greedy, pgd_ste, random: cheap first); the best
-// result, with `method` naming the attack that found it.
+// result, with `method` naming the attack that found it. `local` starts from the best mask so far.
 MaskAttackResult mask_attack(const spec::Problem& problem, const Eigen::VectorXd& x,
                              const MaskAttackOptions& options = {},
                              const std::vector<MaskAttackKind>& kinds = {MaskAttackKind::l2, MaskAttackKind::greedy,

@@ -83,6 +83,17 @@ class BoundEngine {
 
 std::unique_ptr<BoundEngine> make_cpu_engine();
 
+// Device selection (`--device`; engine_select.cpp). cuda: the CUDA engine of cuda/, same IBP and
+// CROWN bounds (alpha-CROWN runs on the CPU); auto: cuda when built with it and a device is present.
+enum class Device { cpu, cuda, automatic };
+const char* to_string(Device d);
+// "cpu" | "cuda" | "auto"; throws util::InputError("--device", ...) otherwise.
+Device parse_device(const std::string& text);
+bool built_with_cuda();
+int cuda_device_count();  // 0 without CUDA in the build, a driver or a device
+// Throws util::InputError("--device", ...) for cuda when the build or the machine has none.
+std::unique_ptr<BoundEngine> make_engine(Device device);
+
 // Convenience: bounds of the root subdomain with the CPU engine.
 SubdomainBounds bound_root(const spec::Problem& problem, const BoundOptions& options);
 

@@ -9,6 +9,11 @@
 #include "src/spec/problem.h"
 #include "src/util/options.h"
 
+namespace substitute {
+struct Anchor;
+struct DistanceOptions;
+}  // namespace substitute
+
 namespace cli {
 
 struct Command {
@@ -42,5 +47,14 @@ int run_bounds(const util::Options& options);
 int run_train(const util::Options& options);
 int run_encode(const util::Options& options);
 int run_prune_verify(const util::Options& options);
+int run_check(const util::Options& options);
+int run_bench(const util::Options& options);
+// Shared by distance, substitute and transfer (cmd_distance.cpp): x0 from --input, the label
+// (--label or the prediction) and --clip; the distance options from the table.
+substitute::Anchor read_anchor(const util::Options& options, const net::LayeredNetwork& net);
+substitute::DistanceOptions distance_options(const util::Options& options);
+int run_distance(const util::Options& options);
+int run_substitute(const util::Options& options);
+int run_transfer(const util::Options& options);
 
 }  // namespace cli

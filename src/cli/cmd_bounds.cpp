@@ -18,9 +18,10 @@ int run_bounds(const util::Options& o) {
   bo.alpha_lr = o.alpha_lr;
   bo.tight_output = true;
   nlohmann::json all = nlohmann::json::array();
+  auto engine = bounds::make_engine(bounds::parse_device(o.device));
   for (size_t c = 0; c < problems.size(); ++c) {
     util::Stats st;
-    auto b = bounds::make_cpu_engine()->bound(problems[c], {bounds::root_subdomain(problems[c])}, bo, &st)[0];
+    auto b = engine->bound(problems[c], {bounds::root_subdomain(problems[c])}, bo, &st)[0];
     nlohmann::json layers = nlohmann::json::array();
     int total_unstable = 0;
     double total_instability = 0;

@@ -7,12 +7,9 @@
 #include <cstdio>
 #include <sstream>
 
-#include "src/attack/mask_attack.h"
 #include "src/attack/pruners.h"
-#include "src/bounds/bound_engine.h"
-#include "src/bounds/margin_deviation.h"
 #include "src/cli/cli.h"
-#include "src/cli/engines.h"
+#include "src/cli/prune_verify.h"
 #include "src/data/idx.h"
 #include "src/util/errors.h"
 #include "src/util/log.h"
@@ -21,105 +18,9 @@ namespace cli {
 
 namespace {
 
-enum class PruneVerdict { robust, not_robust, unknown };
-const char* to_string(PruneVerdict v) {
-  return v == PruneVerdict::robust ? "robust" : v == PruneVerdict::not_robust ? "not-robust" : "unknown";
-}
-
-struct PruneAnswer {
-  PruneVerdict verdict = PruneVerdict::unknown;
-  double lower = -std::numeric_limits<double>::infinity();  // certified lower bound of the worst margin
-  double upper = std::numeric_limits<double>::infinity();   // margin of the worst (x, mask) found
-  net::Mask worst;                                           // that mask (empty: none found yet)
-  std::string engine;
-  double time_s = 0;
-};
-
-std::vector<std::vector<int>> pruned_indices(const net::Mask& m) {
-  std::vector<std::vector<int>> out;
-  for (const auto& layer : m) {
-    out.emplace_back();
-    for (size_t i = 0; i < layer.size(); ++i)
-      if (!layer[i]) out.back().push_back(static_cast<int>(i));
-  }
-  return out;
-}
-
-void take_upper(PruneAnswer& a, double margin, const net::Mask& mask) {
-  if (margin < a.upper) {
-    a.upper = margin;
-    a.worst = mask;
-  }
-}
-
-std::vector<attack::MaskAttackKind> parse_attack_list(const std::string& text) {
-  std::vector<attack::MaskAttackKind> kinds;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) kinds.push_back(attack::parse_mask_attack(item));
-  return kinds;
-}
-
-// Sufficient tests: the margin-deviation bound (fixed input only: Propositions 1-4 bound the
-// deviation at x) and the mask-aware CROWN bound over the ball and every admissible mask.
-void run_bound(const spec::Problem& p, const Eigen::VectorXd& x0, double eps, PruneAnswer& a) {
-  if (eps == 0) {
-    bounds::MarginDeviation md(*p.net);
-    bounds::MarginDeviationResult r = md.bound(*p.net, x0, p.property, *p.budget);
-    if (r.certified) a.lower = std::max(a.lower, r.margin_lower);
-  }
-  bounds::BoundOptions bo;
-  bo.method = bounds::Method::crown;
-  a.lower = std::max(a.lower, bounds::bound_root(p, bo).margin_lower);
-  take_upper(a, p.property.margin(p.net->eval(p.box.center())), p.net->full_mask());
-  if (a.lower > 0) a.verdict = PruneVerdict::robust;
-}
-
-void run_attack(const spec::Problem& p, const util::Options& o, PruneAnswer& a) {
-  attack::MaskAttackOptions mo;
-  mo.seed = static_cast<uint64_t>(o.seed);
-  mo.stop_when_found = true;
-  mo.time_limit_s = o.timeout;
-  attack::MaskAttackResult r = attack::mask_attack(p, p.box.center(), mo, parse_attack_list(o.mask_attacks));
-  take_upper(a, r.best_margin, r.best.mask);
-  if (r.found) a.verdict = PruneVerdict::not_robust;
-}
-
-void run_complete(const std::string& engine, const spec::Problem& p, const util::Options& o, PruneAnswer& a) {
-  spec::Result r = run_engine(engine, p, o);
-  a.lower = std::max(a.lower, r.margin_lower);
-  if (r.witness) take_upper(a, p.property.margin(r.witness->y), r.witness->mask.empty() ? p.net->full_mask() : r.witness->mask);
-  else if (r.margin_upper < a.upper) a.upper = r.margin_upper;
-  if (r.verdict == spec::Verdict::sat) a.verdict = PruneVerdict::not_robust;
-  if (r.verdict == spec::Verdict::unsat) a.verdict = PruneVerdict::robust;
-}
-
-PruneAnswer prune_verify_one(const spec::Problem& p, const Eigen::VectorXd& x0, const util::Options& o) {
-  const auto t0 = std::chrono::steady_clock::now();
-  PruneAnswer a;
-  a.engine = o.engine;
-  if (o.engine == "bound" || o.engine == "auto") run_bound(p, x0, o.eps, a);
-  if (a.verdict == PruneVerdict::unknown && (o.engine == "attack" || o.engine == "auto")) run_attack(p, o, a);
-  if (a.verdict == PruneVerdict::unknown) {
-    if (o.engine == "auto") {
-      util::Options rest = o;
-      rest.timeout = std::max(0.0, o.timeout - std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-      run_complete("bab", p, rest, a);
-    } else if (o.engine == "bab" || o.engine == "milp" || o.engine == "smt" || o.engine == "brute") {
-      run_complete(o.engine, p, o, a);
-    } else if (o.engine != "bound" && o.engine != "attack") {
-      throw util::InputError("--engine", "", "'" + o.engine + "' is not a prune-verify engine (auto, bound, attack, bab, milp, smt, brute)");
-    }
-  }
-  if (a.worst.empty() && a.verdict == PruneVerdict::not_robust) a.worst = p.net->full_mask();
-  a.time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return a;
-}
-
 nlohmann::json answer_json(const PruneAnswer& a) {
-  nlohmann::json j = {{"verdict", to_string(a.verdict)}, {"worst_margin_lower", a.lower}, {"worst_margin_upper", a.upper},
-                      {"worst_mask", pruned_indices(a.worst)}, {"engine", a.engine}, {"time_s", a.time_s}};
-  return j;
+  return {{"verdict", to_string(a.verdict)}, {"worst_margin_lower", a.lower}, {"worst_margin_upper", a.upper},
+          {"worst_mask", pruned_indices(a.worst)}, {"engine", a.engine}, {"time_s", a.time_s}};
 }
 
 spec::Problem pruning_problem(std::shared_ptr<const net::LayeredNetwork> net, const Eigen::VectorXd& x0, int label,
@@ -151,6 +52,7 @@ int run_dataset(const util::Options& o, std::shared_ptr<const net::LayeredNetwor
     pruner_mask = attack::pruner_mask(*net, *pruner, budget, d.x.middleRows(start, end - start),
                                       std::vector<int>(d.y.begin() + start, d.y.begin() + end));
   }
+  const PruneVerifier verifier(net);
   int correct = 0, robust = 0, not_robust = 0, unknown = 0, pruner_correct = 0;
   double time = 0;
   nlohmann::json samples = nlohmann::json::array();
@@ -169,7 +71,7 @@ int run_dataset(const util::Options& o, std::shared_ptr<const net::LayeredNetwor
       a.upper = p.property.margin(net->eval(x));
     } else {
       ++correct;
-      a = prune_verify_one(pruning_problem(net, x, label, o, budget), x, o);
+      a = verifier.verify(pruning_problem(net, x, label, o, budget), o);
     }
     if (pruner) {
       Eigen::Index pp;
@@ -231,7 +133,7 @@ int run_prune_verify(const util::Options& o) {
                                             std::to_string(net->input_dim()));
   int label = static_cast<int>(o.label);
   if (label < 0) net->eval(x0).maxCoeff(&label);
-  const PruneAnswer a = prune_verify_one(pruning_problem(net, x0, label, o, budget), x0, o);
+  const PruneAnswer a = PruneVerifier(net).verify(pruning_problem(net, x0, label, o, budget), o);
   if (o.json) {
     print_json(answer_json(a));
     return 0;

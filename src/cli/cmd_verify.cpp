@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "solvers/bab/certificate.h"
 #include "src/cli/cli.h"
 #include "src/cli/engines.h"
 #include "src/net/io.h"
@@ -49,10 +50,16 @@ int run_verify(const util::Options& given) {
   total.verdict = spec::Verdict::unsat;
   total.margin_lower = std::numeric_limits<double>::infinity();
   double time = 0;
+  const bool want_certificate = !o.certificate.empty();
+  if (want_certificate && o.engine != "bab" && o.engine != "auto")
+    throw util::InputError("--certificate", "", "only the bab and auto engines write certificates");
+  std::vector<bab::BabTree> trees;
   for (const auto& p : problems) {
     util::Options oc = o;
     oc.timeout = std::max(0.0, o.timeout - time);
-    spec::Result r = run_engine(o.engine, p, oc);
+    bab::BabTree tree;
+    spec::Result r = run_engine(o.engine, p, oc, want_certificate ? &tree : nullptr);
+    if (want_certificate) trees.push_back(std::move(tree));
     time += r.stats.time_s;
     total.engine = r.engine;
     total.margin_lower = std::min(total.margin_lower, r.margin_lower);
@@ -74,6 +81,14 @@ int run_verify(const util::Options& given) {
   }
   total.stats.time_s = time;
   if (!o.cex.empty()) write_cex_file(o.cex, total);
+  if (want_certificate) {
+    if (total.verdict == spec::Verdict::unsat) {
+      bab::write_certificate(o.certificate, trees);
+    } else {
+      if (!total.note.empty()) total.note += "; ";
+      total.note += "no certificate written (only unsat answers have one)";
+    }
+  }
   if (o.json) {
     nlohmann::json j = {{"verdict", spec::to_string(total.verdict)},
                         {"engine", total.engine},

@@ -19,8 +19,13 @@ const std::vector<Command>& commands() {
       {"spec", "summary of a VNN-LIB property (input box, unsafe region)", "prunecert spec --spec examples/acasxu_prop_3.vnnlib", run_spec},
       {"verify", "decide a property: sat (counterexample), unsat (proved), unknown, timeout", "prunecert verify --net examples/acasxu_1_1.onnx --spec examples/acasxu_prop_3.vnnlib", run_verify},
       {"prune-verify", "is the prediction correct for every way of pruning up to s_k neurons per hidden layer? (seed 003)", "prunecert prune-verify --net examples/fmnist-mlp-prune-robust.onnx --data fashion-mnist --first 100 --budget 0,0,10%", run_prune_verify},
+      {"check", "re-check a BaB certificate (verify --certificate) in exact rational arithmetic", "prunecert check --net examples/acasxu_1_9.onnx --spec examples/acasxu_prop_3.vnnlib --certificate proof.json", run_check},
       {"encode", "write a query's model as SMT-LIB2, MPS or LP for any external solver", "prunecert encode --net examples/acasxu_1_9.onnx --spec examples/acasxu_prop_3.vnnlib --encoding bigm -o prop3.mps", run_encode},
       {"bounds", "per-layer bounds, unstable ReLUs and the instability sum of a network on a box", "prunecert bounds --net examples/acasxu_1_1.onnx --spec examples/acasxu_prop_3.vnnlib --method crown", run_bounds},
+      {"bench", "solver ablation sweeps: engines x options on every instance of a suite, one process per job, resumable CSV", "prunecert bench --suite ../shared/benchmarks/vnncomp2021/acasxu/acasxu_instances.csv --engines bab,milp --timeout 30 -o acasxu.csv", run_bench},
+      {"distance", "robustness distances around an input: d_adv (PGD), d_rob (bounds), d_bnd (complete engine), seed 001", "prunecert distance --net examples/acasxu_1_9.onnx --input examples/acasxu_point.txt --method bnd", run_distance},
+      {"substitute", "write a smaller local substitute network g: constant (seed 001 Alg. 1), linear (Alg. 2) or activation-preserving pruning", "prunecert substitute --net examples/acasxu_1_9.onnx --input examples/acasxu_point.txt --method linear --layers 2 -o g.onnx", run_substitute},
+      {"transfer", "certify robustness of f on B_eps from the activation-preserving substitute g by Lemma 1 (seed 000)", "prunecert transfer --net examples/acasxu_1_9.onnx --input examples/acasxu_point.txt --eps 0.002", run_transfer},
       {"train", "train a ReLU MLP on FashionMNIST: cross-entropy, pruning-robust (seed 003) or IBP certified (seed 004)", "prunecert train --widths 128,64,32 --no-bias --epochs 10 --output mlp.onnx", run_train},
   };
   return table;
@@ -110,7 +115,10 @@ nlohmann::json stats_json(const util::Stats& s) {
 }
 
 void print_stats(const util::Stats& s) {
-  for (auto& [k, v] : stats_json(s).items()) std::printf("c %-20s %s\n", k.c_str(), v.dump().c_str());
+  // The object must outlive the loop: items() of a temporary dangles (range-for keeps only the
+  // items proxy alive), which crashed `verify --stats` (issue 5's segfault on ACAS Xu 1_1 prop_3).
+  const nlohmann::json j = stats_json(s);
+  for (auto& [k, v] : j.items()) std::printf("c %-20s %s\n", k.c_str(), v.dump().c_str());
 }
 
 }  // namespace cli

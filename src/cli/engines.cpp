@@ -35,11 +35,10 @@ attack::AttackOptions attack_options(const util::Options& o, double time_left) {
 }
 
 // Incomplete verification: unsat when the margin's lower bound is positive, else unknown.
-spec::Result run_bounds_engine(const spec::Problem& p, const bounds::BoundOptions& bo) {
+spec::Result run_bounds_engine(const spec::Problem& p, const bounds::BoundOptions& bo, bounds::BoundEngine& engine) {
   spec::Result r;
   r.engine = std::string("bounds/") + bounds::to_string(bo.method);
-  auto engine = bounds::make_cpu_engine();
-  auto b = engine->bound(p, {bounds::root_subdomain(p)}, bo, &r.stats)[0];
+  auto b = engine.bound(p, {bounds::root_subdomain(p)}, bo, &r.stats)[0];
   r.margin_lower = b.margin_lower;
   r.verdict = b.margin_lower > 0 ? spec::Verdict::unsat : spec::Verdict::unknown;
   return r;
@@ -89,12 +88,16 @@ encodings::EncodeOptions encode_options(const util::Options& o, encodings::Encod
 spec::Result run_engine(const std::string& engine, const spec::Problem& p, const util::Options& o, bab::BabTree* tree) {
   const auto t0 = std::chrono::steady_clock::now();
   spec::Result r;
+  // --device: the BoundEngine of the bounds, bab and auto engines (cuda without a device: input error).
+  const std::unique_ptr<bounds::BoundEngine> bound_engine = bounds::make_engine(bounds::parse_device(o.device));
   if (engine == "bounds") {
-    r = run_bounds_engine(p, bound_options(o));
+    r = run_bounds_engine(p, bound_options(o), *bound_engine);
   } else if (engine == "attack") {
     r = run_attack_engine(p, attack_options(o, o.timeout));
   } else if (engine == "bab") {
-    r = bab::solve_bab(p, bab_options(o, o.timeout), tree);
+    bab::BabOptions bo = bab_options(o, o.timeout);
+    bo.engine = bound_engine.get();
+    r = bab::solve_bab(p, bo, tree);
   } else if (engine == "smt") {
     solvers::SmtOptions so;
     so.encode = encode_options(o, encodings::Encoding::smt, encodings::Goal::decide);
@@ -115,12 +118,11 @@ spec::Result run_engine(const std::string& engine, const spec::Problem& p, const
     // Cheap first: CROWN, alpha-CROWN, PGD from the bound's minimiser, then branch and bound.
     bounds::BoundOptions bo = bound_options(o);
     bo.method = bounds::Method::crown;
-    auto engine_cpu = bounds::make_cpu_engine();
     util::Stats st;
-    auto b = engine_cpu->bound(p, {bounds::root_subdomain(p)}, bo, &st)[0];
+    auto b = bound_engine->bound(p, {bounds::root_subdomain(p)}, bo, &st)[0];
     if (b.margin_lower <= 0) {
       bo.method = bounds::Method::alpha;
-      b = engine_cpu->bound(p, {bounds::root_subdomain(p)}, bo, &st)[0];
+      b = bound_engine->bound(p, {bounds::root_subdomain(p)}, bo, &st)[0];
     }
     if (b.margin_lower > 0 && !tree) {
       r.verdict = spec::Verdict::unsat;
@@ -132,7 +134,9 @@ spec::Result run_engine(const std::string& engine, const spec::Problem& p, const
       r = run_attack_engine(p, attack_options(quick, std::max(0.0, o.timeout - seconds_since(t0))), {b.candidate});
       r.engine = "auto:attack";
       if (r.verdict != spec::Verdict::sat) {
-        spec::Result rb = bab::solve_bab(p, bab_options(o, std::max(0.0, o.timeout - seconds_since(t0))), tree);
+        bab::BabOptions bo2 = bab_options(o, std::max(0.0, o.timeout - seconds_since(t0)));
+        bo2.engine = bound_engine.get();
+        spec::Result rb = bab::solve_bab(p, bo2, tree);
         rb.stats.attack_restarts += r.stats.attack_restarts;
         rb.stats.attack_steps += r.stats.attack_steps;
         rb.margin_upper = std::min(rb.margin_upper, r.margin_upper);

@@ -1,0 +1,351 @@
+// Substitute benchmarks (issue 7), two modes:
+//   transfer OUT.csv [cases=N]  Lemma 1 transfer on random networks and MNIST nets at radii
+//                               around d_bnd; every certificate is checked by solve_bab on f
+//                               (a false certificate is a sat verdict there).
+//   eval OUT.csv [inputs=N] [nets=a,b] [tol=T] [query_timeout=S]
+//                               seed 001 Figure 3: d_rob and d_bnd on f and on every pruned g,
+//                               per (network, pruner, amount) the mean relative error, the
+//                               d_adv baseline and the time including pruning; rows per input
+//                               in OUT.csv, the aggregate in OUT.summary.csv.
+// Networks: mnist-net_256x2 (VNN-COMP 2021, inputs = the 15 images of its properties), Marabou's
+// mnist10x10 / mnist10x20 NNets (same images), and seeded random MLPs.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <random>
+#include <regex>
+#include <sstream>
+
+#include "src/net/io.h"
+#include "src/spec/vnnlib.h"
+#include "src/substitute/substitute.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+const std::string kShared = PRUNECERT_SHARED_DIR;
+
+struct Input {
+  Eigen::VectorXd x;
+  int label;
+  std::string name;
+};
+
+// The images behind mnistfc's properties: each box is [max(0, x - e), min(1, x + e)] around the
+// image x with e read from the file name; the label from the comment line.
+std::vector<Input> mnist_inputs() {
+  std::vector<Input> out;
+  for (int i = 0; i < 15; ++i) {
+    const std::string path = kShared + "/benchmarks/vnncomp2021/mnistfc/prop_" + std::to_string(i) + "_0.03.vnnlib";
+    std::ifstream in(path);
+    if (!in) continue;
+    std::string first;
+    std::getline(in, first);
+    std::smatch m;
+    if (!std::regex_search(first, m, std::regex("label: ([0-9]+)"))) continue;
+    const spec::Spec s = spec::read_vnnlib(path);
+    const spec::Box& b = s.cases[0].box;
+    Eigen::VectorXd x(b.dim());
+    for (int k = 0; k < b.dim(); ++k) {
+      if (b.lo[k] <= 0 && b.hi[k] >= 1) x[k] = 0.5;
+      else if (b.lo[k] <= 0) x[k] = std::max(0.0, b.hi[k] - 0.03);
+      else if (b.hi[k] >= 1) x[k] = std::min(1.0, b.lo[k] + 0.03);
+      else x[k] = 0.5 * (b.lo[k] + b.hi[k]);
+    }
+    out.push_back({x, std::stoi(m[1]), "mnist_" + std::to_string(i)});
+  }
+  return out;
+}
+
+struct NamedNet {
+  std::string name;
+  std::shared_ptr<const net::LayeredNetwork> net;
+};
+
+NamedNet load(const std::string& name) {
+  std::string path;
+  if (name == "mnist-net_256x2") path = kShared + "/benchmarks/vnncomp2021/mnistfc/mnist-net_256x2.onnx";
+  else path = kShared + "/benchmarks/marabou-resources/nnet/mnist/" + name + ".nnet";
+  return {name, std::make_shared<const net::LayeredNetwork>(net::read_network(path).layered())};
+}
+
+std::map<std::string, std::string> parse_kv(int argc, char** argv, int from) {
+  std::map<std::string, std::string> kv;
+  for (int i = from; i < argc; ++i) {
+    std::string a = argv[i];
+    const auto eq = a.find('=');
+    if (eq != std::string::npos) kv[a.substr(0, eq)] = a.substr(eq + 1);
+  }
+  return kv;
+}
+
+std::string verdict_name(spec::Verdict v) { return spec::to_string(v); }
+
+// ---------------------------------------------------------------------------------------------
+int run_transfer(const std::string& out_path, const std::map<std::string, std::string>& kv) {
+  const int want = kv.count("cases") ? std::stoi(kv.at("cases")) : 200;
+  const int per_net = kv.count("mnist_inputs") ? std::stoi(kv.at("mnist_inputs")) : 5;
+  const double confirm_timeout = kv.count("confirm_timeout") ? std::stod(kv.at("confirm_timeout")) : 60;
+  std::ofstream csv(out_path);
+  csv << "network,input,eps,d_bnd,eps_over_dbnd,gamma_or_1+delta0/eps,delta0,delta,lipschitz_f,lipschitz_g,v_g,certified,case,"
+         "neurons_f,nonlinear_g,time_transfer_s,time_f_bab_s,f_verdict,false_certificate\n";
+  int cases = 0, certified = 0, false_certs = 0, unconfirmed = 0, case2 = 0, robust_f = 0;
+  double t_transfer = 0, t_f = 0;
+  auto one = [&](const std::string& net_name, std::shared_ptr<const net::LayeredNetwork> f, const substitute::Anchor& a,
+                 const std::string& input_name, double d_bnd, double frac, double gamma) {
+    // gamma > 1 encodes delta0 = (gamma - 1) * eps: remove what is stable just inside B_eps.
+    const double eps = frac * d_bnd;
+    substitute::TransferOptions o;
+    if (gamma > 1) o.delta0 = (gamma - 1) * eps;
+    else o.gamma = gamma;
+    o.bab.timeout_s = 30;
+    const substitute::TransferResult r = substitute::transfer(f, a, eps, o);
+    bab::BabOptions bo;
+    bo.timeout_s = confirm_timeout;
+    const auto t0 = Clock::now();
+    const spec::Result rf = bab::solve_bab(substitute::ball_problem(f, a, eps), bo);
+    const double tf = since(t0);
+    const bool is_false = r.certified && rf.verdict == spec::Verdict::sat;
+    ++cases;
+    certified += r.certified;
+    false_certs += is_false;
+    unconfirmed += r.certified && rf.verdict != spec::Verdict::unsat && !is_false;
+    case2 += r.certified && r.delta < eps;
+    robust_f += rf.verdict == spec::Verdict::unsat;
+    t_transfer += r.time_s;
+    t_f += tf;
+    char line[1024];
+    std::snprintf(line, sizeof line, "%s,%s,%.9g,%.9g,%.3f,%.2f,%.9g,%.9g,%.9g,%.9g,%.9g,%d,%d,%d,%d,%.4f,%.4f,%s,%d\n",
+                  net_name.c_str(), input_name.c_str(), eps, d_bnd, frac, gamma, r.delta0, r.delta, r.lipschitz_f,
+                  r.lipschitz_g, std::isfinite(r.v_g) ? r.v_g : NAN, r.certified ? 1 : 0, r.delta >= eps ? 1 : 2,
+                  r.prune.neurons_before, r.prune.nonlinear_after, r.time_s, tf, verdict_name(rf.verdict).c_str(),
+                  is_false ? 1 : 0);
+    csv << line;
+    csv.flush();
+  };
+  // Random MLPs (most cases): seeded, a few shapes.
+  const std::vector<std::vector<int>> shapes = {{4, 16, 16, 3}, {5, 12, 12, 12, 3}, {3, 24, 24, 2}, {6, 16, 16, 4}};
+  substitute::DistanceOptions dopt;
+  dopt.eps_max = 20;
+  dopt.rel_tol = 1e-3;
+  dopt.bab.timeout_s = 10;
+  dopt.timeout_s = 60;
+  for (uint64_t seed = 1; cases < want - 8 * per_net; ++seed) {
+    std::mt19937_64 rng(seed);
+    const auto& shape = shapes[seed % shapes.size()];
+    std::normal_distribution<double> N(0.0, 1.0);
+    auto net = std::make_shared<net::LayeredNetwork>();
+    for (size_t k = 0; k + 1 < shape.size(); ++k) {
+      const double scale = 1.0 / std::sqrt(static_cast<double>(shape[k]));
+      net->layers.push_back({net::Matrix::NullaryExpr(shape[k + 1], shape[k], [&] { return scale * N(rng); }),
+                             net::Vector::NullaryExpr(shape[k + 1], [&] { return 0.3 * N(rng); })});
+    }
+    substitute::Anchor a;
+    a.x0 = Eigen::VectorXd::NullaryExpr(shape[0], [&] { return N(rng); });
+    net->eval(a.x0).maxCoeff(&a.label);
+    const auto bnd = substitute::boundary_distance(net, a, dopt);
+    if (!bnd.complete) continue;
+    for (double frac : {0.25, 0.5, 0.75, 0.9, 1.1})
+      for (double gamma : {0.5, 0.8, 1.9, 1.97}) one("random" + std::to_string(seed), net, a, "x0", bnd.value, frac, gamma);
+    std::fprintf(stderr, "\r%d cases, %d certified, %d false", cases, certified, false_certs);
+  }
+  // MNIST nets on the mnistfc images (clip [0,1]).
+  for (const std::string name : {"mnist10x10", "mnist10x20"}) {
+    const NamedNet n = load(name);
+    int used = 0;
+    for (const Input& in : mnist_inputs()) {
+      if (used++ >= per_net) break;
+      substitute::Anchor a;
+      a.x0 = in.x;
+      a.clip_lo = 0;
+      a.clip_hi = 1;
+      n.net->eval(a.x0).maxCoeff(&a.label);
+      const auto rob = substitute::robust_distance(n.net, a, dopt);
+      const auto adv = substitute::adversarial_distance(n.net, a, dopt);
+      const auto bnd = substitute::boundary_distance(n.net, a, dopt, rob.lower, adv.upper);
+      if (!bnd.complete) continue;
+      for (double frac : {0.5, 0.9})
+        for (double gamma : {0.8, 1.97}) one(name, n.net, a, in.name, bnd.value, frac, gamma);
+      std::fprintf(stderr, "\r%d cases, %d certified, %d false", cases, certified, false_certs);
+    }
+  }
+  std::fprintf(stderr, "\n");
+  std::printf("transfer benchmark: %d cases, %d certified (%d through the Lipschitz step, delta < eps), %d false "
+              "certificates, %d certificates not confirmed in time; f robust by bab in %d cases\n",
+              cases, certified, case2, false_certs, unconfirmed, robust_f);
+  std::printf("time: transfer %.1f s, bab on f %.1f s\n", t_transfer, t_f);
+  return false_certs == 0 ? 0 : 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+struct Config {
+  std::string pruner;  // constant, linear, activation
+  double amount;       // gamma, or number of layers removed
+  std::vector<int> layers;
+};
+
+std::vector<Config> configs(const net::LayeredNetwork& f) {
+  std::vector<Config> c;
+  for (double g : {0.5, 0.75, 0.9, 0.95}) c.push_back({"constant", g, {}});
+  // Linear: remove 1, 2, ... layers starting with the second (seed 001 Section 4).
+  for (int n = 1; n <= std::min(3, f.num_hidden() - 1); ++n) {
+    std::vector<int> l;
+    for (int k = 1; k <= n; ++k) l.push_back(k);
+    c.push_back({"linear", static_cast<double>(n), l});
+  }
+  for (double g : {0.5, 0.9}) c.push_back({"activation", g, {}});
+  return c;
+}
+
+int run_eval(const std::string& out_path, const std::map<std::string, std::string>& kv) {
+  const int max_inputs = kv.count("inputs") ? std::stoi(kv.at("inputs")) : 100;
+  const double tol = kv.count("tol") ? std::stod(kv.at("tol")) : 1e-2;
+  const double qt = kv.count("query_timeout") ? std::stod(kv.at("query_timeout")) : 20;
+  std::vector<std::string> nets;
+  {
+    std::stringstream ss(kv.count("nets") ? kv.at("nets") : "mnist10x10,mnist10x20,mnist-net_256x2");
+    std::string s;
+    while (std::getline(ss, s, ',')) nets.push_back(s);
+  }
+  std::ofstream csv(out_path);
+  csv << "network,input,pruner,amount,neurons_f,neurons_g,d_adv,d_rob,d_bnd,d_bnd_upper,bnd_complete,d_rob_hat,"
+         "d_bnd_hat,bnd_hat_complete,t_rob_f,t_bnd_f,t_prune,t_rob_g,t_bnd_g\n";
+  substitute::DistanceOptions dopt;
+  dopt.rel_tol = tol;
+  dopt.bab.timeout_s = qt;
+  dopt.timeout_s = 20 * qt;
+  struct Agg {
+    double rob_err = 0, bnd_err = 0, base_rob = 0, base_bnd = 0, t_rob_f = 0, t_bnd_f = 0, t_rob_g = 0, t_bnd_g = 0;
+    int n_rob = 0, n_bnd = 0, neurons_g = 0, n = 0;
+  };
+  std::map<std::tuple<std::string, std::string, double>, Agg> agg;
+  for (const std::string& name : nets) {
+    // "random": a seeded 8-24-24-24-4 MLP with Gaussian inputs (no clip), labels = predictions.
+    const bool random = name == "random";
+    NamedNet n;
+    std::vector<Input> inputs;
+    if (random) {
+      std::mt19937_64 rng(2026);
+      std::normal_distribution<double> N(0.0, 1.0);
+      const std::vector<int> shape = {8, 24, 24, 24, 4};
+      auto net = std::make_shared<net::LayeredNetwork>();
+      for (size_t k = 0; k + 1 < shape.size(); ++k)
+        net->layers.push_back({net::Matrix::NullaryExpr(shape[k + 1], shape[k], [&] { return N(rng) / std::sqrt(shape[k]); }),
+                               net::Vector::NullaryExpr(shape[k + 1], [&] { return 0.3 * N(rng); })});
+      for (int i = 0; i < max_inputs; ++i) {
+        Input in{Eigen::VectorXd::NullaryExpr(shape[0], [&] { return N(rng); }), 0, "x" + std::to_string(i)};
+        net->eval(in.x).maxCoeff(&in.label);
+        inputs.push_back(in);
+      }
+      n = {name, net};
+    } else {
+      n = load(name);
+      inputs = mnist_inputs();
+    }
+    int used = 0;
+    for (const Input& in : inputs) {
+      if (used >= max_inputs) break;
+      substitute::Anchor a;
+      a.x0 = in.x;
+      a.label = in.label;
+      if (!random) {
+        a.clip_lo = 0;
+        a.clip_hi = 1;
+      }
+      int pred = 0;
+      n.net->eval(a.x0).maxCoeff(&pred);
+      if (pred != in.label) continue;  // correctly classified inputs only
+      ++used;
+      const auto adv = substitute::adversarial_distance(n.net, a, dopt);
+      if (adv.witness.size() == 0) continue;
+      const auto rob = substitute::robust_distance(n.net, a, dopt);
+      const auto bnd = substitute::boundary_distance(n.net, a, dopt, rob.lower, adv.upper);
+      const double t_bnd_f = adv.time_s + rob.time_s + bnd.time_s;
+      for (const Config& c : configs(*n.net)) {
+        const auto t0 = Clock::now();
+        net::LayeredNetwork g;
+        substitute::PruneReport rep;
+        if (c.pruner == "constant") {
+          substitute::ConstantOptions co;
+          co.gamma = c.amount;
+          co.method = bounds::Method::ibp;
+          g = substitute::constant_substitute(*n.net, a, adv.upper, co, &rep);
+        } else if (c.pruner == "linear") {
+          g = substitute::linear_substitute(*n.net, a.x0, adv.witness, c.layers, &rep);
+        } else {
+          const double delta = substitute::delta_for_fraction(n.net, a, c.amount, adv.upper, bounds::Method::crown, 1e-2);
+          const auto ph = substitute::stable_phases(substitute::ball_problem(n.net, a, delta), bounds::Method::crown);
+          g = substitute::activation_substitute(*n.net, ph, substitute::ball_problem(n.net, a, adv.upper).box, &rep);
+        }
+        const double t_prune = since(t0) + adv.time_s;  // d_adv is part of every pruner's input
+        auto gp = std::make_shared<const net::LayeredNetwork>(g);
+        const auto rob_g = substitute::robust_distance(gp, a, dopt);
+        const auto adv_g = substitute::adversarial_distance(gp, a, dopt);
+        const auto bnd_g = substitute::boundary_distance(gp, a, dopt, rob_g.lower, adv_g.upper);
+        const double t_rob_g = t_prune + rob_g.time_s;
+        const double t_bnd_g = t_prune + rob_g.time_s + adv_g.time_s + bnd_g.time_s;
+        char line[1024];
+        std::snprintf(line, sizeof line,
+                      "%s,%s,%s,%g,%d,%d,%.9g,%.9g,%.9g,%.9g,%d,%.9g,%.9g,%d,%.4f,%.4f,%.4f,%.4f,%.4f\n", name.c_str(),
+                      in.name.c_str(), c.pruner.c_str(), c.amount, n.net->num_relus(), g.num_relus(), adv.upper,
+                      rob.value, bnd.value, bnd.upper, bnd.complete ? 1 : 0, rob_g.value, bnd_g.value,
+                      bnd_g.complete ? 1 : 0, rob.time_s, t_bnd_f, t_prune, t_rob_g, t_bnd_g);
+        csv << line;
+        csv.flush();
+        Agg& s = agg[{name, c.pruner, c.amount}];
+        ++s.n;
+        s.neurons_g += g.num_relus();
+        if (rob.value > 0) {
+          s.rob_err += std::abs(rob_g.value - rob.value) / rob.value;
+          s.base_rob += std::abs(adv.upper - rob.value) / rob.value;
+          ++s.n_rob;
+        }
+        if (bnd.complete && bnd_g.complete && bnd.value > 0) {
+          s.bnd_err += std::abs(bnd_g.value - bnd.value) / bnd.value;
+          s.base_bnd += std::abs(adv.upper - bnd.value) / bnd.value;
+          ++s.n_bnd;
+        }
+        s.t_rob_f += rob.time_s;
+        s.t_bnd_f += t_bnd_f;
+        s.t_rob_g += t_rob_g;
+        s.t_bnd_g += t_bnd_g;
+      }
+      std::fprintf(stderr, "\r%s: %d inputs", name.c_str(), used);
+    }
+    std::fprintf(stderr, "\n");
+  }
+  std::ofstream sum(out_path.substr(0, out_path.rfind('.')) + ".summary.csv");
+  sum << "network,pruner,amount,inputs,inputs_bnd,mean_neurons_g,rel_err_rob,baseline_rob,rel_err_bnd,baseline_bnd,"
+         "t_rob_f,t_rob_g,t_bnd_f,t_bnd_g,speedup_bnd,speedup_rob\n";
+  for (const auto& [key, s] : agg) {
+    const auto& [name, pruner, amount] = key;
+    char line[1024];
+    std::snprintf(line, sizeof line, "%s,%s,%g,%d,%d,%.1f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.3f,%.3f\n",
+                  name.c_str(), pruner.c_str(), amount, s.n, s.n_bnd, double(s.neurons_g) / s.n,
+                  s.n_rob ? s.rob_err / s.n_rob : NAN, s.n_rob ? s.base_rob / s.n_rob : NAN,
+                  s.n_bnd ? s.bnd_err / s.n_bnd : NAN, s.n_bnd ? s.base_bnd / s.n_bnd : NAN, s.t_rob_f / s.n,
+                  s.t_rob_g / s.n, s.t_bnd_f / s.n, s.t_bnd_g / s.n, s.t_bnd_f / s.t_bnd_g, s.t_rob_f / s.t_rob_g);
+    sum << line;
+    std::printf("%s", line);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: bench_substitute transfer|eval OUT.csv [key=value ...]\n");
+    return 2;
+  }
+  const std::string mode = argv[1];
+  const auto kv = parse_kv(argc, argv, 3);
+  if (mode == "transfer") return run_transfer(argv[2], kv);
+  if (mode == "eval") return run_eval(argv[2], kv);
+  std::fprintf(stderr, "unknown mode %s\n", mode.c_str());
+  return 2;
+}

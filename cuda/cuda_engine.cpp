@@ -1,0 +1,577 @@
+// The CUDA BoundEngine (cuda_engine.h): the host side. It replays the CPU engine's sequence
+// (src/bounds/cpu_engine.cpp bound_part) step for step on device buffers: IBP layer by layer,
+// known bounds, fixed phases, CROWN tightening of each intermediate layer's unstable neurons,
+// widening, then the property rows (IBP floor, CROWN back-substitution) and the output layer.
+// Products are cuBLAS DGEMMs; everything else is in the kernels of kernels.h. Departures:
+// alpha-CROWN and masked layers wider than kMaxTopkWidth go to the CPU engine; results differ
+// from the CPU engine's only by the summation order inside products and reductions.
+#include "cuda/cuda_engine.h"
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <span>
+
+#include "cuda/device_memory.h"
+#include "cuda/kernels.h"
+
+namespace gpu {
+
+int device_count() {
+  int n = 0;
+  if (cudaGetDeviceCount(&n) != cudaSuccess) {
+    cudaGetLastError();  // clear the sticky "no device / no driver" error
+    return 0;
+  }
+  return n;
+}
+
+DeviceInfo device_info(int device) {
+  DeviceInfo info;
+  cudaDeviceProp prop{};
+  check(cudaGetDeviceProperties(&prop, device), "cudaGetDeviceProperties");
+  info.name = prop.name;
+  info.major = prop.major;
+  info.minor = prop.minor;
+  info.sm_count = prop.multiProcessorCount;
+  int khz = 0;
+  check(cudaDeviceGetAttribute(&khz, cudaDevAttrClockRate, device), "cudaDeviceGetAttribute(ClockRate)");
+  info.clock_ghz = khz * 1e-6;
+  // FP64 FMAs per SM per cycle (NVIDIA A100 and H100 whitepapers): 32 on sm_80, 64 on sm_90;
+  // the FP64 tensor cores double that. Other architectures: unknown, reported as 0.
+  int fma_per_sm = 0;
+  if (prop.major == 8 && prop.minor == 0) fma_per_sm = 32;
+  if (prop.major == 9 && prop.minor == 0) fma_per_sm = 64;
+  info.peak_fp64_gflops = 2.0 * fma_per_sm * info.sm_count * info.clock_ghz;
+  info.peak_fp64_tensor_gflops = 2.0 * info.peak_fp64_gflops;
+  return info;
+}
+
+namespace {
+
+using Matrix = Eigen::MatrixXd;
+using Vector = Eigen::VectorXd;
+template <class T>
+using Buf = DeviceBuffer<T>;
+
+// Back-substitution coefficient chunks are at most this many doubles (512 MiB) per buffer.
+constexpr size_t kMaxChunkElements = size_t{1} << 26;
+// Larger batches are bounded in parts of this many subdomains (bounds the property rows' stored
+// coefficients, R * B * (n + sum d_j) doubles).
+constexpr int kMaxPart = 16384;
+
+// One affine layer on the device: W (out x in), |W|, W^T (in x out, for the top-s kernels), b.
+struct DeviceLayer {
+  int out = 0, in = 0;
+  Buf<double> W, absW, Wt, b;
+  DeviceLayer() = default;
+  DeviceLayer(const Matrix& w, const Vector& bias, cudaStream_t s)
+      : out(static_cast<int>(w.rows())), in(static_cast<int>(w.cols())),
+        W(w.size(), s), absW(w.size(), s), Wt(w.size(), s), b(bias.size(), s) {
+    W.upload(w.data(), w.size());
+    const Matrix a = w.cwiseAbs(), t = w.transpose();
+    absW.upload(a.data(), a.size());
+    Wt.upload(t.data(), t.size());
+    b.upload(bias.data(), bias.size());
+    // a and t are freed at return: finish the copies from them first.
+    check(cudaStreamSynchronize(s), "upload weights");
+  }
+};
+
+}  // namespace
+
+struct CudaEngine::Impl {
+  int device = 0;
+  cudaStream_t stream = nullptr;
+  cublasHandle_t blas = nullptr;
+  std::unique_ptr<bounds::BoundEngine> cpu = bounds::make_cpu_engine();
+  std::shared_ptr<const net::LayeredNetwork> net;  // the network whose layers are on the device
+  std::vector<DeviceLayer> layers;
+  double flops = 0;
+
+  // ---- per call (one part of a batch) ----
+  struct Call {
+    int B = 0, n = 0, K = 0;
+    std::vector<int> dim;                    // dim[k]: width of layer k (k = K: the output)
+    Buf<double> xlo, xhi;                    // n x B
+    std::vector<Buf<int8_t>> phase, mask;    // per hidden layer, d_j x B
+    std::vector<Buf<int>> budget;            // per hidden layer, B
+    std::vector<Buf<uint8_t>> maskable;      // per hidden layer, B: may still prune there
+    std::vector<uint8_t> any_maskable;       // per hidden layer
+    bool has_masks = false;
+    bool any_known = false;
+    std::vector<Buf<double>> known_lo, known_hi;  // per layer, d_k x B (+-inf without known bounds)
+    Buf<uint8_t> has_known;                       // B
+    std::vector<Buf<double>> lo, hi;              // pre-activation bounds per layer, d_k x B
+    std::vector<Buf<double>> ls, us, ub;          // relaxation per hidden layer, d_j x B
+    Buf<int> infeasible;                          // B
+  };
+
+  Impl(int dev) : device(dev) {
+    check(cudaSetDevice(device), "cudaSetDevice");
+    check(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "cudaStreamCreate");
+    check(cublasCreate(&blas), "cublasCreate");
+    check(cublasSetStream(blas, stream), "cublasSetStream");
+    // Keep freed blocks in the stream-ordered pool: per-call buffers then cost no cudaMalloc.
+    cudaMemPool_t pool;
+    check(cudaDeviceGetDefaultMemPool(&pool, device), "cudaDeviceGetDefaultMemPool");
+    uint64_t keep = std::numeric_limits<uint64_t>::max();
+    check(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep), "cudaMemPoolSetAttribute");
+  }
+  ~Impl() {
+    layers.clear();
+    if (stream) cudaStreamSynchronize(stream);
+    if (blas) cublasDestroy(blas);
+    if (stream) cudaStreamDestroy(stream);
+  }
+
+  void upload_network(const std::shared_ptr<const net::LayeredNetwork>& p) {
+    if (p == net) return;
+    layers.clear();
+    for (const auto& L : p->layers) layers.emplace_back(L.W, L.b, stream);
+    net = p;
+  }
+
+  // C (m x n) = op(A) * B (k x n), op(A) = A or A^T; A is lda-major as stored.
+  void gemm(bool transpose_a, int m, int n, int k, const double* A, int lda, const double* Bm, int ldb, double* C,
+            int ldc) {
+    if (m == 0 || n == 0) return;
+    if (k == 0) {
+      check(cudaMemsetAsync(C, 0, sizeof(double) * size_t(m) * n, stream), "cudaMemsetAsync");
+      return;
+    }
+    const double one = 1.0, zero = 0.0;
+    check(cublasDgemm(blas, transpose_a ? CUBLAS_OP_T : CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, &one, A, std::max(1, lda),
+                      Bm, std::max(1, ldb), &zero, C, std::max(1, ldc)),
+          "cublasDgemm");
+    flops += 2.0 * m * n * k;
+  }
+
+  // IBP through layer L from post-activation bounds [hlo, hhi] (in x B) of hidden layer j (-1:
+  // the input), refined by top-s where a subdomain may still prune in layer j (ibp.cpp).
+  void ibp(Call& c, const DeviceLayer& L, const double* hlo, const double* hhi, int j, double* lo, double* hi) {
+    const size_t e = size_t(L.in) * c.B;
+    Buf<double> mid(e, stream), rad(e, stream);
+    launch_mid_rad(hlo, hhi, e, mid.get(), rad.get(), stream);
+    gemm(false, L.out, c.B, L.in, L.W.get(), L.out, mid.get(), L.in, lo, L.out);      // W mid: out x B
+    gemm(false, L.out, c.B, L.in, L.absW.get(), L.out, rad.get(), L.in, hi, L.out);   // |W| rad: out x B
+    launch_ibp_combine(lo, hi, L.b.get(), L.out, c.B, stream);
+    if (j >= 0 && c.has_masks && c.any_maskable[j])
+      launch_topk_ibp(L.Wt.get(), L.b.get(), L.in, L.out, hlo, hhi, c.mask[j].get(), c.budget[j].get(),
+                      c.maskable[j].get(), c.B, lo, hi, stream);
+  }
+
+  // Post-activation bounds of hidden layer j (pruned neurons 0), d_j x B each.
+  std::pair<Buf<double>, Buf<double>> post(Call& c, int j) {
+    const size_t e = size_t(c.dim[j]) * c.B;
+    Buf<double> hlo(e, stream), hhi(e, stream);
+    launch_post_activation(c.lo[j].get(), c.hi[j].get(), c.has_masks ? c.mask[j].get() : nullptr, e, hlo.get(),
+                           hhi.get(), stream);
+    return {std::move(hlo), std::move(hhi)};
+  }
+
+  // The rows of one back-substitution: either the same m rows for every subdomain (lam0 = W_k^T
+  // C^T, in_k x m, and c00 = C b_k + c), or +-e_i of listed neurons (m = 2u).
+  struct Rows {
+    int m = 0;
+    const double* lam0 = nullptr;
+    const double* c00 = nullptr;
+    const int* list = nullptr;
+    const int* count = nullptr;
+    int u = 0;
+  };
+
+  // backsub_lower of crown.cpp for rows on layer k: lower (m x B). With `store` (k + 1 buffers:
+  // hidden layers 0..k-1, then the input; d_j x (m B) each), the coefficients reaching every
+  // layer are kept for the whole batch (the CPU's hidden_coef and input_coef).
+  void backsub(Call& c, int k, const Rows& rows, double* lower, std::vector<Buf<double>>* store) {
+    const int m = rows.m, B = c.B, n = c.n;
+    const int in_k = layers[k].in;
+    size_t maxd = n;
+    for (int j = 0; j < k; ++j) maxd = std::max<size_t>(maxd, c.dim[j]);
+    const int nb = static_cast<int>(std::max<size_t>(1, std::min<size_t>(B, kMaxChunkElements / (size_t(m) * maxd))));
+    std::vector<Buf<double>> post_lo(k), post_hi(k);
+    if (c.has_masks)
+      for (int j = 0; j < k; ++j)
+        if (c.any_maskable[j]) std::tie(post_lo[j], post_hi[j]) = post(c, j);
+    const size_t work = maxd * m * nb;
+    Buf<double> lamA(store ? 0 : work, stream), G(work, stream), c0(size_t(m) * nb, stream);
+    Buf<int> stop(c.has_masks ? nb : 0, stream);
+    auto coef_at = [&](int layer, int b0) -> double* {  // layer -1: the input
+      if (!store) return lamA.get();
+      const int rows_there = layer < 0 ? n : c.dim[layer];
+      return (*store)[layer < 0 ? k : layer].get() + size_t(b0) * m * rows_there;
+    };
+    for (int b0 = 0; b0 < B; b0 += nb) {
+      const int cnb = std::min(nb, B - b0), M = m * cnb;
+      double* lam = coef_at(k - 1, b0);  // in_k x M, coefficients on h_{k-1} (on x when k == 0)
+      if (rows.list)
+        launch_init_unit_rows(layers[k].W.get(), layers[k].b.get(), layers[k].out, in_k, rows.list, rows.count,
+                              rows.u, b0, cnb, lam, c0.get(), stream);
+      else
+        launch_init_shared_rows(rows.lam0, rows.c00, in_k, m, cnb, lam, c0.get(), stream);
+      if (c.has_masks) check(cudaMemsetAsync(stop.get(), 0xff, sizeof(int) * cnb, stream), "stop = -1");
+      for (int j = k - 1; j >= 0; --j) {
+        const int d = c.dim[j];  // lam: d x M on h_j
+        if (c.has_masks && c.any_maskable[j]) {
+          launch_topk_backsub(lam, d, m, b0, M, post_lo[j].get(), post_hi[j].get(), c.mask[j].get(),
+                              c.budget[j].get(), c.maskable[j].get(), stop.get(), c0.get(), stream);
+          launch_mark_stop(stop.get(), c.maskable[j].get(), b0, cnb, j, stream);
+        }
+        launch_backsub_relax(lam, c.ls[j].get(), c.us[j].get(), c.ub[j].get(), layers[j].b.get(), d, m, b0, M, G.get(),
+                             c0.get(), stream);
+        double* next = coef_at(j - 1, b0);  // W_j^T G: in_j x M
+        gemm(true, layers[j].in, M, d, layers[j].W.get(), d, G.get(), d, next, layers[j].in);
+        lam = next;
+      }
+      launch_concretise_box(lam, c.xlo.get(), c.xhi.get(), n, m, b0, M, c0.get(), lower, stream);
+    }
+  }
+
+  // CROWN bounds of the unstable neurons of layer k (tighten_unstable of cpu_engine.cpp).
+  void tighten(Call& c, int k) {
+    const int d = c.dim[k], B = c.B;
+    Buf<int> list(size_t(d) * B, stream), count(B, stream);
+    launch_list_unstable(c.lo[k].get(), c.hi[k].get(), d, B, c.any_known ? c.has_known.get() : nullptr, list.get(),
+                         count.get(), stream);
+    std::vector<int> h_count(B);
+    count.download(h_count.data(), B);
+    check(cudaStreamSynchronize(stream), "tighten: unstable counts");
+    const int u = *std::max_element(h_count.begin(), h_count.end());
+    if (u == 0) return;
+    Rows rows;
+    rows.m = 2 * u;
+    rows.list = list.get();
+    rows.count = count.get();
+    rows.u = u;
+    Buf<double> lower(size_t(rows.m) * B, stream);
+    backsub(c, k, rows, lower.get(), nullptr);
+    launch_tighten_scatter(c.lo[k].get(), c.hi[k].get(), lower.get(), list.get(), count.get(), d, u, B, stream);
+  }
+
+  void widen(Call& c, int k, const bounds::BoundOptions& o) {
+    launch_widen(c.lo[k].get(), c.hi[k].get(), size_t(c.dim[k]) * c.B, o.widen_rel, o.widen_abs, stream);
+  }
+  void intersect_known(Call& c, int k) {
+    if (c.any_known)
+      launch_intersect(c.lo[k].get(), c.hi[k].get(), c.known_lo[k].get(), c.known_hi[k].get(), size_t(c.dim[k]) * c.B,
+                       stream);
+  }
+  void apply_phases(Call& c, int k) {
+    launch_apply_phases(c.lo[k].get(), c.hi[k].get(), c.phase[k].get(), c.dim[k], c.B, c.infeasible.get(), stream);
+  }
+  void relax(Call& c, int j) {
+    const size_t e = size_t(c.dim[j]) * c.B;
+    c.ls[j] = Buf<double>(e, stream);
+    c.us[j] = Buf<double>(e, stream);
+    c.ub[j] = Buf<double>(e, stream);
+    launch_relax(c.lo[j].get(), c.hi[j].get(), c.phase[j].get(), c.has_masks ? c.mask[j].get() : nullptr, e,
+                 c.ls[j].get(), c.us[j].get(), c.ub[j].get(), stream);
+  }
+
+  Call pack(const net::LayeredNetwork& nw, std::span<const bounds::Subdomain> subs) {
+    Call c;
+    c.B = static_cast<int>(subs.size());
+    c.n = nw.input_dim();
+    c.K = nw.num_hidden();
+    const int B = c.B, n = c.n, K = c.K;
+    for (int k = 0; k <= K; ++k) c.dim.push_back(static_cast<int>(nw.layers[k].W.rows()));
+    std::vector<double> xlo(size_t(n) * B), xhi(size_t(n) * B);
+    std::vector<std::vector<int8_t>> phase(K), mask(K);
+    std::vector<std::vector<int>> budget(K);
+    for (int j = 0; j < K; ++j) {
+      phase[j].assign(size_t(c.dim[j]) * B, 0);
+      mask[j].assign(size_t(c.dim[j]) * B, 1);
+      budget[j].assign(B, 0);
+    }
+    std::vector<uint8_t> has_known(B, 0);
+    for (int b = 0; b < B; ++b) {
+      const bounds::Subdomain& s = subs[b];
+      if (s.box.dim() != n) throw util::InternalError("subdomain box has the wrong dimension");
+      std::copy(s.box.lo.data(), s.box.lo.data() + n, xlo.begin() + size_t(b) * n);
+      std::copy(s.box.hi.data(), s.box.hi.data() + n, xhi.begin() + size_t(b) * n);
+      for (int j = 0; j < K && j < static_cast<int>(s.phase.size()); ++j)
+        for (int i = 0; i < c.dim[j] && i < static_cast<int>(s.phase[j].size()); ++i)
+          phase[j][size_t(b) * c.dim[j] + i] = s.phase[j][i];
+      if (!s.mask.empty()) {
+        c.has_masks = true;
+        for (int j = 0; j < K; ++j) {
+          for (int i = 0; i < c.dim[j]; ++i) mask[j][size_t(b) * c.dim[j] + i] = s.mask[j][i];
+          budget[j][b] = s.budget_left[j];
+        }
+      }
+      if (s.known) {
+        has_known[b] = 1;
+        c.any_known = true;
+      }
+    }
+    c.xlo = Buf<double>(xlo.size(), stream);
+    c.xhi = Buf<double>(xhi.size(), stream);
+    c.xlo.upload(xlo);
+    c.xhi.upload(xhi);
+    c.any_maskable.assign(K, 0);
+    for (int j = 0; j < K; ++j) {
+      c.phase.emplace_back(phase[j].size(), stream);
+      c.phase[j].upload(phase[j]);
+      if (!c.has_masks) continue;
+      std::vector<uint8_t> maskable(B, 0);  // Batch::maskable of relu_relaxation.cpp
+      for (int b = 0; b < B; ++b) {
+        if (budget[j][b] <= 0) continue;
+        for (int i = 0; i < c.dim[j] && !maskable[b]; ++i) maskable[b] = mask[j][size_t(b) * c.dim[j] + i] < 0;
+        c.any_maskable[j] |= maskable[b];
+      }
+      c.mask.emplace_back(mask[j].size(), stream);
+      c.mask[j].upload(mask[j]);
+      c.budget.emplace_back(B, stream);
+      c.budget[j].upload(budget[j]);
+      c.maskable.emplace_back(B, stream);
+      c.maskable[j].upload(maskable);
+      // Host vectors die at return: finish the copies from them first (end of pack).
+    }
+    if (c.any_known) {
+      c.has_known = Buf<uint8_t>(B, stream);
+      c.has_known.upload(has_known);
+      // Known bounds are intersected into layers 0..K-1 (and layer 0 even when it is the output).
+      const int kmax = std::max(K - 1, 0);
+      std::vector<std::vector<double>> klo(kmax + 1), khi(kmax + 1);
+      for (int k = 0; k <= kmax; ++k) {
+        const int d = c.dim[k];
+        klo[k].assign(size_t(d) * B, -std::numeric_limits<double>::infinity());
+        khi[k].assign(size_t(d) * B, std::numeric_limits<double>::infinity());
+        for (int b = 0; b < B; ++b) {
+          if (!subs[b].known) continue;
+          const bounds::LayerBounds& kb = (*subs[b].known)[k];
+          std::copy(kb.lo.data(), kb.lo.data() + d, klo[k].begin() + size_t(b) * d);
+          std::copy(kb.hi.data(), kb.hi.data() + d, khi[k].begin() + size_t(b) * d);
+        }
+        c.known_lo.emplace_back(klo[k].size(), stream);
+        c.known_hi.emplace_back(khi[k].size(), stream);
+        c.known_lo[k].upload(klo[k]);
+        c.known_hi[k].upload(khi[k]);
+      }
+      check(cudaStreamSynchronize(stream), "upload known bounds");
+    }
+    check(cudaStreamSynchronize(stream), "upload subdomains");
+    for (int k = 0; k <= K; ++k) {
+      c.lo.emplace_back(size_t(c.dim[k]) * B, stream);
+      c.hi.emplace_back(size_t(c.dim[k]) * B, stream);
+    }
+    c.ls.resize(K);
+    c.us.resize(K);
+    c.ub.resize(K);
+    c.infeasible = Buf<int>(B, stream);
+    c.infeasible.fill_zero();
+    return c;
+  }
+
+  std::vector<bounds::SubdomainBounds> bound_part(const spec::Problem& problem,
+                                                  std::span<const bounds::Subdomain> subs,
+                                                  const bounds::BoundOptions& o) {
+    const net::LayeredNetwork& nw = *problem.net;
+    upload_network(problem.net);
+    Call c = pack(nw, subs);
+    const int B = c.B, K = c.K, n = c.n;
+    const bool crown = o.method != bounds::Method::ibp;
+
+    // Layer 0 is affine in the input: its interval bounds over the box are exact.
+    ibp(c, layers[0], c.xlo.get(), c.xhi.get(), -1, c.lo[0].get(), c.hi[0].get());
+    widen(c, 0, o);
+    intersect_known(c, 0);
+    if (K > 0) apply_phases(c, 0);
+    for (int k = 1; k < K; ++k) {
+      relax(c, k - 1);
+      auto [hlo, hhi] = post(c, k - 1);
+      ibp(c, layers[k], hlo.get(), hhi.get(), k - 1, c.lo[k].get(), c.hi[k].get());
+      intersect_known(c, k);
+      apply_phases(c, k);
+      if (crown) tighten(c, k);
+      widen(c, k, o);
+      apply_phases(c, k);
+    }
+    if (K > 0) relax(c, K - 1);
+
+    // Property rows: all rows of all disjuncts, c.y - d.
+    std::vector<std::pair<int, int>> row_of;  // (disjunct, row)
+    const auto& disj = problem.property.disjuncts;
+    for (size_t dj = 0; dj < disj.size(); ++dj)
+      for (size_t r = 0; r < disj[dj].rows.size(); ++r) row_of.push_back({static_cast<int>(dj), static_cast<int>(r)});
+    const int R = static_cast<int>(row_of.size());
+    Matrix C(R, nw.output_dim());
+    Vector cr(R);
+    for (int r = 0; r < R; ++r) {
+      const spec::Row& row = disj[row_of[r].first].rows[row_of[r].second];
+      C.row(r) = row.c.transpose();
+      cr[r] = -row.d;
+    }
+    const net::AffineLayer& out_layer = nw.layers[K];
+    Buf<double> row_lo(size_t(R) * B, stream), row_hi(size_t(R) * B, stream);
+    {
+      // IBP of the rows through the last affine layer merged with C (also the floor for CROWN),
+      // and the output layer's own bounds.
+      DeviceLayer merged(C * out_layer.W, C * out_layer.b + cr, stream);
+      Buf<double> hlo, hhi;
+      const double *plo = c.xlo.get(), *phi = c.xhi.get();
+      if (K > 0) {
+        std::tie(hlo, hhi) = post(c, K - 1);
+        plo = hlo.get();
+        phi = hhi.get();
+      }
+      if (R > 0) ibp(c, merged, plo, phi, K - 1, row_lo.get(), row_hi.get());
+      ibp(c, layers[K], plo, phi, K - 1, c.lo[K].get(), c.hi[K].get());
+      check(cudaStreamSynchronize(stream), "row bounds");  // `merged` is freed at the end of this block
+    }
+    if (crown && o.tight_output && K > 0) {
+      const int d = nw.output_dim();
+      Matrix I2t(d, 2 * d);  // the rows [I; -I], transposed
+      I2t << Matrix::Identity(d, d), -Matrix::Identity(d, d);
+      const Matrix lam0 = out_layer.W.transpose() * I2t;
+      const Vector c00 = (out_layer.b.transpose() * I2t).transpose();
+      Buf<double> d_lam0(lam0.size(), stream), d_c00(c00.size(), stream), lower(size_t(2) * d * B, stream);
+      d_lam0.upload(lam0.data(), lam0.size());
+      d_c00.upload(c00.data(), c00.size());
+      Rows rows;
+      rows.m = 2 * d;
+      rows.lam0 = d_lam0.get();
+      rows.c00 = d_c00.get();
+      backsub(c, K, rows, lower.get(), nullptr);
+      launch_merge_two_sided(c.lo[K].get(), c.hi[K].get(), lower.get(), d, B, stream);
+      check(cudaStreamSynchronize(stream), "tight output bounds");
+    }
+    widen(c, K, o);
+    std::vector<Buf<double>> store;  // coefficients of the property rows per hidden layer, then the input
+    if (crown && R > 0) {
+      const Matrix lam0 = out_layer.W.transpose() * C.transpose();
+      const Vector c00 = (out_layer.b.transpose() * C.transpose()).transpose() + cr;
+      Buf<double> d_lam0(lam0.size(), stream), d_c00(c00.size(), stream), lower(size_t(R) * B, stream);
+      d_lam0.upload(lam0.data(), lam0.size());
+      d_c00.upload(c00.data(), c00.size());
+      for (int j = 0; j < K; ++j) store.emplace_back(size_t(c.dim[j]) * R * B, stream);
+      store.emplace_back(size_t(n) * R * B, stream);
+      Rows rows;
+      rows.m = R;
+      rows.lam0 = d_lam0.get();
+      rows.c00 = d_c00.get();
+      backsub(c, K, rows, lower.get(), &store);
+      launch_max_into(row_lo.get(), lower.get(), size_t(R) * B, stream);
+      check(cudaStreamSynchronize(stream), "property rows");
+    }
+    launch_widen(row_lo.get(), row_hi.get(), size_t(R) * B, o.widen_rel, o.widen_abs, stream);
+
+    // Results to the host.
+    std::vector<std::vector<double>> h_lo(K + 1), h_hi(K + 1);
+    for (int k = 0; k <= K; ++k) {
+      h_lo[k].resize(size_t(c.dim[k]) * B);
+      h_hi[k].resize(size_t(c.dim[k]) * B);
+      c.lo[k].download(h_lo[k].data(), h_lo[k].size());
+      c.hi[k].download(h_hi[k].data(), h_hi[k].size());
+    }
+    std::vector<double> h_row(size_t(R) * B);
+    row_lo.download(h_row.data(), h_row.size());
+    std::vector<int> h_infeasible(B);
+    c.infeasible.download(h_infeasible.data(), B);
+    check(cudaStreamSynchronize(stream), "download bounds");
+
+    std::vector<bounds::SubdomainBounds> out(B);
+    std::vector<int> sel(B, -1);  // column b * R + row of the worst disjunct's best row
+    for (int b = 0; b < B; ++b) {
+      bounds::SubdomainBounds& sb = out[b];
+      sb.pre.resize(K + 1);
+      for (int k = 0; k <= K; ++k) {
+        const int d = c.dim[k];
+        sb.pre[k] = {Eigen::Map<const Vector>(h_lo[k].data() + size_t(b) * d, d),
+                     Eigen::Map<const Vector>(h_hi[k].data() + size_t(b) * d, d)};
+      }
+      sb.disjunct_lower =
+          Vector::Constant(static_cast<Eigen::Index>(disj.size()), -std::numeric_limits<double>::infinity());
+      std::vector<int> best_row(disj.size(), -1);
+      for (int r = 0; r < R; ++r) {
+        const int dj = row_of[r].first;
+        const double v = h_row[size_t(b) * R + r];
+        if (v > sb.disjunct_lower[dj]) {
+          sb.disjunct_lower[dj] = v;
+          best_row[dj] = r;
+        }
+      }
+      sb.margin_lower = std::numeric_limits<double>::infinity();
+      int worst = -1;
+      for (size_t dj = 0; dj < disj.size(); ++dj)
+        if (sb.disjunct_lower[dj] < sb.margin_lower) {
+          sb.margin_lower = sb.disjunct_lower[dj];
+          worst = static_cast<int>(dj);
+        }
+      sb.candidate = 0.5 * (subs[b].box.lo + subs[b].box.hi);
+      if (crown && R > 0 && worst >= 0 && best_row[worst] >= 0) sel[b] = b * R + best_row[worst];
+      if (h_infeasible[b]) {
+        sb.infeasible = true;
+        sb.margin_lower = std::numeric_limits<double>::infinity();
+      }
+    }
+    if (!store.empty() && std::any_of(sel.begin(), sel.end(), [](int s) { return s >= 0; })) {
+      // The selected columns' linear forms: input coefficients, the box minimiser, hidden coefficients.
+      Buf<int> d_sel(B, stream);
+      d_sel.upload(sel);
+      Buf<double> coef(size_t(n) * B, stream), x(size_t(n) * B, stream);
+      coef.fill_zero();
+      launch_gather_columns(store[K].get(), n, d_sel.get(), B, coef.get(), stream);
+      launch_box_minimiser(coef.get(), c.xlo.get(), c.xhi.get(), n, B, x.get(), stream);
+      std::vector<double> h_coef(size_t(n) * B), h_x(size_t(n) * B);
+      coef.download(h_coef.data(), h_coef.size());
+      x.download(h_x.data(), h_x.size());
+      std::vector<std::vector<double>> h_hidden(K);
+      std::vector<Buf<double>> hidden;
+      for (int j = 0; j < K; ++j) {
+        hidden.emplace_back(size_t(c.dim[j]) * B, stream);
+        hidden[j].fill_zero();
+        launch_gather_columns(store[j].get(), c.dim[j], d_sel.get(), B, hidden[j].get(), stream);
+        h_hidden[j].resize(size_t(c.dim[j]) * B);
+        hidden[j].download(h_hidden[j].data(), h_hidden[j].size());
+      }
+      check(cudaStreamSynchronize(stream), "download linear forms");
+      for (int b = 0; b < B; ++b) {
+        if (sel[b] < 0) continue;
+        bounds::SubdomainBounds& sb = out[b];
+        sb.candidate = Eigen::Map<const Vector>(h_x.data() + size_t(b) * n, n);
+        sb.input_coef = Eigen::Map<const Vector>(h_coef.data() + size_t(b) * n, n);
+        for (int j = 0; j < K; ++j)
+          sb.hidden_coef.push_back(Eigen::Map<const Vector>(h_hidden[j].data() + size_t(b) * c.dim[j], c.dim[j]));
+      }
+    }
+    check(cudaStreamSynchronize(stream), "end of call");
+    return out;
+  }
+};
+
+CudaEngine::CudaEngine(int device) : impl_(std::make_unique<Impl>(device)) {}
+CudaEngine::~CudaEngine() = default;
+
+double CudaEngine::gemm_flops() const { return impl_->flops; }
+
+std::vector<bounds::SubdomainBounds> CudaEngine::bound(const spec::Problem& problem,
+                                                       const std::vector<bounds::Subdomain>& subs,
+                                                       const bounds::BoundOptions& o, util::Stats* stats) {
+  // alpha-CROWN: the CPU engine (BaB runs it on the root only). Masked layers wider than the
+  // top-s kernels handle: the CPU engine too.
+  if (o.method == bounds::Method::alpha) return impl_->cpu->bound(problem, subs, o, stats);
+  const net::LayeredNetwork& nw = *problem.net;
+  const bool masks = std::any_of(subs.begin(), subs.end(), [](const bounds::Subdomain& s) { return !s.mask.empty(); });
+  if (masks)
+    for (int j = 0; j < nw.num_hidden(); ++j)
+      if (nw.hidden_width(j) > kMaxTopkWidth) return impl_->cpu->bound(problem, subs, o, stats);
+  const auto t0 = std::chrono::steady_clock::now();
+  check(cudaSetDevice(impl_->device), "cudaSetDevice");
+  std::vector<bounds::SubdomainBounds> out;
+  out.reserve(subs.size());
+  for (size_t s0 = 0; s0 < subs.size(); s0 += kMaxPart) {
+    const size_t count = std::min<size_t>(kMaxPart, subs.size() - s0);
+    auto r = impl_->bound_part(problem, std::span<const bounds::Subdomain>(subs.data() + s0, count), o);
+    out.insert(out.end(), std::make_move_iterator(r.begin()), std::make_move_iterator(r.end()));
+  }
+  if (stats) {
+    stats->bound_calls += 1;
+    stats->subdomains_bounded += static_cast<int64_t>(subs.size());
+    stats->bound_time_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  return out;
+}
+
+}  // namespace gpu

@@ -1,0 +1,126 @@
+// Activation-pattern preserving pruning (seed 001 Figure 2c, seed 000 Appendix A): the neurons
+// whose phase is provably constant on B_delta(x0) are removed -- inactive ones dropped, active
+// ones made linear -- so that g = f on B_delta. A layered network has no skip connections, so a
+// linear neuron in a layer that keeps undecided ReLUs is written relu(z_i + M_i) - M_i with M_i
+// from interval bounds of g on a region containing B_delta: it equals z_i there and is stable on
+// the region, so complete engines treat it as linear. Layers left without undecided neurons are
+// merged into the next affine map.
+#include <chrono>
+#include <cmath>
+
+#include "src/substitute/internal.h"
+#include "src/substitute/substitute.h"
+#include "src/util/errors.h"
+
+namespace substitute {
+
+Phases stable_phases(const spec::Problem& problem, bounds::Method method) {
+  bounds::BoundOptions bo;
+  bo.method = method;
+  bounds::SubdomainBounds b = bounds::bound_root(problem, bo);
+  const net::LayeredNetwork& net = *problem.net;
+  Phases p(net.num_hidden());
+  for (int k = 0; k < net.num_hidden(); ++k) {
+    p[k].assign(net.hidden_width(k), 0);
+    for (int i = 0; i < net.hidden_width(k); ++i) {
+      if (b.pre[k].lo[i] >= 0) p[k][i] = 1;
+      else if (b.pre[k].hi[i] <= 0) p[k][i] = -1;
+    }
+  }
+  return p;
+}
+
+int count_stable(const Phases& p) {
+  int n = 0;
+  for (const auto& layer : p)
+    for (int8_t s : layer) n += s != 0;
+  return n;
+}
+
+net::LayeredNetwork activation_substitute(const net::LayeredNetwork& f, const Phases& phases, const spec::Box& region,
+                                          PruneReport* report) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (static_cast<int>(phases.size()) != f.num_hidden()) throw util::InternalError("activation_substitute: phases do not fit");
+  net::LayeredNetwork g;
+  // `cur` maps g's last hidden output (or the input) to the pre-activations of f's layer k.
+  net::AffineLayer cur = f.layers[0];
+  int nonlinear = 0;
+  for (int k = 0; k < f.num_hidden(); ++k) {
+    std::vector<int> undecided, active;
+    for (int i = 0; i < f.hidden_width(k); ++i) {
+      if (phases[k][i] == 0) undecided.push_back(i);
+      if (phases[k][i] > 0) active.push_back(i);
+    }
+    const net::AffineLayer& next = f.layers[k + 1];
+    if (undecided.empty()) {
+      // The whole layer is affine: h_k = z_A (inactive neurons output 0).
+      net::AffineLayer merged;
+      merged.W = net::Matrix::Zero(next.W.rows(), cur.W.cols());
+      merged.b = next.b;
+      for (int i : active) {
+        merged.W += next.W.col(i) * cur.W.row(i);
+        merged.b += next.W.col(i) * cur.b[i];
+      }
+      cur = std::move(merged);
+      continue;
+    }
+    // Emit a hidden layer of g: undecided neurons, then the shifted linear ones.
+    std::vector<int> rows = undecided;
+    rows.insert(rows.end(), active.begin(), active.end());
+    net::AffineLayer layer;
+    layer.W.resize(static_cast<Eigen::Index>(rows.size()), cur.W.cols());
+    layer.b.resize(static_cast<Eigen::Index>(rows.size()));
+    for (size_t r = 0; r < rows.size(); ++r) {
+      layer.W.row(r) = cur.W.row(rows[r]);
+      layer.b[r] = cur.b[rows[r]];
+    }
+    Vector shift = Vector::Zero(static_cast<Eigen::Index>(rows.size()));
+    if (!active.empty()) {
+      net::LayeredNetwork partial = g;
+      partial.layers.push_back(layer);
+      const Interval iv = interval_bounds(partial, region).back();
+      for (size_t r = undecided.size(); r < rows.size(); ++r) {
+        const double lo = iv.lo[static_cast<Eigen::Index>(r)];
+        if (!std::isfinite(lo)) throw util::InputError("--clip", "", "activation pruning needs a bounded region");
+        // Twice the deficit plus a floor: comfortably stable under any bound method on the region.
+        if (lo < 0) shift[r] = 2 * (-lo) + 1e-6 * (1 + std::abs(layer.b[r]));
+      }
+      layer.b += shift;
+    }
+    g.layers.push_back(layer);
+    nonlinear += static_cast<int>(undecided.size());
+    net::AffineLayer follow;
+    follow.W.resize(next.W.rows(), static_cast<Eigen::Index>(rows.size()));
+    for (size_t r = 0; r < rows.size(); ++r) follow.W.col(r) = next.W.col(rows[r]);
+    follow.b = next.b - follow.W * shift;
+    cur = std::move(follow);
+  }
+  g.layers.push_back(cur);
+  g.check();
+  if (report) {
+    report->method = "activation";
+    report->neurons_before = f.num_relus();
+    report->neurons_after = g.num_relus();
+    report->nonlinear_after = nonlinear;
+    report->time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  return g;
+}
+
+double delta_for_fraction(std::shared_ptr<const net::LayeredNetwork> f, const Anchor& a, double gamma,
+                          double delta_max, bounds::Method method, double rel_tol) {
+  if (!(gamma >= 0 && gamma <= 1)) throw util::InputError("--gamma", "", "must lie in [0, 1]");
+  const int total = f->num_relus();
+  auto fraction = [&](double delta) {
+    return total == 0 ? 1.0 : static_cast<double>(count_stable(stable_phases(ball_problem(f, a, delta), method))) / total;
+  };
+  if (fraction(delta_max) >= gamma) return delta_max;
+  double lo = 0, hi = delta_max;
+  while (hi - lo > rel_tol * hi) {
+    const double mid = 0.5 * (lo + hi);
+    (fraction(mid) >= gamma ? lo : hi) = mid;
+  }
+  return lo;
+}
+
+}  // namespace substitute

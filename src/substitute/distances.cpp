@@ -1,0 +1,176 @@
+// Robustness distances around an anchor (seed 001 Section 2): d_adv by PGD, d_rob by the
+// incomplete BoundEngine, d_bnd (eq. 1) by the complete engine (solvers/bab), each by growing a
+// bracket and bisecting over eps. d_adv is the L-inf distance of a confirmed adversarial point
+// (so d_bnd <= d_adv), d_rob a certified radius (so d_rob <= d_bnd); d_bnd is reported as the
+// certified lower end of its bracket, whose upper end is again a confirmed adversarial point.
+#include <chrono>
+#include <cmath>
+
+#include "src/substitute/substitute.h"
+#include "src/util/errors.h"
+
+namespace substitute {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+double clip_width(const Anchor& a) { return std::isfinite(a.clip_hi - a.clip_lo) ? a.clip_hi - a.clip_lo : 0.0; }
+double start_eps(const Anchor& a, const DistanceOptions& o) {
+  if (o.eps_start > 0) return o.eps_start;
+  const double w = clip_width(a);
+  return w > 0 ? 0.01 * w : 0.01;
+}
+double max_eps(const Anchor& a, const DistanceOptions& o) {
+  if (o.eps_max > 0) return o.eps_max;
+  const double w = clip_width(a);
+  return w > 0 ? w : 100.0;
+}
+bool close_enough(double lo, double hi, double rel_tol) { return hi - lo <= rel_tol * hi; }
+
+double linf(const Vector& a, const Vector& b) { return (a - b).lpNorm<Eigen::Infinity>(); }
+
+}  // namespace
+
+spec::Problem ball_problem(std::shared_ptr<const net::LayeredNetwork> net, const Anchor& a, double eps) {
+  return spec::robustness_problem(std::move(net), a.x0, a.label, eps, a.clip_lo, a.clip_hi);
+}
+
+Distance adversarial_distance(std::shared_ptr<const net::LayeredNetwork> net, const Anchor& a,
+                              const DistanceOptions& o) {
+  const auto t0 = Clock::now();
+  Distance d;
+  d.kind = "adv";
+  std::vector<Vector> starts;
+  // One PGD run at radius eps; a confirmed counterexample tightens the upper end.
+  auto attack_at = [&](double eps) {
+    attack::AttackOptions ao = o.attack;
+    ao.time_limit_s = std::max(0.0, std::min(ao.time_limit_s, o.timeout_s - since(t0)));
+    ++d.queries;
+    attack::AttackResult r = attack::pgd_attack(ball_problem(net, a, eps), ao, starts);
+    if (!r.found) return false;
+    const double dist = linf(r.best.x, a.x0);
+    if (dist < d.upper) {
+      d.upper = dist;
+      d.witness = r.best.x;
+    }
+    return true;
+  };
+  const double cap = max_eps(a, o);
+  for (double eps = start_eps(a, o);; eps = std::min(2 * eps, cap)) {
+    if (attack_at(eps)) break;
+    d.lower = eps;
+    if (eps >= cap || since(t0) > o.timeout_s) break;
+  }
+  if (std::isfinite(d.upper)) {
+    while (!close_enough(d.lower, d.upper, o.rel_tol) && since(t0) < o.timeout_s) {
+      const double mid = 0.5 * (d.lower + d.upper);
+      starts = {d.witness};  // from the last adversarial point, pulled into the smaller ball by PGD
+      if (!attack_at(mid)) d.lower = mid;
+    }
+    d.complete = close_enough(d.lower, d.upper, o.rel_tol);
+  }
+  d.lower = std::min(d.lower, d.upper);
+  d.value = d.upper;
+  d.time_s = since(t0);
+  return d;
+}
+
+Distance robust_distance(std::shared_ptr<const net::LayeredNetwork> net, const Anchor& a, const DistanceOptions& o) {
+  const auto t0 = Clock::now();
+  Distance d;
+  d.kind = "rob";
+  bounds::BoundOptions bo;
+  bo.method = o.bound_method;
+  auto engine = bounds::make_cpu_engine();
+  auto certified = [&](double eps) {
+    ++d.queries;
+    spec::Problem p = ball_problem(net, a, eps);
+    return engine->bound(p, {bounds::root_subdomain(p)}, bo)[0].margin_lower > 0;
+  };
+  const double cap = max_eps(a, o);
+  if (!certified(0.0)) {  // x0 itself is not classified as t
+    d.upper = 0;
+    d.value = 0;
+    d.complete = true;
+    d.time_s = since(t0);
+    return d;
+  }
+  for (double eps = start_eps(a, o);; eps = std::min(2 * eps, cap)) {
+    if (!certified(eps)) {
+      d.upper = eps;
+      break;
+    }
+    d.lower = eps;
+    if (eps >= cap || since(t0) > o.timeout_s) break;
+  }
+  if (std::isfinite(d.upper)) {
+    while (!close_enough(d.lower, d.upper, o.rel_tol) && since(t0) < o.timeout_s) {
+      const double mid = 0.5 * (d.lower + d.upper);
+      (certified(mid) ? d.lower : d.upper) = mid;
+    }
+    d.complete = close_enough(d.lower, d.upper, o.rel_tol);
+  }
+  d.value = d.lower;
+  d.time_s = since(t0);
+  return d;
+}
+
+Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const Anchor& a, const DistanceOptions& o,
+                           double lower, double upper) {
+  const auto t0 = Clock::now();
+  Distance d;
+  d.kind = "bnd";
+  d.lower = std::max(0.0, lower);
+  d.upper = upper;
+  bool stuck = false;
+  // The complete engine at radius eps: +1 robust, -1 adversarial point found (upper tightened),
+  // 0 undecided (timeout or unknown: the bisection stops there).
+  auto decide = [&](double eps) {
+    bab::BabOptions bo = o.bab;
+    bo.timeout_s = std::max(0.0, std::min(bo.timeout_s, o.timeout_s - since(t0)));
+    ++d.queries;
+    spec::Problem p = ball_problem(net, a, eps);
+    spec::Result r = bab::solve_bab(p, bo);
+    if (r.verdict == spec::Verdict::unsat) return 1;
+    if (r.verdict == spec::Verdict::sat && r.witness) {
+      spec::Witness w = *r.witness;
+      if (!spec::confirm_witness(p, w)) throw util::InternalError("bab reported an unconfirmed witness");
+      const double dist = linf(w.x, a.x0);
+      if (dist < d.upper) {
+        d.upper = dist;
+        d.witness = w.x;
+      }
+      return -1;
+    }
+    return 0;
+  };
+  const double cap = max_eps(a, o);
+  if (!std::isfinite(d.upper)) {
+    for (double eps = std::min(cap, std::max(d.lower * 2, start_eps(a, o)));; eps = std::min(2 * eps, cap)) {
+      const int v = decide(eps);
+      if (v < 0) break;
+      if (v == 0) {
+        stuck = true;
+        break;
+      }
+      d.lower = eps;
+      if (eps >= cap || since(t0) > o.timeout_s) break;
+    }
+  }
+  if (std::isfinite(d.upper) && !stuck) {
+    while (!close_enough(d.lower, d.upper, o.rel_tol) && since(t0) < o.timeout_s) {
+      const double mid = 0.5 * (d.lower + d.upper);
+      const int v = decide(mid);
+      if (v > 0) d.lower = mid;
+      if (v == 0) break;
+    }
+    d.complete = close_enough(d.lower, d.upper, o.rel_tol);
+  }
+  d.value = d.lower;
+  d.time_s = since(t0);
+  return d;
+}
+
+}  // namespace substitute

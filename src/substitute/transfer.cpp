@@ -1,0 +1,117 @@
+// Certificate transfer by Lemma 1 (seed 000 Appendix A) from the activation-preserving
+// substitute g to f. With f = g on B_delta(x0) and z~ the clamp of z in B_eps onto B_delta
+// (||z - z~|| <= eps - delta, and z~ stays in the clip box), for each competing class j:
+//   m_j^f(z) >= m_j^g(z) - (L_f^j + L_g^j) ||z - z~||  >=  V_g^j(eps) - (L_f^j + L_g^j)(eps - delta),
+// since m^f(z~) = m^g(z~). So V_g^j(eps) > (L_f^j + L_g^j)(eps - delta) + slack for every j proves
+// f robust on B_eps (delta >= eps is case 1 of the lemma: V_g^j(eps) > slack). The seed's
+// constant 2(L_f + L_g) uses per-logit Lipschitz constants; margin constants give the tighter
+// form. `slack` covers the floating-point difference between g's folded maps and f.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "src/substitute/substitute.h"
+#include "src/util/errors.h"
+
+namespace substitute {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// Every removed neuron (phase != 0 in `removed`) has the same proven phase on B_r.
+bool phases_hold(std::shared_ptr<const net::LayeredNetwork> f, const Anchor& a, double r, const Phases& removed,
+                 bounds::Method method) {
+  const Phases p = stable_phases(ball_problem(f, a, r), method);
+  for (size_t k = 0; k < removed.size(); ++k)
+    for (size_t i = 0; i < removed[k].size(); ++i)
+      if (removed[k][i] != 0 && p[k][i] != removed[k][i]) return false;
+  return true;
+}
+
+}  // namespace
+
+TransferResult transfer(std::shared_ptr<const net::LayeredNetwork> f, const Anchor& a, double eps,
+                        const TransferOptions& o) {
+  const auto t0 = Clock::now();
+  if (!(eps > 0)) throw util::InputError("--eps", "", "must be > 0 for transfer");
+  TransferResult r;
+  r.eps = eps;
+  const spec::Problem pf = ball_problem(f, a, eps);
+  {
+    const Vector y = f->eval(a.x0);
+    int top = 0;
+    y.maxCoeff(&top);
+    if (top != a.label) {
+      r.reason = "x0 is not classified as the label";
+      r.time_s = since(t0);
+      return r;
+    }
+    r.slack = 1e-8 * (1 + y.lpNorm<Eigen::Infinity>());
+  }
+  // delta0: the radius whose stable neurons are removed; delta: how far their phases hold.
+  r.delta0 = o.delta0 > 0 ? std::min(o.delta0, eps) : delta_for_fraction(f, a, o.gamma, eps, o.method, o.rel_tol);
+  const Phases removed = stable_phases(ball_problem(f, a, r.delta0), o.method);
+  if (phases_hold(f, a, eps, removed, o.method)) {
+    r.delta = eps;
+  } else {
+    double lo = r.delta0, hi = eps;
+    while (hi - lo > o.rel_tol * hi) {
+      const double mid = 0.5 * (lo + hi);
+      (phases_hold(f, a, mid, removed, o.method) ? lo : hi) = mid;
+    }
+    r.delta = lo;
+  }
+  // g on the region B_eps (which contains B_delta): its linear neurons are stable there.
+  r.g = activation_substitute(*f, removed, pf.box, &r.prune);
+  r.prune.radius = r.delta0;
+  auto g = std::make_shared<const net::LayeredNetwork>(r.g);
+  const spec::Problem pg = ball_problem(g, a, eps);
+  const Vector Lf = margin_lipschitz(pf, a.label, o.method);
+  const Vector Lg = margin_lipschitz(pg, a.label, o.method);
+  const double gap = std::max(0.0, eps - r.delta);
+  const auto tg = Clock::now();
+  bool all = true;
+  for (int j = 0; j < f->output_dim(); ++j) {
+    if (j == a.label) continue;
+    ClassTransfer c;
+    c.cls = j;
+    c.lipschitz_f = Lf[j];
+    c.lipschitz_g = Lg[j];
+    r.lipschitz_f = std::max(r.lipschitz_f, Lf[j]);
+    r.lipschitz_g = std::max(r.lipschitz_g, Lg[j]);
+    c.threshold = (Lf[j] + Lg[j]) * gap + r.slack;
+    if (all || !o.stop_at_first_failure) {
+      // Unsafe region of "m_j^g > threshold": y_t - y_j <= threshold.
+      spec::Problem q = pg;
+      spec::Row row;
+      row.c = Vector::Zero(f->output_dim());
+      row.c[a.label] = 1;
+      row.c[j] = -1;
+      row.d = c.threshold;
+      q.property.disjuncts = {spec::Conjunction{{row}}};
+      const spec::Result res = bab::solve_bab(q, o.bab);
+      c.checked = true;
+      c.verdict = res.verdict;
+      c.v_g_lower = c.threshold + res.margin_lower;
+      c.v_g_upper = c.threshold + res.margin_upper;
+      if (res.verdict != spec::Verdict::unsat) all = false;
+      r.v_g = std::min(r.v_g, c.v_g_lower);
+    } else {
+      all = false;
+    }
+    r.classes.push_back(c);
+  }
+  r.time_g_s = since(tg);
+  r.certified = all;
+  if (all)
+    r.reason = r.delta >= eps ? "delta >= eps and g is verified on B_eps (Lemma 1, case 1)"
+                              : "V_g(eps) > (L_f + L_g)(eps - delta) for every class (Lemma 1, case 2)";
+  else
+    r.reason = "V_g(eps) could not be shown above (L_f + L_g)(eps - delta) for some class: no certificate";
+  r.time_s = since(t0);
+  return r;
+}
+
+}  // namespace substitute

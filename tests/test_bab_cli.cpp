@@ -1,0 +1,41 @@
+// `prunecert verify --engine bab` as a process: the --stats path (which once crashed with a
+// segfault after the verdict: print_stats iterated the items of a destroyed JSON temporary; seen
+// on ACAS Xu 1_1 prop_3 with --timeout 60 --stats) exits 0 and prints the counters, both for an
+// answered instance and for one stopped by its timeout.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <sys/wait.h>
+
+namespace {
+
+#ifdef PRUNECERT_BINARY
+int run(const std::string& cmd, std::string* out) {
+  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
+  if (!f) return -1;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, f)) out->append(buf, n);
+  const int status = pclose(f);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+TEST(BabCli, StatsArePrintedWithoutCrashing) {
+  const std::string dir = std::string(PRUNECERT_SHARED_DIR) + "/benchmarks/vnncomp2021/acasxu";
+  const std::string net = dir + "/ACASXU_run2a_1_1_batch_2000.onnx";
+  if (!std::filesystem::exists(net)) GTEST_SKIP() << net << " is absent";
+  for (const std::string& prop : {"prop_1", "prop_3"}) {  // unsat in ~60 nodes; stopped by the timeout
+    SCOPED_TRACE(prop);
+    std::string out;
+    const int rc = run(std::string(PRUNECERT_BINARY) + " verify --engine bab --stats --timeout " +
+                           (prop == "prop_1" ? "60" : "1") + " --net " + net + " --spec " + dir + "/" + prop + ".vnnlib",
+                       &out);
+    EXPECT_EQ(rc, 0) << out;
+    EXPECT_NE(out.find("c nodes"), std::string::npos) << out;
+    EXPECT_EQ(out.rfind(prop == "prop_1" ? "unsat" : "timeout", 0), 0u) << out;
+  }
+}
+#endif
+
+}  // namespace

@@ -1,0 +1,155 @@
+// `prunecert prune-verify` as a user sees it: budgets that do not fit the network are bad input
+// (exit code 2, one line naming --budget), --json carries the documented keys for one point and
+// for a data set given as IDX files, and the verdict is consistent with the worst mask it reports.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <string>
+
+#include "random_problems.h"
+#include "src/net/io.h"
+#include "tests/temp_file.h"
+
+namespace {
+
+struct CmdRun {
+  int code;
+  std::string out;  // stdout and stderr together
+};
+
+CmdRun run_cmd(const std::string& args) {
+  const std::string cmd = std::string(PRUNECERT_BINARY) + " " + args + " 2>&1";
+  std::array<char, 4096> buf;
+  std::string out;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return {-1, ""};
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  const int status = pclose(pipe);
+  return {WEXITSTATUS(status), out};
+}
+
+// A seeded 4-6-5-3 network (hidden widths 6 and 5) written as ONNX, and a point for it.
+struct Fixture {
+  std::string net, input;
+  std::shared_ptr<net::LayeredNetwork> layered;
+};
+
+Fixture fixture(const std::string& tag) {
+  std::mt19937_64 rng(77);
+  Fixture f;
+  f.layered = testing_util::random_network(rng, {4, 6, 5, 3});
+  f.net = testutil::temp_file(tag + "_net.onnx");
+  net::write_network(net::Network::from_layered(*f.layered), f.net);
+  f.input = testutil::temp_file(tag + "_x.txt");
+  std::ofstream(f.input) << "0.3 0.7 0.1 0.9\n";
+  return f;
+}
+
+void expect_budget_error(const Fixture& f, const std::string& budget, const std::string& says) {
+  const CmdRun r = run_cmd("prune-verify --net " + f.net + " --input " + f.input + " --budget " + budget);
+  EXPECT_EQ(r.code, 2) << budget << ": " << r.out;
+  EXPECT_NE(r.out.find("--budget"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(says), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << "not one line: " << r.out;
+}
+
+std::vector<uint8_t> idx_bytes(const std::vector<uint32_t>& dims, const std::vector<uint8_t>& data) {
+  std::vector<uint8_t> out{0, 0, 0x08, static_cast<uint8_t>(dims.size())};
+  for (uint32_t d : dims)
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(d >> shift));
+  out.insert(out.end(), data.begin(), data.end());
+  return out;
+}
+
+std::string write_bytes(const std::string& name, const std::vector<uint8_t>& bytes) {
+  const std::string path = testutil::temp_file(name);
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  return path;
+}
+
+}  // namespace
+
+TEST(PruneVerifyCli, BudgetsThatDoNotFitTheNetworkAreBadInput) {
+  const Fixture f = fixture("budget");
+  expect_budget_error(f, "1", "has 1 entries, the network has 2 hidden layers");
+  expect_budget_error(f, "1,2,0", "has 3 entries");
+  expect_budget_error(f, "7,0", "above the layer's width 6");
+  expect_budget_error(f, "0,-1", "must not be negative");
+  expect_budget_error(f, "0,-10%", "must not be negative");
+  expect_budget_error(f, "0,x", "is not a count or a percentage");
+  const CmdRun ok = run_cmd("prune-verify --net " + f.net + " --input " + f.input + " --budget 6,50%");
+  EXPECT_EQ(ok.code, 0) << ok.out;
+}
+
+TEST(PruneVerifyCli, JsonReportsVerdictBoundsAndTheWorstMaskPerLayer) {
+  const Fixture f = fixture("json");
+  for (const char* engine : {"auto", "bound", "attack", "bab", "milp", "brute"}) {
+    const CmdRun r = run_cmd("prune-verify --net " + f.net + " --input " + f.input + " --budget 2,1 --json --engine " + engine);
+    ASSERT_EQ(r.code, 0) << engine << ": " << r.out;
+    nlohmann::json j = nlohmann::json::parse(r.out);
+    const std::string v = j.at("verdict");
+    EXPECT_TRUE(v == "robust" || v == "not-robust" || v == "unknown") << v;
+    if (std::string(engine) != "bound" && std::string(engine) != "attack") EXPECT_NE(v, "unknown") << engine;
+    // No lower bound from a falsifier: null (JSON has no -inf).
+    if (std::string(engine) == "attack" && j.at("worst_margin_lower").is_null()) j["worst_margin_lower"] = -1e300;
+    const double lo = j.at("worst_margin_lower"), hi = j.at("worst_margin_upper");
+    EXPECT_LE(lo, hi) << engine;
+    EXPECT_GE(double(j.at("time_s")), 0.0);
+    const auto& mask = j.at("worst_mask");
+    ASSERT_EQ(mask.size(), 2u) << r.out;
+    EXPECT_LE(mask[0].size(), 2u);
+    EXPECT_LE(mask[1].size(), 1u);
+    for (int i : mask[0]) EXPECT_TRUE(i >= 0 && i < 6);
+    for (int i : mask[1]) EXPECT_TRUE(i >= 0 && i < 5);
+    // The reported worst mask, replayed: its margin is worst_margin_upper, <= 0 iff not robust.
+    net::Mask m = f.layered->full_mask();
+    for (size_t k = 0; k < 2; ++k)
+      for (int i : mask[k]) m[k][i] = 0;
+    const Eigen::VectorXd y = f.layered->eval(Eigen::Vector4d(0.3, 0.7, 0.1, 0.9), m);
+    Eigen::Index t;
+    f.layered->eval(Eigen::Vector4d(0.3, 0.7, 0.1, 0.9)).maxCoeff(&t);
+    double margin = std::numeric_limits<double>::infinity();
+    for (int i = 0; i < 3; ++i)
+      if (i != t) margin = std::min(margin, y[t] - y[i]);
+    EXPECT_NEAR(margin, hi, 1e-9) << engine;
+    if (v == "not-robust") EXPECT_LE(margin, 0.0);
+    if (v == "robust") EXPECT_GT(lo, 0.0);
+  }
+}
+
+TEST(PruneVerifyCli, DataSetModeReportsAccuracyAndCountsFromIdxFiles) {
+  const Fixture f = fixture("data");
+  // Six 2x2 images (4 features, scaled to [0,1]) with labels 0..2.
+  std::mt19937_64 rng(5);
+  std::vector<uint8_t> pixels(24), labels(6);
+  for (auto& p : pixels) p = static_cast<uint8_t>(rng() % 256);
+  for (int i = 0; i < 6; ++i) labels[i] = static_cast<uint8_t>(i % 3);
+  const std::string img = write_bytes("data_img", idx_bytes({6, 2, 2}, pixels));
+  const std::string lab = write_bytes("data_lab", idx_bytes({6}, labels));
+  const CmdRun r = run_cmd("prune-verify --net " + f.net + " --data " + img + "," + lab + " --first 5 --budget 1,1 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  const int robust = j.at("robust"), not_robust = j.at("not_robust"), unknown = j.at("unknown");
+  EXPECT_EQ(robust + not_robust + unknown, 5);
+  EXPECT_EQ(unknown, 0);
+  const double clean = j.at("clean_accuracy"), verified = j.at("verified_accuracy");
+  EXPECT_DOUBLE_EQ(verified, robust / 5.0);
+  EXPECT_LE(verified, clean);
+  EXPECT_GE(double(j.at("seconds_per_sample")), 0.0);
+  // Clean accuracy recomputed here.
+  int correct = 0;
+  for (int i = 0; i < 5; ++i) {
+    Eigen::Vector4d x;
+    for (int t = 0; t < 4; ++t) x[t] = pixels[4 * i + t] / 255.0;
+    Eigen::Index pred;
+    f.layered->eval(x).maxCoeff(&pred);
+    correct += pred == labels[i];
+  }
+  EXPECT_DOUBLE_EQ(clean, correct / 5.0);
+  ASSERT_EQ(j.at("samples").size(), 5u);
+}

@@ -1,0 +1,146 @@
+// The three substitutes (substitute/*_pruner.cpp) are correct: g(x0) = f(x0) for all of them,
+// g(x_adv) = f(x_adv) for the linear one, g = f on sampled points of B_delta for the activation-
+// preserving one; and they are smaller as asked. Seeded random networks.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "src/net/io.h"
+#include "src/substitute/substitute.h"
+#include "tests/random_problems.h"
+#include "tests/temp_file.h"
+
+namespace {
+
+struct Case {
+  std::shared_ptr<net::LayeredNetwork> net;
+  substitute::Anchor anchor;
+};
+
+Case random_case(uint64_t seed, const std::vector<int>& widths) {
+  std::mt19937_64 rng(seed);
+  Case c;
+  c.net = testing_util::random_network(rng, widths);
+  std::normal_distribution<double> N(0.0, 1.0);
+  c.anchor.x0 = Eigen::VectorXd::NullaryExpr(widths.front(), [&] { return N(rng); });
+  c.net->eval(c.anchor.x0).maxCoeff(&c.anchor.label);
+  return c;
+}
+
+double max_diff(const net::LayeredNetwork& f, const net::LayeredNetwork& g, const Eigen::VectorXd& x) {
+  return (f.eval(x) - g.eval(x)).lpNorm<Eigen::Infinity>();
+}
+
+}  // namespace
+
+TEST(ConstantSubstitute, KeepsTheOutputAtX0AndRemovesTheRequestedFraction) {
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    Case c = random_case(seed, {6, 20, 20, 20, 4});
+    for (double gamma : {0.25, 0.5, 0.9}) {
+      substitute::ConstantOptions o;
+      o.gamma = gamma;
+      o.gamma0 = 0.1;
+      substitute::PruneReport rep;
+      const net::LayeredNetwork g = substitute::constant_substitute(*c.net, c.anchor, 0.1, o, &rep);
+      EXPECT_LT(max_diff(*c.net, g, c.anchor.x0), 1e-9);
+      EXPECT_EQ(g.num_hidden(), 3);
+      EXPECT_EQ(g.hidden_width(0), 20) << "the first hidden layer is kept";
+      EXPECT_EQ(rep.neurons_before - rep.neurons_after, static_cast<int>(std::ceil(gamma * 40 - 1e-9)));
+    }
+  }
+}
+
+TEST(ConstantSubstitute, PrunesTheLeastVariableNeuronsAndKeepsOnePerLayer) {
+  Case c = random_case(3, {4, 10, 10, 3});
+  substitute::ConstantOptions o;
+  o.gamma = 1.0;
+  o.prune_first = true;
+  const net::LayeredNetwork g = substitute::constant_substitute(*c.net, c.anchor, 0.2, o);
+  EXPECT_EQ(g.hidden_width(0), 1);
+  EXPECT_EQ(g.hidden_width(1), 1);
+  EXPECT_LT(max_diff(*c.net, g, c.anchor.x0), 1e-9);
+  // One round with gamma0 = gamma removes exactly the smallest-width neurons of the prunable layers.
+  o.gamma = 0.3;
+  o.gamma0 = 0.3;
+  o.prune_first = false;
+  o.method = bounds::Method::ibp;
+  const net::LayeredNetwork g2 = substitute::constant_substitute(*c.net, c.anchor, 0.2, o);
+  const auto b = bounds::bound_root(substitute::ball_problem(c.net, c.anchor, 0.2), {bounds::Method::ibp});
+  std::vector<double> widths;
+  for (int i = 0; i < 10; ++i) widths.push_back(b.pre[1].hi[i] - b.pre[1].lo[i]);
+  std::vector<double> sorted = widths;
+  std::sort(sorted.begin(), sorted.end());
+  ASSERT_EQ(g2.hidden_width(1), 7);
+  // The kept neurons are the 7 widest: their incoming rows survive in order.
+  int r = 0;
+  for (int i = 0; i < 10; ++i)
+    if (widths[i] > sorted[2]) {
+      EXPECT_TRUE(g2.layers[1].W.row(r).isApprox(c.net->layers[1].W.row(i)));
+      ++r;
+    }
+  EXPECT_EQ(r, 7);
+}
+
+TEST(LinearSubstitute, KeepsTheOutputAtX0AndAtTheAdversarialPoint) {
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    Case c = random_case(seed, {5, 16, 16, 16, 3});
+    std::mt19937_64 rng(seed + 100);
+    std::normal_distribution<double> N(0.0, 1.0);
+    const Eigen::VectorXd x_adv = c.anchor.x0 + 0.5 * Eigen::VectorXd::NullaryExpr(5, [&] { return N(rng); });
+    for (const std::vector<int>& layers : std::vector<std::vector<int>>{{1}, {1, 2}, {0, 1, 2}, {2, 0}}) {
+      substitute::PruneReport rep;
+      const net::LayeredNetwork g = substitute::linear_substitute(*c.net, c.anchor.x0, x_adv, layers, &rep);
+      EXPECT_EQ(g.num_hidden(), 3 - static_cast<int>(layers.size()));
+      EXPECT_LT(max_diff(*c.net, g, c.anchor.x0), 1e-9);
+      EXPECT_LT(max_diff(*c.net, g, x_adv), 1e-9);
+    }
+  }
+}
+
+TEST(ActivationSubstitute, EqualsFOnSampledPointsOfBDelta) {
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    Case c = random_case(seed, {4, 12, 12, 12, 3});
+    for (double gamma : {0.5, 0.8, 0.95}) {
+      const double delta = substitute::delta_for_fraction(c.net, c.anchor, gamma, 1.0, bounds::Method::crown);
+      const auto ph = substitute::stable_phases(substitute::ball_problem(c.net, c.anchor, delta), bounds::Method::crown);
+      EXPECT_GE(substitute::count_stable(ph), static_cast<int>(gamma * 36 - 1e-9));
+      const spec::Problem region = substitute::ball_problem(c.net, c.anchor, 2 * delta);
+      substitute::PruneReport rep;
+      const net::LayeredNetwork g = substitute::activation_substitute(*c.net, ph, region.box, &rep);
+      EXPECT_EQ(rep.nonlinear_after, 36 - substitute::count_stable(ph));
+      std::mt19937_64 rng(seed);
+      const spec::Box ball = substitute::ball_problem(c.net, c.anchor, delta).box;
+      double worst = 0;
+      for (int s = 0; s < 300; ++s) worst = std::max(worst, max_diff(*c.net, g, testing_util::sample_box(rng, ball)));
+      EXPECT_LT(worst, 1e-9);
+    }
+  }
+}
+
+TEST(ActivationSubstitute, DiffersFromFOutsideBDeltaOnlyWhereAPhaseChanges) {
+  // With every neuron fixed to its phase at x0, g is the affine map of x0's linear region:
+  // no hidden layers, and different from f somewhere far away.
+  Case c = random_case(5, {3, 10, 10, 2});
+  const auto ph = substitute::stable_phases(substitute::ball_problem(c.net, c.anchor, 0.0), bounds::Method::ibp);
+  ASSERT_EQ(substitute::count_stable(ph), 20);
+  const net::LayeredNetwork g =
+      substitute::activation_substitute(*c.net, ph, substitute::ball_problem(c.net, c.anchor, 1.0).box);
+  EXPECT_EQ(g.num_hidden(), 0);
+  EXPECT_LT(max_diff(*c.net, g, c.anchor.x0), 1e-9);
+  double far = 0;
+  for (int i = 0; i < 3; ++i) far = std::max(far, max_diff(*c.net, g, c.anchor.x0 + 50.0 * Eigen::VectorXd::Unit(3, i)));
+  EXPECT_GT(far, 1e-6);
+}
+
+TEST(Substitutes, SurviveAnOnnxRoundTrip) {
+  Case c = random_case(7, {5, 8, 8, 3});
+  substitute::ConstantOptions o;
+  const net::LayeredNetwork g = substitute::constant_substitute(*c.net, c.anchor, 0.1, o);
+  const std::string path = testutil::temp_file("constant_substitute.onnx");
+  net::write_network(net::Network::from_layered(g), path);
+  const net::LayeredNetwork back = net::read_network(path).layered();
+  EXPECT_LT(max_diff(g, back, c.anchor.x0), 1e-12);
+}

@@ -1,0 +1,164 @@
+// Lemma 1 transfer (substitute/transfer.cpp) and the Lipschitz bounds it rests on
+// (substitute/lipschitz.cpp): the bounds hold on sampled pairs of points, and every certificate
+// the transfer gives on small random cases is confirmed by the brute-force oracle on f.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <random>
+
+#include "solvers/solve.h"
+#include "src/net/io.h"
+#include "src/substitute/substitute.h"
+#include "tests/random_problems.h"
+#include "tests/temp_file.h"
+
+namespace {
+
+struct Case {
+  std::shared_ptr<net::LayeredNetwork> net;
+  substitute::Anchor anchor;
+};
+
+Case random_case(uint64_t seed, const std::vector<int>& widths) {
+  std::mt19937_64 rng(seed);
+  Case c;
+  c.net = testing_util::random_network(rng, widths);
+  std::normal_distribution<double> N(0.0, 1.0);
+  c.anchor.x0 = Eigen::VectorXd::NullaryExpr(widths.front(), [&] { return N(rng); });
+  c.net->eval(c.anchor.x0).maxCoeff(&c.anchor.label);
+  return c;
+}
+
+}  // namespace
+
+TEST(MarginLipschitz, BoundsEveryDifferenceQuotientOnTheBox) {
+  for (uint64_t seed = 1; seed <= 8; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    Case c = random_case(seed, {4, 10, 10, 3});
+    const spec::Problem p = substitute::ball_problem(c.net, c.anchor, 0.3);
+    const Eigen::VectorXd L = substitute::margin_lipschitz(p, c.anchor.label);
+    EXPECT_EQ(L[c.anchor.label], 0.0);
+    std::mt19937_64 rng(seed);
+    double tightest = 0;  // the largest observed quotient / bound: should approach 1 from below
+    for (int s = 0; s < 400; ++s) {
+      const Eigen::VectorXd x = testing_util::sample_box(rng, p.box), y = testing_util::sample_box(rng, p.box);
+      const double dist = (x - y).lpNorm<Eigen::Infinity>();
+      if (dist == 0) continue;
+      const Eigen::VectorXd fx = c.net->eval(x), fy = c.net->eval(y);
+      for (int j = 0; j < 3; ++j) {
+        if (j == c.anchor.label) continue;
+        const double q = std::abs((fx[c.anchor.label] - fx[j]) - (fy[c.anchor.label] - fy[j])) / dist;
+        EXPECT_LE(q, L[j] * (1 + 1e-9)) << "class " << j;
+        tightest = std::max(tightest, q / L[j]);
+      }
+    }
+    EXPECT_GT(tightest, 0.05);  // the bound is not vacuous
+  }
+}
+
+TEST(MarginLipschitz, IsExactOnALinearRegion) {
+  // Radius 0: every phase fixed, the margin is affine and L_j = ||grad m_j||_1 exactly.
+  Case c = random_case(9, {3, 6, 2});
+  const spec::Problem p = substitute::ball_problem(c.net, c.anchor, 0.0);
+  const Eigen::VectorXd L = substitute::margin_lipschitz(p, c.anchor.label);
+  const Eigen::VectorXd z = c.net->pre_activations(c.anchor.x0)[0];
+  const Eigen::VectorXd d = (z.array() > 0).cast<double>();
+  const int j = 1 - c.anchor.label;
+  const Eigen::RowVectorXd grad = (c.net->layers[1].W.row(c.anchor.label) - c.net->layers[1].W.row(j)) *
+                                  d.asDiagonal() * c.net->layers[0].W;
+  EXPECT_NEAR(L[j], grad.lpNorm<1>(), 1e-9 * (1 + grad.lpNorm<1>()));
+}
+
+TEST(Transfer, EveryCertificateIsConfirmedByBruteForceOnF) {
+  int certified = 0, by_lemma_case2 = 0, cases = 0;
+  for (uint64_t seed = 1; seed <= 9; ++seed) {
+    Case c = random_case(seed, {3, 8, 8, 3});
+    substitute::DistanceOptions dopt;
+    dopt.eps_max = 20;
+    const substitute::Distance bnd = substitute::boundary_distance(c.net, c.anchor, dopt);
+    if (!bnd.complete) continue;  // no adversarial point within eps_max: no boundary to test against
+    const double d_bnd = bnd.value;
+    for (double frac : {0.3, 0.6, 0.9, 1.3}) {
+      // gamma 0.5 / 0.9 of the neurons removed, or (1.97) those stable on B_{0.97 eps}.
+      for (double choice : {0.5, 0.9, 1.97}) {
+        SCOPED_TRACE("seed " + std::to_string(seed) + " eps " + std::to_string(frac) + " d_bnd, choice " +
+                     std::to_string(choice));
+        const double eps = frac * d_bnd;
+        if (!(eps > 0)) continue;
+        substitute::TransferOptions o;
+        if (choice > 1) o.delta0 = (choice - 1) * eps;
+        else o.gamma = choice;
+        o.bab.timeout_s = 20;
+        const substitute::TransferResult r = substitute::transfer(c.net, c.anchor, eps, o);
+        ++cases;
+        EXPECT_LE(r.delta0, r.delta);
+        EXPECT_LE(r.delta, eps);
+        if (!r.certified) continue;
+        ++certified;
+        if (r.delta < eps) ++by_lemma_case2;
+        EXPECT_LT(eps, bnd.upper) << "certified a ball that holds a confirmed adversarial point";
+        const spec::Result oracle = solvers::solve_brute(substitute::ball_problem(c.net, c.anchor, eps), {});
+        EXPECT_EQ(oracle.verdict, spec::Verdict::unsat) << "false certificate";
+      }
+    }
+  }
+  EXPECT_GT(cases, 60);
+  EXPECT_GT(certified, 5) << "the test would be vacuous";
+  EXPECT_GT(by_lemma_case2, 0) << "no certificate used the Lipschitz step (delta < eps)";
+  std::printf("transfer: %d cases, %d certified, %d of them with delta < eps\n", cases, certified, by_lemma_case2);
+}
+
+namespace {
+
+std::string run_cli(const std::string& args, int* code) {
+  const std::string cmd = std::string(PRUNECERT_BINARY) + " " + args + " 2>&1";
+  std::string out;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+  const int status = pclose(pipe);
+  *code = WEXITSTATUS(status);
+  return out;
+}
+
+}  // namespace
+
+TEST(TransferCli, PrintsEveryQuantityAsJsonAndDistancesStayOrdered) {
+  Case c = random_case(4, {3, 8, 8, 3});
+  const std::string net_path = testutil::temp_file("transfer_cli.onnx");
+  const std::string x_path = testutil::temp_file("transfer_cli_x.txt");
+  net::write_network(net::Network::from_layered(*c.net), net_path);
+  {
+    std::ofstream x(x_path);
+    x.precision(17);
+    for (int i = 0; i < 3; ++i) x << c.anchor.x0[i] << " ";
+  }
+  int code = -1;
+  const std::string base = "--net " + net_path + " --input " + x_path + " --json";
+  const auto all = nlohmann::json::parse(run_cli("distance " + base + " --method all", &code));
+  ASSERT_EQ(code, 0);
+  const double rob = all["rob"]["distance"], bnd = all["bnd"]["distance"], adv = all["adv"]["distance"];
+  EXPECT_LE(rob, bnd);
+  EXPECT_LE(bnd, adv);
+  EXPECT_TRUE(all["bnd"].contains("time_s"));
+  const auto t = nlohmann::json::parse(run_cli("transfer " + base + " --eps " + std::to_string(0.5 * bnd), &code));
+  ASSERT_EQ(code, 0);
+  for (const char* key : {"certified", "delta", "eps", "v_g", "lipschitz_f", "lipschitz_g", "time_s"})
+    EXPECT_TRUE(t.contains(key)) << key;
+  EXPECT_LE(t["delta"].get<double>(), t["eps"].get<double>());
+  // Bad input: one line naming the option, exit code 2.
+  run_cli("transfer " + base + " --eps 0", &code);
+  EXPECT_EQ(code, 2);
+  run_cli("substitute " + base + " --method nonsense -o " + testutil::temp_file("g.onnx"), &code);
+  EXPECT_EQ(code, 2);
+  const std::string g_path = testutil::temp_file("transfer_cli_g.onnx");
+  const auto s = nlohmann::json::parse(run_cli("substitute " + base + " --method linear --layers 2 -o " + g_path, &code));
+  ASSERT_EQ(code, 0);
+  EXPECT_LT(s["max_diff_at_x0"].get<double>(), 1e-9);
+  EXPECT_LT(s["max_diff_at_x_adv"].get<double>(), 1e-9);
+  EXPECT_EQ(net::read_network(g_path).layered().num_hidden(), 1);
+}
