@@ -109,7 +109,7 @@ int run_dataset(const util::Options& o, std::shared_ptr<const net::LayeredNetwor
   std::printf("samples            %d (%s %s, from %d)\n", n, o.data.c_str(), o.split.c_str(), start);
   std::printf("clean accuracy     %.4f\nverified accuracy  %.4f\n", double(correct) / n, double(robust) / n);
   std::printf("robust %d, not-robust %d, unknown %d\n", robust, not_robust, unknown);
-  std::printf("time               %.3f s per sample (%s)\n", time / n, o.engine.c_str());
+  std::printf("time               %.3g s per sample (%s)\n", time / n, o.engine.c_str());
   if (pruner)
     std::printf("accuracy under the %s pruner's mask  %.4f\n", attack::to_string(*pruner), double(pruner_correct) / n);
   return 0;

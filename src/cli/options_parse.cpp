@@ -96,6 +96,9 @@ bool parse_options(const Command& command, int argc, char** argv, util::Options&
 #undef OPT_Int
 #undef OPT_String
 #undef OPT_Flag
+  // Per-command default: a training run has no wall-clock limit unless one is asked for (the
+  // table's 300 s would silently cut long trainings short).
+  if (std::string(command.name) == "train" && !get("timeout")) options.timeout = 0;
   util::set_log_level(static_cast<util::LogLevel>(options.verbosity));
   return true;
 }
