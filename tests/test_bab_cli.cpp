@@ -9,16 +9,15 @@
 #include <string>
 #include <sys/wait.h>
 
+#include "tests/run_command.h"
+
 namespace {
 
 #ifdef PRUNECERT_BINARY
 int run(const std::string& cmd, std::string* out) {
-  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
-  if (!f) return -1;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, f)) out->append(buf, n);
-  const int status = pclose(f);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  const testutil::CmdRun r = testutil::run_shell(cmd);
+  *out += r.out;
+  return r.code;
 }
 
 TEST(BabCli, StatsArePrintedWithoutCrashing) {
@@ -39,3 +38,4 @@ TEST(BabCli, StatsArePrintedWithoutCrashing) {
 #endif
 
 }  // namespace
+#include "tests/run_command.h"

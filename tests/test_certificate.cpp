@@ -19,6 +19,7 @@ TEST(Certificate, IsLinkedIntoTheTestBinary) { GTEST_SKIP() << "prunecert_bab is
 #include "src/net/io.h"
 #include "src/spec/vnnlib.h"
 #include "tests/random_problems.h"
+#include "tests/run_command.h"
 #include "tests/temp_file.h"
 
 namespace {
@@ -163,15 +164,7 @@ TEST(Certificate, FileRoundTripAndCaseCount) {
 }
 
 #ifdef PRUNECERT_BINARY
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
-  if (!f) return out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, f)) out.append(buf, n);
-  pclose(f);
-  return out;
-}
+std::string run(const std::string& cmd) { return testutil::run_shell(cmd).out; }
 
 TEST(Certificate, VerifyWritesAndCheckAcceptsAnAcasXuProof) {
   const std::string dir = std::string(PRUNECERT_SHARED_DIR) + "/benchmarks/vnncomp2021/acasxu";

@@ -8,26 +8,13 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include "tests/run_command.h"
 #include "tests/temp_file.h"
 
 namespace {
 
-struct CmdRun {
-  int code;
-  std::string out;  // stdout and stderr together
-};
-
-CmdRun run_cmd(const std::string& args) {
-  const std::string cmd = std::string(PRUNECERT_BINARY) + " " + args + " 2>&1";
-  std::array<char, 4096> buf;
-  std::string out;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return {-1, ""};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  return {WEXITSTATUS(status), out};
-}
+using testutil::CmdRun;
+CmdRun run_cmd(const std::string& args) { return testutil::run_prunecert(args); }
 
 const std::string kExamples = std::string(PRUNECERT_SOURCE_DIR) + "/examples/";
 const std::string kNet = "--net " + kExamples + "acasxu_1_9.onnx";

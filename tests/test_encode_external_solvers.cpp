@@ -17,25 +17,13 @@
 #include "random_problems.h"
 #include "solvers/solve.h"
 #include "src/net/io.h"
+#include "tests/run_command.h"
 #include "tests/temp_file.h"
 
 namespace {
 
-struct CmdRun {
-  int code;
-  std::string out;  // stdout and stderr together
-};
-
-CmdRun run_shell(const std::string& cmd) {
-  std::array<char, 4096> buf;
-  std::string out;
-  FILE* pipe = popen((cmd + " 2>&1").c_str(), "r");
-  if (!pipe) return {-1, ""};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using testutil::CmdRun;
+using testutil::run_shell;
 
 bool installed(const std::string& binary) { return run_shell("command -v " + binary + " >/dev/null").code == 0; }
 

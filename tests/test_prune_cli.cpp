@@ -12,26 +12,13 @@
 
 #include "random_problems.h"
 #include "src/net/io.h"
+#include "tests/run_command.h"
 #include "tests/temp_file.h"
 
 namespace {
 
-struct CmdRun {
-  int code;
-  std::string out;  // stdout and stderr together
-};
-
-CmdRun run_cmd(const std::string& args) {
-  const std::string cmd = std::string(PRUNECERT_BINARY) + " " + args + " 2>&1";
-  std::array<char, 4096> buf;
-  std::string out;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return {-1, ""};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  return {WEXITSTATUS(status), out};
-}
+using testutil::CmdRun;
+CmdRun run_cmd(const std::string& args) { return testutil::run_prunecert(args); }
 
 // A seeded 4-6-5-3 network (hidden widths 6 and 5) written as ONNX, and a point for it.
 struct Fixture {

@@ -13,26 +13,14 @@
 
 #include "src/data/idx.h"
 #include "src/net/io.h"
+#include "tests/run_command.h"
 #include "tests/temp_file.h"
 
 namespace {
 
-struct TrainRun {
-  int code;
-  std::string out;  // stdout and stderr together
-};
 
-TrainRun run_prunecert(const std::string& args, bool with_stderr = true) {
-  const std::string cmd = std::string(PRUNECERT_BINARY) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  std::array<char, 4096> buf;
-  std::string out;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return {-1, ""};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  return {WEXITSTATUS(status), out};
-}
+using TrainRun = testutil::CmdRun;
+using testutil::run_prunecert;
 
 void put_be32(std::ofstream& out, uint32_t v) {
   const char b[4] = {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};

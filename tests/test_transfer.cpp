@@ -12,6 +12,7 @@
 #include "src/net/io.h"
 #include "src/substitute/substitute.h"
 #include "tests/random_problems.h"
+#include "tests/run_command.h"
 #include "tests/temp_file.h"
 
 namespace {
@@ -113,16 +114,9 @@ TEST(Transfer, EveryCertificateIsConfirmedByBruteForceOnF) {
 namespace {
 
 std::string run_cli(const std::string& args, int* code) {
-  const std::string cmd = std::string(PRUNECERT_BINARY) + " " + args + " 2>&1";
-  std::string out;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  const int status = pclose(pipe);
-  *code = WEXITSTATUS(status);
-  return out;
+  const testutil::CmdRun r = testutil::run_prunecert(args);
+  *code = r.code;
+  return r.out;
 }
 
 }  // namespace
