@@ -8,8 +8,11 @@
 
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <type_traits>
 
 #include "solvers/internal.h"
@@ -202,10 +205,39 @@ BackendAnswer::Status unknown_status(const std::string& reason) {
 
 }  // namespace
 
+// Z3's own "timeout" parameter is checked only now and then: on the MNIST nets a check-sat ran
+// 30 s past a 20 s limit. The watchdog interrupts the context at the deadline (Z3_interrupt is
+// safe from another thread); the interrupted call returns unknown ("canceled") = timeout.
+class Watchdog {
+ public:
+  Watchdog(z3::context& c, double seconds)
+      : thread_([this, &c, deadline = std::chrono::steady_clock::now() +
+                                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                          std::chrono::duration<double>(std::min(seconds, 1e7)))] {
+          std::unique_lock<std::mutex> lock(mutex_);
+          if (!cv_.wait_until(lock, deadline, [this] { return done_; })) c.interrupt();
+        }) {}
+  ~Watchdog() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;  // last: started after the members it uses
+};
+
 BackendAnswer z3_solve(const Model& model, double timeout_s, unsigned seed) {
   BackendAnswer a;
   try {
     z3::context c;
+    Watchdog watchdog(c, timeout_s);
     Z3Model zm(c, model);
     z3::params p(c);
     p.set("timeout", static_cast<unsigned>(std::clamp(timeout_s * 1000.0, 1.0, 4.0e9)));
