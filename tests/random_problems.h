@@ -1,5 +1,6 @@
 // Seeded random networks, boxes, phases and masks shared by the property and differential tests.
 #pragma once
+#include <bit>
 #include <memory>
 #include <random>
 #include <vector>
@@ -70,6 +71,33 @@ inline net::Mask sample_mask(std::mt19937_64& rng, const net::LayeredNetwork& ne
     for (int t = 0; t < count; ++t) m[k][undecided[t]] = 0;
   }
   return m;
+}
+
+// Every mask pruning at most s[k] neurons of hidden layer k (for widths up to about 8).
+inline std::vector<net::Mask> all_masks(const net::LayeredNetwork& net, const std::vector<int>& s) {
+  const int K = net.num_hidden();
+  std::vector<std::vector<std::vector<uint8_t>>> per_layer(K);
+  for (int k = 0; k < K; ++k) {
+    const int d = net.hidden_width(k);
+    for (unsigned bits = 0; bits < (1u << d); ++bits) {
+      if (std::popcount(bits) > s[k]) continue;
+      std::vector<uint8_t> m(d, 1);
+      for (int i = 0; i < d; ++i)
+        if (bits >> i & 1u) m[i] = 0;
+      per_layer[k].push_back(m);
+    }
+  }
+  std::vector<net::Mask> out;
+  std::vector<size_t> pick(K, 0);
+  while (true) {
+    net::Mask m(K);
+    for (int k = 0; k < K; ++k) m[k] = per_layer[k][pick[k]];
+    out.push_back(m);
+    int k = 0;
+    while (k < K && ++pick[k] == per_layer[k].size()) pick[k++] = 0;
+    if (k == K) break;
+  }
+  return out;
 }
 
 }  // namespace testing_util

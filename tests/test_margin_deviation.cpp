@@ -15,32 +15,6 @@
 
 namespace {
 
-// Every mask pruning at most s[k] neurons of hidden layer k (widths up to 8).
-std::vector<net::Mask> all_masks(const net::LayeredNetwork& net, const std::vector<int>& s) {
-  const int K = net.num_hidden();
-  std::vector<std::vector<std::vector<uint8_t>>> per_layer(K);
-  for (int k = 0; k < K; ++k) {
-    const int d = net.hidden_width(k);
-    for (unsigned bits = 0; bits < (1u << d); ++bits) {
-      if (std::popcount(bits) > s[k]) continue;
-      std::vector<uint8_t> m(d, 1);
-      for (int i = 0; i < d; ++i)
-        if (bits >> i & 1u) m[i] = 0;
-      per_layer[k].push_back(m);
-    }
-  }
-  std::vector<net::Mask> out;
-  std::vector<size_t> pick(K, 0);
-  while (true) {
-    net::Mask m(K);
-    for (int k = 0; k < K; ++k) m[k] = per_layer[k][pick[k]];
-    out.push_back(m);
-    int k = 0;
-    while (k < K && ++pick[k] == per_layer[k].size()) pick[k++] = 0;
-    if (k == K) break;
-  }
-  return out;
-}
 
 struct Exact {
   double worst_margin = std::numeric_limits<double>::infinity();  // min over masks of the property margin
@@ -54,7 +28,7 @@ Exact enumerate(const net::LayeredNetwork& net, const Eigen::VectorXd& x, int la
   const auto z = net.pre_activations(x);
   int first = 0;
   while (first < net.num_hidden() && s[first] == 0) ++first;
-  for (const net::Mask& m : all_masks(net, s)) {
+  for (const net::Mask& m : testing_util::all_masks(net, s)) {
     const Eigen::VectorXd yp = net.eval(x, m);
     for (int i = 0; i < y.size(); ++i) {
       if (i == label) continue;
@@ -184,7 +158,7 @@ TEST(MarginDeviation, GeneralPropertyBoundHoldsForEveryMask) {
     const bounds::MarginDeviation md(*net);
     const auto r = md.bound(*net, x, prop, budget);
     EXPECT_EQ(r.nominal_margin, prop.margin(net->eval(x)));
-    for (const net::Mask& m : all_masks(*net, budget.s))
+    for (const net::Mask& m : testing_util::all_masks(*net, budget.s))
       EXPECT_GE(prop.margin(net->eval(x, m)), r.margin_lower - 1e-9 * (1 + r.delta));
   }
 }

@@ -14,35 +14,10 @@
 
 namespace {
 
-std::vector<net::Mask> all_masks(const net::LayeredNetwork& net, const std::vector<int>& s) {
-  const int K = net.num_hidden();
-  std::vector<std::vector<std::vector<uint8_t>>> per_layer(K);
-  for (int k = 0; k < K; ++k) {
-    const int d = net.hidden_width(k);
-    for (unsigned bits = 0; bits < (1u << d); ++bits) {
-      if (std::popcount(bits) > s[k]) continue;
-      std::vector<uint8_t> m(d, 1);
-      for (int i = 0; i < d; ++i)
-        if (bits >> i & 1u) m[i] = 0;
-      per_layer[k].push_back(m);
-    }
-  }
-  std::vector<net::Mask> out;
-  std::vector<size_t> pick(K, 0);
-  while (true) {
-    net::Mask m(K);
-    for (int k = 0; k < K; ++k) m[k] = per_layer[k][pick[k]];
-    out.push_back(m);
-    int k = 0;
-    while (k < K && ++pick[k] == per_layer[k].size()) pick[k++] = 0;
-    if (k == K) break;
-  }
-  return out;
-}
 
 double exact_worst(const spec::Problem& p, const Eigen::VectorXd& x) {
   double worst = std::numeric_limits<double>::infinity();
-  for (const net::Mask& m : all_masks(*p.net, p.budget->s)) worst = std::min(worst, p.property.margin(p.net->eval(x, m)));
+  for (const net::Mask& m : testing_util::all_masks(*p.net, p.budget->s)) worst = std::min(worst, p.property.margin(p.net->eval(x, m)));
   return worst;
 }
 

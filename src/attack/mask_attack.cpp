@@ -63,17 +63,8 @@ double gated_margin_and_gradient(const spec::Problem& problem, const Eigen::Vect
     }
   }
   const Eigen::VectorXd& y = z[K];
-  double margin = std::numeric_limits<double>::infinity();
   const spec::Row* active = nullptr;
-  for (const auto& conj : problem.property.disjuncts) {
-    double worst = -std::numeric_limits<double>::infinity();
-    const spec::Row* arg = nullptr;
-    for (const auto& r : conj.rows) {
-      const double v = r.c.dot(y) - r.d;
-      if (v > worst) { worst = v; arg = &r; }
-    }
-    if (worst < margin) { margin = worst; active = arg; }
-  }
+  const double margin = problem.property.margin(y, &active);
   if (grad) {
     grad->resize(K);
     Eigen::VectorXd gz = active ? active->c : Eigen::VectorXd::Zero(y.size());  // d margin / d z_{k+1}

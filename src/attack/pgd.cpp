@@ -13,17 +13,8 @@ double margin_and_gradient(const spec::Problem& problem, const Eigen::VectorXd& 
   const std::vector<Eigen::VectorXd> z = net.pre_activations(x);
   const Eigen::VectorXd& y = z.back();
   // Active disjunct (smallest value) and its active row (largest value).
-  double margin = std::numeric_limits<double>::infinity();
   const spec::Row* active = nullptr;
-  for (const auto& conj : problem.property.disjuncts) {
-    double worst = -std::numeric_limits<double>::infinity();
-    const spec::Row* arg = nullptr;
-    for (const auto& r : conj.rows) {
-      const double v = r.c.dot(y) - r.d;
-      if (v > worst) { worst = v; arg = &r; }
-    }
-    if (worst < margin) { margin = worst; active = arg; }
-  }
+  const double margin = problem.property.margin(y, &active);
   if (grad) {
     if (!active) { *grad = Eigen::VectorXd::Zero(x.size()); return margin; }
     Eigen::VectorXd g = net.layers.back().W.transpose() * active->c;  // d margin / d h_{K-1}

@@ -19,13 +19,25 @@ int OutputProperty::output_dim() const {
   return 0;
 }
 
-double OutputProperty::margin(const Vector& y) const {
+double OutputProperty::margin(const Vector& y, const Row** active) const {
   double m = std::numeric_limits<double>::infinity();
+  const Row* at = nullptr;
   for (const auto& conj : disjuncts) {
     double worst = -std::numeric_limits<double>::infinity();
-    for (const auto& r : conj.rows) worst = std::max(worst, r.c.dot(y) - r.d);
-    m = std::min(m, worst);
+    const Row* arg = nullptr;
+    for (const auto& r : conj.rows) {
+      const double v = r.c.dot(y) - r.d;
+      if (v > worst) {
+        worst = v;
+        arg = &r;
+      }
+    }
+    if (worst < m) {
+      m = worst;
+      at = arg;
+    }
   }
+  if (active) *active = at;
   return m;
 }
 

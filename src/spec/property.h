@@ -31,7 +31,9 @@ struct Conjunction {
 struct OutputProperty {
   std::vector<Conjunction> disjuncts;  // unsafe region: OR of ANDs
   int output_dim() const;
-  double margin(const Vector& y) const;
+  // With `active`: also the row that attains it (the largest row of the smallest disjunct, the
+  // first on ties; null when that disjunct has no rows), e.g. for the margin's gradient.
+  double margin(const Vector& y, const Row** active = nullptr) const;
   // True when y lies in the unsafe region (margin(y) <= 0).
   bool violated(const Vector& y) const { return margin(y) <= 0.0; }
 };
