@@ -24,9 +24,21 @@ struct BackendAnswer {
   int rounds = 0;  // improving rounds of a linear-search optimiser (Z3)
 };
 
+// A solver run that may report incumbents (progress) before its final answer.
+using Progress = std::function<void(const BackendAnswer&)>;
+using IsolatedSolve = std::function<BackendAnswer(const Progress& progress)>;
+
+// Runs `solve` in a forked child process (isolated.cpp) and kills it after kill_after_s seconds.
+// Killed: a `timeout` answer with the last progress record's point and bounds; crashed: an
+// `unknown` answer with a note (plus on_crash(), e.g. where the model was saved); an exception
+// in the child is rethrown as util::InternalError.
+BackendAnswer run_isolated(const char* solver, double kill_after_s, const IsolatedSolve& solve,
+                           const std::function<std::string()>& on_crash = {});
+
 // Z3 (z3/z3_solver.cpp): check-sat for feasibility models, Optimize when the model has an
-// objective (exact rational optimum, rounded outwards to doubles).
-BackendAnswer z3_solve(const encodings::Model& model, double timeout_s, unsigned seed);
+// objective (exact rational optimum, rounded outwards to doubles). isolate: in a forked child
+// process killed shortly after timeout_s (libz3 checks its own limit only now and then).
+BackendAnswer z3_solve(const encodings::Model& model, double timeout_s, unsigned seed, bool isolate = true);
 // CBC (milp/cbc_solver.cpp) on a linear model; isolate: in a forked child process, so that a
 // crash of CBC (an assertion of the Debian build) gives an unknown answer instead of an abort.
 BackendAnswer cbc_solve(const encodings::Model& model, double timeout_s, int threads, unsigned seed, bool preprocess,

@@ -16,6 +16,9 @@ struct SmtOptions {
                                   encodings::Goal::decide};
   double timeout_s = 300.0;  // wall-clock limit for all Z3 calls together
   unsigned seed = 0;         // Z3 random seed
+  // Run each Z3 call in a forked child process killed shortly after the limit (libz3 can
+  // overrun its own timeout by tens of seconds).
+  bool isolate = true;
 };
 
 struct MilpOptions {

@@ -3,19 +3,15 @@
 // the lower bound of the worst margin and its incumbent gives the point re-evaluated exactly.
 // Floating-point answers: integrality and feasibility tolerances of CBC apply (labelled so).
 // The Debian CBC is built with assertions on, and some of them fire on valid models; so each
-// solve runs in a forked child process and a crash there becomes an `unknown` answer with a
-// note, never the end of prunecert.
+// solve runs in a forked child process (isolated.cpp) and a crash there becomes an `unknown`
+// answer with a note, never the end of prunecert.
 #include <Cbc_C_Interface.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
+#include <atomic>
 #include <cstdlib>
 #include <cfloat>
 #include <cmath>
-#include <cstring>
 #include <string>
 
 #include "solvers/internal.h"
@@ -40,153 +36,32 @@ struct CbcHandle {
   CbcHandle& operator=(const CbcHandle&) = delete;
 };
 
-// The answer as bytes through a pipe: status, objective bounds, rounds, note, values.
-void put(std::string& out, const void* p, size_t n) { out.append(static_cast<const char*>(p), n); }
-
-std::string serialise(const BackendAnswer& a) {
-  std::string out;
-  const int status = static_cast<int>(a.status);
-  const size_t note = a.note.size(), n = a.values.size();
-  put(out, &status, sizeof status);
-  put(out, &a.objective_lower, sizeof(double));
-  put(out, &a.objective_upper, sizeof(double));
-  put(out, &note, sizeof note);
-  put(out, a.note.data(), note);
-  put(out, &n, sizeof n);
-  put(out, a.values.data(), n * sizeof(double));
-  return out;
-}
-
-bool deserialise(const std::string& in, BackendAnswer& a) {
-  size_t at = 0;
-  auto get = [&](void* p, size_t n) {
-    if (at + n > in.size()) return false;
-    std::memcpy(p, in.data() + at, n);
-    at += n;
-    return true;
-  };
-  int status = 0;
-  size_t note = 0, n = 0;
-  if (!get(&status, sizeof status) || !get(&a.objective_lower, sizeof(double)) ||
-      !get(&a.objective_upper, sizeof(double)) || !get(&note, sizeof note) || note > in.size())
-    return false;
-  a.note.resize(note);
-  if (!get(a.note.data(), note) || !get(&n, sizeof n) || n > in.size()) return false;
-  a.values.resize(n);
-  if (!get(a.values.data(), n * sizeof(double)) || at != in.size()) return false;
-  if (status < 0 || status > static_cast<int>(BackendAnswer::Status::timeout)) return false;
-  a.status = static_cast<BackendAnswer::Status>(status);
-  return true;
-}
-
 BackendAnswer cbc_solve_here(const Model& model, double timeout_s, int threads, unsigned seed, bool preprocess);
-
-// Runs cbc_solve_here in a child process. The parent waits at most timeout_s plus a grace period
-// (CBC keeps its own limit) and then kills the child.
-BackendAnswer cbc_solve_isolated(const Model& model, double timeout_s, int threads, unsigned seed, bool preprocess) {
-  int out[2], err[2];  // the answer; the child's stderr (an assertion message)
-  if (pipe(out) != 0) throw util::InternalError(std::string("cbc: pipe failed: ") + std::strerror(errno));
-  if (pipe(err) != 0) {
-    close(out[0]);
-    close(out[1]);
-    throw util::InternalError(std::string("cbc: pipe failed: ") + std::strerror(errno));
-  }
-  std::fflush(nullptr);  // nothing buffered may be written twice
-  const pid_t pid = fork();
-  if (pid < 0) {
-    for (int f : {out[0], out[1], err[0], err[1]}) close(f);
-    throw util::InternalError(std::string("cbc: fork failed: ") + std::strerror(errno));
-  }
-  if (pid == 0) {  // child: solve, send, leave without running the parent's exit handlers
-    close(out[0]);
-    close(err[0]);
-    dup2(err[1], STDERR_FILENO);
-    close(err[1]);
-    int code = 0;
-    try {
-      const std::string bytes = serialise(cbc_solve_here(model, timeout_s, threads, seed, preprocess));
-      for (size_t done = 0; done < bytes.size();) {
-        const ssize_t w = write(out[1], bytes.data() + done, bytes.size() - done);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-          code = 3;
-          break;
-        }
-        done += static_cast<size_t>(w);
-      }
-    } catch (...) {
-      code = 4;
-    }
-    close(out[1]);
-    _exit(code);
-  }
-  close(out[1]);
-  close(err[1]);
-  std::string bytes, errors;
-  const auto start = std::chrono::steady_clock::now();
-  const double limit = timeout_s + 5.0 + 0.1 * timeout_s;
-  bool killed = false;
-  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-  std::string* sink[2] = {&bytes, &errors};
-  char buf[1 << 16];
-  while (fds[0].fd >= 0 || fds[1].fd >= 0) {
-    const double left = limit - seconds_since(start);
-    if (left <= 0) {
-      kill(pid, SIGKILL);
-      killed = true;
-      break;
-    }
-    const int ready = poll(fds, 2, static_cast<int>(std::min(left * 1000.0, 1.0e6)) + 1);
-    if (ready <= 0) continue;  // EINTR or time: check the limit again
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      const ssize_t r = read(fds[i].fd, buf, sizeof buf);
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) {  // EOF: the child closed it (done or dead)
-        close(fds[i].fd);
-        fds[i].fd = -1;
-        continue;
-      }
-      if (sink[i]->size() < (i == 0 ? SIZE_MAX : 4096u)) sink[i]->append(buf, static_cast<size_t>(r));
-    }
-  }
-  for (const auto& f : fds)
-    if (f.fd >= 0) close(f.fd);
-  int wstatus = 0;
-  while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
-  }
-  while (!errors.empty() && (errors.back() == '\n' || errors.back() == '\r')) errors.pop_back();
-  if (const size_t nl = errors.find_last_of('\n'); nl != std::string::npos) errors = errors.substr(nl + 1);
-  BackendAnswer a;
-  if (killed) {
-    a.status = BackendAnswer::Status::timeout;
-    a.note = "cbc: did not stop at its time limit and was killed";
-  } else if (WIFSIGNALED(wstatus)) {
-    a.note = std::string("cbc crashed (") + strsignal(WTERMSIG(wstatus)) + (errors.empty() ? "" : ": " + errors) +
-             "); answer unknown";
-    // For reports to CBC: PRUNECERT_CBC_CRASH_DIR=DIR keeps the model of every crash as MPS.
-    if (const char* dir = std::getenv("PRUNECERT_CBC_CRASH_DIR")) {
-      const std::string path = std::string(dir) + "/cbc_crash_" + std::to_string(getpid()) + "_" + std::to_string(pid) + ".mps";
-      try {
-        encodings::write_model(model, encodings::Format::mps, path);
-        a.note += ", model written to " + path;
-      } catch (const std::exception&) {
-      }
-    }
-  } else if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0 || !deserialise(bytes, a)) {
-    a = BackendAnswer{};
-    a.note = "cbc: the solver process failed" + (errors.empty() ? std::string() : ": " + errors);
-  }
-  return a;
-}
 
 }  // namespace
 
 BackendAnswer cbc_solve(const Model& model, double timeout_s, int threads, unsigned seed, bool preprocess,
                         bool isolate) {
   if (!model.is_linear()) throw util::InternalError("cbc_solve: the model still has relations");
-  return isolate ? cbc_solve_isolated(model, timeout_s, threads, seed, preprocess)
-                 : cbc_solve_here(model, timeout_s, threads, seed, preprocess);
+  if (!isolate) return cbc_solve_here(model, timeout_s, threads, seed, preprocess);
+  // CBC keeps its own limit; the parent kills the child after a grace period.
+  const double kill_after = timeout_s + 5.0 + 0.1 * timeout_s;
+  auto save_model = [&]() -> std::string {
+    // For reports to CBC: PRUNECERT_CBC_CRASH_DIR=DIR keeps the model of every crash as MPS.
+    const char* dir = std::getenv("PRUNECERT_CBC_CRASH_DIR");
+    if (!dir) return {};
+    static std::atomic<int> crashes{0};
+    const std::string path = std::string(dir) + "/cbc_crash_" + std::to_string(getpid()) + "_" + std::to_string(++crashes) + ".mps";
+    try {
+      encodings::write_model(model, encodings::Format::mps, path);
+      return ", model written to " + path;
+    } catch (const std::exception&) {
+      return {};
+    }
+  };
+  return run_isolated(
+      "cbc", kill_after, [&](const Progress&) { return cbc_solve_here(model, timeout_s, threads, seed, preprocess); },
+      save_model);
 }
 
 namespace {

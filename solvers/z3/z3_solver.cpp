@@ -203,11 +203,11 @@ BackendAnswer::Status unknown_status(const std::string& reason) {
              : BackendAnswer::Status::unknown;
 }
 
-}  // namespace
-
 // Z3's own "timeout" parameter is checked only now and then: on the MNIST nets a check-sat ran
 // 30 s past a 20 s limit. The watchdog interrupts the context at the deadline (Z3_interrupt is
-// safe from another thread); the interrupted call returns unknown ("canceled") = timeout.
+// safe from another thread); the interrupted call returns unknown ("canceled") = timeout. Even
+// the interrupt is not always honoured promptly, so z3_solve also runs in a child process that
+// is killed shortly after the limit (isolated.cpp).
 class Watchdog {
  public:
   Watchdog(z3::context& c, double seconds)
@@ -233,7 +233,8 @@ class Watchdog {
   std::thread thread_;  // last: started after the members it uses
 };
 
-BackendAnswer z3_solve(const Model& model, double timeout_s, unsigned seed) {
+
+BackendAnswer z3_solve_here(const Model& model, double timeout_s, unsigned seed, const Progress& progress) {
   BackendAnswer a;
   try {
     z3::context c;
@@ -324,6 +325,12 @@ BackendAnswer z3_solve(const Model& model, double timeout_s, unsigned seed) {
       best = v;
       a.values = std::move(values);
       ++a.rounds;
+      if (progress) {  // the incumbent, kept by the parent if this process is killed
+        BackendAnswer p = a;
+        p.status = BackendAnswer::Status::timeout;
+        p.objective_upper = round_up(*best);
+        progress(p);
+      }
     }
     if (best && a.status != BackendAnswer::Status::feasible) a.objective_upper = round_up(*best);
   } catch (const z3::exception& e) {
@@ -332,8 +339,18 @@ BackendAnswer z3_solve(const Model& model, double timeout_s, unsigned seed) {
   return a;
 }
 
+}  // namespace
+
+BackendAnswer z3_solve(const Model& model, double timeout_s, unsigned seed, bool isolate) {
+  if (!isolate) return z3_solve_here(model, timeout_s, seed, {});
+  // The watchdog and Z3's own limit usually stop it in time; the kill is for when they do not.
+  const double kill_after = timeout_s + 1.0 + 0.02 * timeout_s;
+  return run_isolated("z3", kill_after,
+                      [&](const Progress& progress) { return z3_solve_here(model, timeout_s, seed, progress); });
+}
+
 spec::Result solve_smt(const spec::Problem& problem, const SmtOptions& options) {
-  auto backend = [&](const Model& m, double left) { return z3_solve(m, left, options.seed); };
+  auto backend = [&](const Model& m, double left) { return z3_solve(m, left, options.seed, options.isolate); };
   spec::Result r = solve_encoded(problem, options.encode, options.timeout_s, "smt", backend);
   const std::string how = std::string("Z3 ") + (options.encode.goal == encodings::Goal::decide ? "check-sat" : "Optimize") +
                           " on the " + encodings::to_string(options.encode.encoding) + " encoding, exact rationals";
