@@ -17,7 +17,7 @@ void require_finite(const Model& m, int var, const char* what) {
   if (!std::isfinite(v.lo) || !std::isfinite(v.hi))
     throw util::InputError("--encoding", "",
                            std::string("bigm needs finite bounds for the ") + what + " " + v.name +
-                               " (use --encoding-bounds ibp, crown or alpha, or --encoding smt)");
+                               " (use --encoding-bounds ibp, crown, alpha or lp, or --encoding smt)");
 }
 
 std::string suffix_of(const std::string& name) {
@@ -51,7 +51,7 @@ void add_relaxed(Model& m, const LinearConstraint& c, int sel, const std::string
     if (!std::isfinite(M))
       throw util::InputError("--encoding", "",
                              "bigm needs finite bounds for the property row " + c.name +
-                                 " (use --encoding-bounds ibp, crown or alpha, or --encoding smt)");
+                                 " (use --encoding-bounds ibp, crown, alpha or lp, or --encoding smt)");
     M = std::max(0.0, M);
     LinearConstraint r;
     r.terms = c.terms;

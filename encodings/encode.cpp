@@ -16,6 +16,7 @@ const char* to_string(BoundSource b) {
     case BoundSource::ibp: return "ibp";
     case BoundSource::crown: return "crown";
     case BoundSource::alpha: return "alpha";
+    case BoundSource::lp: return "lp";
   }
   return "?";
 }
@@ -49,7 +50,7 @@ Encoding parse_encoding(const std::string& t) {
   return parse_named(t, "--encoding", {Encoding::bigm, Encoding::smt});
 }
 BoundSource parse_bound_source(const std::string& t) {
-  return parse_named(t, "--encoding-bounds", {BoundSource::none, BoundSource::ibp, BoundSource::crown, BoundSource::alpha});
+  return parse_named(t, "--encoding-bounds", {BoundSource::none, BoundSource::ibp, BoundSource::crown, BoundSource::alpha, BoundSource::lp});
 }
 MaskEncoding parse_mask_encoding(const std::string& t) {
   return parse_named(t, "--mask-encoding", {MaskEncoding::pb, MaskEncoding::sortnet});
@@ -76,7 +77,7 @@ Model encode(const spec::Problem& problem, const EncodeOptions& options, const s
              int index) {
   const std::vector<bounds::LayerBounds>* bounds = options.bounds == BoundSource::none ? nullptr : &pre;
   if (options.encoding == Encoding::bigm && !bounds)
-    throw util::InputError("--encoding-bounds", "", "bigm needs pre-activation bounds: use ibp, crown or alpha");
+    throw util::InputError("--encoding-bounds", "", "bigm needs pre-activation bounds: use ibp, crown, alpha or lp");
   if (index < 0 || index >= num_cases(problem, options)) throw util::InternalError("encode: case index out of range");
   const int disjunct = options.property_mode == PropertyMode::per_class ? index : -1;
   Model m = build_network_model(problem, bounds, options.goal, disjunct, options.unsafe_shift);
@@ -93,11 +94,13 @@ std::vector<bounds::LayerBounds> encoding_bounds(const spec::Problem& problem, c
   if (options.bounds == BoundSource::none) return {};
   bounds::BoundOptions bo;
   bo.method = options.bounds == BoundSource::ibp     ? bounds::Method::ibp
-              : options.bounds == BoundSource::crown ? bounds::Method::crown
-                                                     : bounds::Method::alpha;
+              : options.bounds == BoundSource::alpha ? bounds::Method::alpha
+                                                     : bounds::Method::crown;
   bo.alpha_iters = options.alpha_iters;
   bo.alpha_lr = options.alpha_lr;
-  return bounds::bound_root(problem, bo).pre;
+  std::vector<bounds::LayerBounds> pre = bounds::bound_root(problem, bo).pre;
+  if (options.bounds == BoundSource::lp) tighten_with_lp(problem, pre, options.lp_time_limit_s);
+  return pre;
 }
 
 Model encode(const spec::Problem& problem, const EncodeOptions& options, int index) {

@@ -3,6 +3,7 @@
 // seed 000 eq. 5-8, masks by McCormick gating seed 003 eq. 8) and `smt` (ReLU and masks kept as
 // relations, no big-M; for Z3). Each ablation axis below is one enum.
 #pragma once
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -14,8 +15,10 @@ namespace encodings {
 
 enum class Encoding { bigm, smt };
 // Pre-activation bounds used for stable-ReLU detection, variable bounds and big-M constants.
-// `none` keeps every ReLU as a relation with unbounded variables (smt only).
-enum class BoundSource { none, ibp, crown, alpha };
+// `none` keeps every ReLU as a relation with unbounded variables (smt only). `lp`: CROWN, then
+// each hidden neuron's bounds tightened by two LPs over the triangle relaxation of the layers
+// before it (Tjeng et al.'s LP tightening; sound bounds from the LP duals; no pruning budgets).
+enum class BoundSource { none, ibp, crown, alpha, lp };
 // How "at most s_k pruned" is encoded when the model keeps relations (smt): a pseudo-Boolean
 // at-least constraint (Z3 atleast/PbGe) or a sorting network in clauses. bigm always uses the
 // linear row sum_i m_k[i] >= d_k - s_k (seed 003, after eq. 8).
@@ -36,7 +39,7 @@ const char* to_string(Goal g);
 const char* to_string(Format f);
 // Parsers for the CLI; throw util::InputError("--<option>", "", ...) naming the valid values.
 Encoding parse_encoding(const std::string& text);          // --encoding bigm|smt
-BoundSource parse_bound_source(const std::string& text);   // --encoding-bounds none|ibp|crown|alpha
+BoundSource parse_bound_source(const std::string& text);   // --encoding-bounds none|ibp|crown|alpha|lp
 MaskEncoding parse_mask_encoding(const std::string& text); // --mask-encoding pb|sortnet
 PropertyMode parse_property_mode(const std::string& text); // --property-mode disjunction|per-class
 Goal parse_goal(const std::string& text);                  // --goal decide|optimize
@@ -56,6 +59,8 @@ struct EncodeOptions {
   double unsafe_shift = 0.0;
   int alpha_iters = 20;   // alpha-CROWN iterations when bounds == alpha
   double alpha_lr = 0.1;  // alpha-CROWN step size
+  // bounds == lp: seconds for the LP tightening; neurons not reached keep their CROWN bounds.
+  double lp_time_limit_s = std::numeric_limits<double>::infinity();
 };
 
 // Number of models encode_cases() produces: 1, or the number of disjuncts in per_class mode.

@@ -20,6 +20,18 @@ void lower_bigm(Model& model);
 // Every AtLeast relation as a sorting network in clauses (sorting_network.cpp).
 void lower_cardinality_sortnet(Model& model);
 
+// LP bound tightening (lp_tightening.cpp): tightens pre[k] for hidden layers k >= 1 in place by
+// LPs over the triangle relaxation, each bound from the LP's dual (sound whatever the LP
+// solver's accuracy). Stops early, keeping the bounds it has, after time_limit_s. Throws
+// util::InputError for problems with a pruning budget.
+struct LpTighteningStats {
+  long long lps = 0, failed = 0;
+  bool stopped_by_time = false;
+  double time_s = 0;
+};
+void tighten_with_lp(const spec::Problem& problem, std::vector<bounds::LayerBounds>& pre, double time_limit_s,
+                     LpTighteningStats* stats = nullptr);
+
 // Writers (smtlib_writer.cpp, mps_writer.cpp, lp_writer.cpp).
 std::string smtlib_text(const Model& model);
 std::string mps_text(const Model& model);

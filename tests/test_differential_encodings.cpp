@@ -149,7 +149,10 @@ void run_seeds(Query q, uint64_t lo, uint64_t hi, int min_compared) {
     bool ok = false;
     if (q == Query::robustness) {
       const Case c = random_case(seed, false, false);
-      const BoundSource b = seed % 3 == 0 ? BoundSource::ibp : seed % 3 == 1 ? BoundSource::crown : BoundSource::alpha;
+      const BoundSource b = seed % 4 == 0   ? BoundSource::ibp
+                            : seed % 4 == 1 ? BoundSource::crown
+                            : seed % 4 == 2 ? BoundSource::alpha
+                                            : BoundSource::lp;
       const PropertyMode pm = seed % 2 ? PropertyMode::per_class : PropertyMode::disjunction;
       // Z3 without any pre-activation bounds (the `none` ablation) case-splits every ReLU: 9-20 s
       // per query on these nets, so it meets brute on one seed per range only.
