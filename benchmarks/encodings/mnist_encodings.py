@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Encoding ablation on Marabou's MNIST NNet nets: the same robustness queries solved by
 `prunecert verify --engine smt` (native SMT encoding, Z3) and `--engine milp` (big-M, CBC) with
-big-M constants from IBP and from CROWN. One process per (net, image, eps, configuration) with a
+big-M constants from IBP, from CROWN and from LP-tightened CROWN bounds. One process per (net, image, eps, configuration) with a
 hard time limit; prints a markdown table (median and total time, verdict counts per configuration)
 and writes every run to a CSV.
 
@@ -21,6 +21,7 @@ CONFIGS = [
     ("smt", ["--engine", "smt"]),
     ("milp-ibp", ["--engine", "milp", "--encoding-bounds", "ibp"]),
     ("milp-crown", ["--engine", "milp", "--encoding-bounds", "crown"]),
+    ("milp-lp", ["--engine", "milp", "--encoding-bounds", "lp"]),
 ]
 
 

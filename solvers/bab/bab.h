@@ -37,6 +37,14 @@ struct BabOptions {
                                                     // goes depth-first so that the queue stops growing
   bounds::BoundOptions bound;                       // the method used in the loop (crown by default)
   bool root_alpha = true;                           // at the root: CROWN, then alpha-CROWN if unproven
+  bool root_lp = true;                              // ReLU splitting without masks or certificate:
+                                                    // intermediate bounds of the root tightened by
+                                                    // LPs (encodings' lp bounds), inherited by every
+                                                    // subdomain
+  double root_lp_share = 0.25;                      // at most this share of the timeout for them
+  bool relu_alpha = true;                           // ReLU splitting without certificate: bound the
+                                                    // subdomains with alpha-CROWN when `bound` asks
+                                                    // for CROWN (slopes optimised per subdomain)
   attack::AttackOptions attack;                     // the PGD run at the root
   int attack_every = 8;                             // loop steps between short PGD runs (0: never)
   int attack_starts = 4;                            // worst candidates those runs start from

@@ -48,6 +48,10 @@ bab::BabOptions bab_options(const util::Options& o, double time_left) {
   bab::BabOptions b;
   b.branching = bab::parse_branching(o.branching);
   b.batch = static_cast<int>(o.batch);
+  if (o.root_bounds != "lp" && o.root_bounds != "crown")
+    throw util::InputError("--root-bounds", "", "'" + o.root_bounds + "' is not a root bound method (lp, crown)");
+  b.root_lp = o.root_bounds == "lp";
+  b.relu_alpha = !o.no_relu_alpha;
   b.timeout_s = time_left;
   b.max_memory_bytes = static_cast<size_t>(o.max_memory * (1ull << 30));
   b.bound = bound_options(o);
