@@ -22,6 +22,7 @@ struct BackendAnswer {
   double objective_upper = std::numeric_limits<double>::infinity();
   std::string note;
   int rounds = 0;  // improving rounds of a linear-search optimiser (Z3)
+  bool crashed = false;  // the solver's child process died (run_isolated)
 };
 
 // A solver run that may report incumbents (progress) before its final answer.

@@ -197,6 +197,7 @@ BackendAnswer run_isolated(const char* solver, double kill_after_s, const Isolat
     a.note = std::string(solver) + ": did not stop at its time limit and was killed";
   } else if (WIFSIGNALED(wstatus)) {
     a.status = BackendAnswer::Status::unknown;
+    a.crashed = true;
     a.note = std::string(solver) + " crashed (" + strsignal(WTERMSIG(wstatus)) + (errors.empty() ? "" : ": " + errors) +
              "); answer unknown";
     if (on_crash) a.note += on_crash();

@@ -36,7 +36,8 @@ struct CbcHandle {
   CbcHandle& operator=(const CbcHandle&) = delete;
 };
 
-BackendAnswer cbc_solve_here(const Model& model, double timeout_s, int threads, unsigned seed, bool preprocess);
+BackendAnswer cbc_solve_here(const Model& model, double timeout_s, int threads, unsigned seed, bool preprocess,
+                             bool scaling = true);
 
 }  // namespace
 
@@ -59,14 +60,28 @@ BackendAnswer cbc_solve(const Model& model, double timeout_s, int threads, unsig
       return {};
     }
   };
-  return run_isolated(
+  const auto start = std::chrono::steady_clock::now();
+  BackendAnswer a = run_isolated(
       "cbc", kill_after, [&](const Progress&) { return cbc_solve_here(model, timeout_s, threads, seed, preprocess); },
       save_model);
+  // An assertion in Clp's scaled matrix (ClpPackedMatrix::allElementsInRange, CBC 2.10 / Clp
+  // 1.17) fired on a pruning model whose MPS file the cbc binary solves: retry once without
+  // scaling in the time left.
+  const double left = timeout_s - seconds_since(start);
+  if (a.crashed && left > 0.05) {
+    BackendAnswer b = run_isolated(
+        "cbc", left + 5.0 + 0.1 * left,
+        [&](const Progress&) { return cbc_solve_here(model, left, threads, seed, preprocess, /*scaling=*/false); });
+    b.note = (b.note.empty() ? "" : b.note + "; ") + "retried without scaling after: " + a.note;
+    return b;
+  }
+  return a;
 }
 
 namespace {
 
-BackendAnswer cbc_solve_here(const Model& model, double timeout_s, int threads, unsigned seed, bool preprocess) {
+BackendAnswer cbc_solve_here(const Model& model, double timeout_s, int threads, unsigned seed, bool preprocess,
+                             bool scaling) {
   const int n = static_cast<int>(model.vars.size()), rows = static_cast<int>(model.rows.size());
 
   // Column-wise matrix; duplicate entries of a column in one row are summed.
@@ -124,6 +139,7 @@ BackendAnswer cbc_solve_here(const Model& model, double timeout_s, int threads, 
   // reproduced with the cbc binary: `-preprocess off -increment 0` aborts, adding `-rins off`
   // does not). Off.
   Cbc_setParameter(h.m, "rins", "off");
+  if (!scaling) Cbc_setParameter(h.m, "scaling", "off");
   // "threads 1" would switch CBC to its threaded search with one worker: only ask for threads
   // when more than one is wanted.
   if (threads > 1) Cbc_setParameter(h.m, "threads", std::to_string(threads).c_str());
