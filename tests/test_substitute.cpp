@@ -8,24 +8,13 @@
 #include "src/net/io.h"
 #include "src/substitute/substitute.h"
 #include "tests/random_problems.h"
+#include "tests/substitute_cases.h"
 #include "tests/temp_file.h"
 
 namespace {
 
-struct Case {
-  std::shared_ptr<net::LayeredNetwork> net;
-  substitute::Anchor anchor;
-};
+using Case = testing_util::AnchoredNetwork;
 
-Case random_case(uint64_t seed, const std::vector<int>& widths) {
-  std::mt19937_64 rng(seed);
-  Case c;
-  c.net = testing_util::random_network(rng, widths);
-  std::normal_distribution<double> N(0.0, 1.0);
-  c.anchor.x0 = Eigen::VectorXd::NullaryExpr(widths.front(), [&] { return N(rng); });
-  c.net->eval(c.anchor.x0).maxCoeff(&c.anchor.label);
-  return c;
-}
 
 double max_diff(const net::LayeredNetwork& f, const net::LayeredNetwork& g, const Eigen::VectorXd& x) {
   return (f.eval(x) - g.eval(x)).lpNorm<Eigen::Infinity>();
@@ -36,7 +25,7 @@ double max_diff(const net::LayeredNetwork& f, const net::LayeredNetwork& g, cons
 TEST(ConstantSubstitute, KeepsTheOutputAtX0AndRemovesTheRequestedFraction) {
   for (uint64_t seed = 1; seed <= 10; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
-    Case c = random_case(seed, {6, 20, 20, 20, 4});
+    Case c = testing_util::random_anchored_network(seed, {6, 20, 20, 20, 4});
     for (double gamma : {0.25, 0.5, 0.9}) {
       substitute::ConstantOptions o;
       o.gamma = gamma;
@@ -52,7 +41,7 @@ TEST(ConstantSubstitute, KeepsTheOutputAtX0AndRemovesTheRequestedFraction) {
 }
 
 TEST(ConstantSubstitute, PrunesTheLeastVariableNeuronsAndKeepsOnePerLayer) {
-  Case c = random_case(3, {4, 10, 10, 3});
+  Case c = testing_util::random_anchored_network(3, {4, 10, 10, 3});
   substitute::ConstantOptions o;
   o.gamma = 1.0;
   o.prune_first = true;
@@ -85,7 +74,7 @@ TEST(ConstantSubstitute, PrunesTheLeastVariableNeuronsAndKeepsOnePerLayer) {
 TEST(LinearSubstitute, KeepsTheOutputAtX0AndAtTheAdversarialPoint) {
   for (uint64_t seed = 1; seed <= 10; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
-    Case c = random_case(seed, {5, 16, 16, 16, 3});
+    Case c = testing_util::random_anchored_network(seed, {5, 16, 16, 16, 3});
     std::mt19937_64 rng(seed + 100);
     std::normal_distribution<double> N(0.0, 1.0);
     const Eigen::VectorXd x_adv = c.anchor.x0 + 0.5 * Eigen::VectorXd::NullaryExpr(5, [&] { return N(rng); });
@@ -102,7 +91,7 @@ TEST(LinearSubstitute, KeepsTheOutputAtX0AndAtTheAdversarialPoint) {
 TEST(ActivationSubstitute, EqualsFOnSampledPointsOfBDelta) {
   for (uint64_t seed = 1; seed <= 10; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
-    Case c = random_case(seed, {4, 12, 12, 12, 3});
+    Case c = testing_util::random_anchored_network(seed, {4, 12, 12, 12, 3});
     for (double gamma : {0.5, 0.8, 0.95}) {
       const double delta = substitute::delta_for_fraction(c.net, c.anchor, gamma, 1.0, bounds::Method::crown);
       const auto ph = substitute::stable_phases(substitute::ball_problem(c.net, c.anchor, delta), bounds::Method::crown);
@@ -123,7 +112,7 @@ TEST(ActivationSubstitute, EqualsFOnSampledPointsOfBDelta) {
 TEST(ActivationSubstitute, DiffersFromFOutsideBDeltaOnlyWhereAPhaseChanges) {
   // With every neuron fixed to its phase at x0, g is the affine map of x0's linear region:
   // no hidden layers, and different from f somewhere far away.
-  Case c = random_case(5, {3, 10, 10, 2});
+  Case c = testing_util::random_anchored_network(5, {3, 10, 10, 2});
   const auto ph = substitute::stable_phases(substitute::ball_problem(c.net, c.anchor, 0.0), bounds::Method::ibp);
   ASSERT_EQ(substitute::count_stable(ph), 20);
   const net::LayeredNetwork g =
@@ -136,7 +125,7 @@ TEST(ActivationSubstitute, DiffersFromFOutsideBDeltaOnlyWhereAPhaseChanges) {
 }
 
 TEST(Substitutes, SurviveAnOnnxRoundTrip) {
-  Case c = random_case(7, {5, 8, 8, 3});
+  Case c = testing_util::random_anchored_network(7, {5, 8, 8, 3});
   substitute::ConstantOptions o;
   const net::LayeredNetwork g = substitute::constant_substitute(*c.net, c.anchor, 0.1, o);
   const std::string path = testutil::temp_file("constant_substitute.onnx");

@@ -12,32 +12,21 @@
 #include "src/net/io.h"
 #include "src/substitute/substitute.h"
 #include "tests/random_problems.h"
+#include "tests/substitute_cases.h"
 #include "tests/run_command.h"
 #include "tests/temp_file.h"
 
 namespace {
 
-struct Case {
-  std::shared_ptr<net::LayeredNetwork> net;
-  substitute::Anchor anchor;
-};
+using Case = testing_util::AnchoredNetwork;
 
-Case random_case(uint64_t seed, const std::vector<int>& widths) {
-  std::mt19937_64 rng(seed);
-  Case c;
-  c.net = testing_util::random_network(rng, widths);
-  std::normal_distribution<double> N(0.0, 1.0);
-  c.anchor.x0 = Eigen::VectorXd::NullaryExpr(widths.front(), [&] { return N(rng); });
-  c.net->eval(c.anchor.x0).maxCoeff(&c.anchor.label);
-  return c;
-}
 
 }  // namespace
 
 TEST(MarginLipschitz, BoundsEveryDifferenceQuotientOnTheBox) {
   for (uint64_t seed = 1; seed <= 8; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
-    Case c = random_case(seed, {4, 10, 10, 3});
+    Case c = testing_util::random_anchored_network(seed, {4, 10, 10, 3});
     const spec::Problem p = substitute::ball_problem(c.net, c.anchor, 0.3);
     const Eigen::VectorXd L = substitute::margin_lipschitz(p, c.anchor.label);
     EXPECT_EQ(L[c.anchor.label], 0.0);
@@ -61,7 +50,7 @@ TEST(MarginLipschitz, BoundsEveryDifferenceQuotientOnTheBox) {
 
 TEST(MarginLipschitz, IsExactOnALinearRegion) {
   // Radius 0: every phase fixed, the margin is affine and L_j = ||grad m_j||_1 exactly.
-  Case c = random_case(9, {3, 6, 2});
+  Case c = testing_util::random_anchored_network(9, {3, 6, 2});
   const spec::Problem p = substitute::ball_problem(c.net, c.anchor, 0.0);
   const Eigen::VectorXd L = substitute::margin_lipschitz(p, c.anchor.label);
   const Eigen::VectorXd z = c.net->pre_activations(c.anchor.x0)[0];
@@ -75,7 +64,7 @@ TEST(MarginLipschitz, IsExactOnALinearRegion) {
 TEST(Transfer, EveryCertificateIsConfirmedByBruteForceOnF) {
   int certified = 0, by_lemma_case2 = 0, cases = 0;
   for (uint64_t seed = 1; seed <= 9; ++seed) {
-    Case c = random_case(seed, {3, 8, 8, 3});
+    Case c = testing_util::random_anchored_network(seed, {3, 8, 8, 3});
     substitute::DistanceOptions dopt;
     dopt.eps_max = 20;
     const substitute::Distance bnd = substitute::boundary_distance(c.net, c.anchor, dopt);
@@ -122,7 +111,7 @@ std::string run_cli(const std::string& args, int* code) {
 }  // namespace
 
 TEST(TransferCli, PrintsEveryQuantityAsJsonAndDistancesStayOrdered) {
-  Case c = random_case(4, {3, 8, 8, 3});
+  Case c = testing_util::random_anchored_network(4, {3, 8, 8, 3});
   const std::string net_path = testutil::temp_file("transfer_cli.onnx");
   const std::string x_path = testutil::temp_file("transfer_cli_x.txt");
   net::write_network(net::Network::from_layered(*c.net), net_path);
