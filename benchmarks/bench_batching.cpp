@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <random>
 
+#include "benchmarks/subdomain_sampler.h"
 #include "src/bounds/bound_engine.h"
 #include "src/net/io.h"
 #include "src/spec/vnnlib.h"
@@ -29,28 +30,7 @@ int main(int argc, char** argv) {
   o.method = method;
   // With "reuse", every subdomain carries the root's intermediate bounds (as BaB passes a
   // parent's), so only the property rows are back-substituted per subdomain.
-  std::shared_ptr<const std::vector<bounds::LayerBounds>> known;
-  if (reuse) known = std::make_shared<const std::vector<bounds::LayerBounds>>(bounds::bound_root(p, o).pre);
-  std::mt19937_64 rng(1);
-  std::uniform_real_distribution<double> U(0, 1);
-  std::vector<bounds::Subdomain> subs;
-  for (int t = 0; t < N; ++t) {
-    bounds::Subdomain d = bounds::root_subdomain(p);
-    d.known = known;
-    for (int i = 0; i < d.box.dim(); ++i) {
-      const double w = p.box.hi[i] - p.box.lo[i], a = p.box.lo[i] + 0.5 * w * U(rng);
-      d.box.lo[i] = a;
-      d.box.hi[i] = a + 0.5 * w;
-    }
-    auto z = net->pre_activations(d.box.center());
-    d.phase.assign(net->num_hidden(), {});
-    for (int k = 0; k < net->num_hidden(); ++k) {
-      d.phase[k].assign(net->hidden_width(k), 0);
-      for (int i = 0; i < net->hidden_width(k); ++i)
-        if (U(rng) < 0.2) d.phase[k][i] = z[k][i] > 0 ? 1 : -1;
-    }
-    subs.push_back(std::move(d));
-  }
+  const std::vector<bounds::Subdomain> subs = bench_util::sample_subdomains(p, N, reuse, 1, o);
   auto now = [] { return std::chrono::steady_clock::now(); };
   auto t0 = now();
   auto batched = engine->bound(p, subs, o);

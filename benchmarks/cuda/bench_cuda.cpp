@@ -14,6 +14,7 @@
 #include <random>
 #include <string>
 
+#include "benchmarks/subdomain_sampler.h"
 #include "src/bounds/bound_engine.h"
 #include "src/net/io.h"
 #include "src/spec/vnnlib.h"
@@ -24,33 +25,6 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::vector<bounds::Subdomain> make_subdomains(const spec::Problem& p, int N, bool reuse, uint64_t seed) {
-  const auto& net = *p.net;
-  std::shared_ptr<const std::vector<bounds::LayerBounds>> known;
-  if (reuse) known = std::make_shared<const std::vector<bounds::LayerBounds>>(bounds::bound_root(p, {}).pre);
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> U(0, 1);
-  std::vector<bounds::Subdomain> subs;
-  for (int t = 0; t < N; ++t) {
-    bounds::Subdomain d = bounds::root_subdomain(p);
-    d.known = known;
-    for (int i = 0; i < d.box.dim(); ++i) {
-      const double w = p.box.hi[i] - p.box.lo[i], a = p.box.lo[i] + 0.5 * w * U(rng);
-      d.box.lo[i] = a;
-      d.box.hi[i] = a + 0.5 * w;
-    }
-    const auto z = net.pre_activations(d.box.center());
-    d.phase.assign(net.num_hidden(), {});
-    for (int k = 0; k < net.num_hidden(); ++k) {
-      d.phase[k].assign(net.hidden_width(k), 0);
-      for (int i = 0; i < net.hidden_width(k); ++i)
-        if (U(rng) < 0.2) d.phase[k][i] = z[k][i] > 0 ? 1 : -1;
-    }
-    subs.push_back(std::move(d));
-  }
-  return subs;
-}
 
 struct Timing {
   double per_call_s = 0;
@@ -93,7 +67,7 @@ int main(int argc, char** argv) {
   p.net = net;
   p.box = s.cases[0].box;
   p.property = s.cases[0].property;
-  const std::vector<bounds::Subdomain> all = make_subdomains(p, max_batch, reuse, 1);
+  const std::vector<bounds::Subdomain> all = bench_util::sample_subdomains(p, max_batch, reuse, 1);
 
   std::printf("network   %s\nproperty  %s\nmethod    %s, %s\n", net_path.c_str(), spec_path.c_str(),
               bounds::to_string(o.method), reuse ? "intermediate bounds reused from the root (as in BaB)" : "full");
