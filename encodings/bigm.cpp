@@ -3,6 +3,7 @@
 // p = m a with a in [L, U] by the McCormick envelope (seed 003 eq. 8), exact for binary m.
 // Cardinality and clauses become rows; an OR of ANDs gets one selector binary per case with
 // sum = 1 and each row relaxed by M (1 - sel), M from the interval of the row over the bounds.
+// Last, negligible terms (|coef| * bound <= 1e-12) are removed by a sound relaxation.
 #include <cmath>
 
 #include "encodings/internal.h"
@@ -133,6 +134,7 @@ void lower_bigm(Model& m) {
     m.rows.push_back(std::move(one));
   }
   m.disjunctions.clear();
+  drop_negligible_terms(m);
 }
 
 }  // namespace encodings

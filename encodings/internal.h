@@ -17,6 +17,12 @@ Model build_network_model(const spec::Problem& problem, const std::vector<bounds
 // selector binary per disjunct (bigm.cpp). Throws util::InputError on an infinite big-M.
 void lower_bigm(Model& model);
 
+// Removes every term a v of a linear row with |a| max(1, |bounds of v|) <= kNegligible and
+// relaxes its row by the term's range (negligible_terms.cpp); returns how many were removed.
+// Run at the end of lower_bigm: CBC mishandles entries such as 1e-37.
+constexpr double kNegligible = 1e-12;
+int drop_negligible_terms(Model& model);
+
 // Every AtLeast relation as a sorting network in clauses (sorting_network.cpp).
 void lower_cardinality_sortnet(Model& model);
 

@@ -3,7 +3,9 @@
 // and brute (exact enumeration); verdicts must agree and worst margins match to 1e-6.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <random>
 #include <sstream>
 
@@ -57,6 +59,33 @@ Case random_case(uint64_t seed, bool pruning, bool eps_zero) {
   return {p, describe(p, seed)};
 }
 
+// Like trained networks (FashionMNIST MLPs carry weights of 1e-37 on always-black pixels): a
+// quarter of the weights and biases replaced by +-10^U(-38, -12), and some inputs exactly 0.
+// CBC mishandled such matrix entries (a wrong "robust") before encodings/negligible_terms.cpp.
+Case tiny_weights_case(uint64_t seed) {
+  Case c = random_case(seed, true, seed % 2 == 0);
+  std::mt19937_64 rng(seed * 7919 + 1);
+  std::uniform_real_distribution<double> U(0.0, 1.0), E(-38.0, -12.0);
+  auto tiny = [&] { return (U(rng) < 0.5 ? -1.0 : 1.0) * std::pow(10.0, E(rng)); };
+  auto net = std::make_shared<net::LayeredNetwork>(*c.problem.net);
+  for (auto& layer : net->layers) {
+    for (int i = 0; i < layer.W.rows(); ++i)
+      for (int j = 0; j < layer.W.cols(); ++j)
+        if (U(rng) < 0.25) layer.W(i, j) = tiny();
+    for (int i = 0; i < layer.b.size(); ++i)
+      if (U(rng) < 0.25) layer.b[i] = tiny();
+  }
+  Eigen::VectorXd x0 = 0.5 * (c.problem.box.lo + c.problem.box.hi);
+  const double eps = 0.5 * (c.problem.box.hi - c.problem.box.lo).maxCoeff();
+  for (int j = 0; j < x0.size(); ++j)
+    if (U(rng) < 0.3) x0[j] = 0.0;
+  int label = 0;
+  net->eval(x0).maxCoeff(&label);
+  spec::Problem p = spec::robustness_problem(net, x0, label, eps);
+  p.budget = c.problem.budget;
+  return {p, describe(p, seed) + ", tiny weights"};
+}
+
 // Seconds spent per engine over a test case, printed at its end (where the time goes).
 struct Timing {
   double brute = 0, smt_decide = 0, smt_opt = 0, milp_opt = 0, milp_decide = 0;
@@ -82,8 +111,10 @@ void expect_confirmed(const spec::Problem& p, const spec::Result& r, const char*
 }
 
 // Runs every engine; returns false when brute refuses (too large), which the caller counts.
+// smt_optimise = false skips Z3's Optimize (tiny-weight cases: exact rationals of 1e-37 make it
+// ~2 s per query, and those cases are there for CBC).
 bool run_all(const Case& c, int& compared, const encodings::EncodeOptions& smt_enc,
-             const encodings::EncodeOptions& milp_enc, Timing& time) {
+             const encodings::EncodeOptions& milp_enc, Timing& time, bool smt_optimise = true) {
   SCOPED_TRACE(c.description);
   solvers::BruteOptions bo;
   bo.max_bits = 14;
@@ -103,7 +134,8 @@ bool run_all(const Case& c, int& compared, const encodings::EncodeOptions& smt_e
   so.encode.goal = Goal::decide;
   const spec::Result smt_decide = timed(time.smt_decide, [&] { return solvers::solve_smt(c.problem, so); });
   so.encode.goal = Goal::optimize;
-  const spec::Result smt_opt = timed(time.smt_opt, [&] { return solvers::solve_smt(c.problem, so); });
+  const spec::Result smt_opt =
+      smt_optimise ? timed(time.smt_opt, [&] { return solvers::solve_smt(c.problem, so); }) : brute;
 
   solvers::MilpOptions mo;
   mo.encode = milp_enc;
@@ -138,7 +170,7 @@ encodings::EncodeOptions enc(Encoding e, BoundSource b, MaskEncoding m = MaskEnc
   return o;
 }
 
-enum class Query { robustness, pruning_at_a_point, pruning_on_a_ball };
+enum class Query { robustness, pruning_at_a_point, pruning_on_a_ball, tiny_weights };
 
 // Seeds [lo, hi) of one query kind; the ablation axes alternate with the seed so that every
 // combination meets brute. Expects at least `min_compared` problems small enough for brute.
@@ -164,6 +196,10 @@ void run_seeds(Query q, uint64_t lo, uint64_t hi, int min_compared) {
       const MaskEncoding me = seed % 2 ? MaskEncoding::sortnet : MaskEncoding::pb;
       const BoundSource b = seed % 3 == 0 ? BoundSource::ibp : BoundSource::crown;
       ok = run_all(c, compared, enc(Encoding::smt, b, me), enc(Encoding::bigm, b, me), time);
+    } else if (q == Query::tiny_weights) {
+      const Case c = tiny_weights_case(seed);
+      const BoundSource b = seed % 3 == 0 ? BoundSource::ibp : BoundSource::crown;
+      ok = run_all(c, compared, enc(Encoding::smt, b), enc(Encoding::bigm, b), time, /*smt_optimise=*/false);
     } else {
       const Case c = random_case(seed, true, false);
       const MaskEncoding me = seed % 2 ? MaskEncoding::sortnet : MaskEncoding::pb;
@@ -192,3 +228,20 @@ TEST(DifferentialEncodings, PruningAtAPointSeeds2000To2039) { run_seeds(Query::p
 TEST(DifferentialEncodings, PruningAtAPointSeeds2040To2079) { run_seeds(Query::pruning_at_a_point, 2040, 2080, 30); }
 TEST(DifferentialEncodings, PruningOnABallSeeds3000To3029) { run_seeds(Query::pruning_on_a_ball, 3000, 3030, 20); }
 TEST(DifferentialEncodings, PruningOnABallSeeds3030To3059) { run_seeds(Query::pruning_on_a_ball, 3030, 3060, 20); }
+TEST(DifferentialEncodings, TinyWeightsSeeds4000To4039) { run_seeds(Query::tiny_weights, 4000, 4040, 30); }
+
+// The lowered MILP of a tiny-weight network keeps no entry CBC would mishandle, and says what
+// it removed in the file's comments.
+TEST(DifferentialEncodings, BigmModelHasNoNegligibleEntries) {
+  const Case c = tiny_weights_case(4008);
+  const encodings::Model m = encodings::encode(c.problem, enc(Encoding::bigm, BoundSource::crown));
+  for (const auto& r : m.rows)
+    for (const auto& t : r.terms) {
+      const auto& v = m.vars[t.var];
+      if (!std::isfinite(v.lo) || !std::isfinite(v.hi)) continue;
+      EXPECT_GT(std::abs(t.coef) * std::max({1.0, std::abs(v.lo), std::abs(v.hi)}), 1e-12) << r.name << " " << v.name;
+    }
+  bool said = false;
+  for (const auto& line : m.comments) said = said || line.find("removed") != std::string::npos;
+  EXPECT_TRUE(said);
+}
