@@ -4,6 +4,9 @@
 // strictly positive; sat only with a witness that spec::confirm_witness accepts (margin <= 0
 // under exact double evaluation, so a tie at 0 is sat); anything else is unknown or timeout.
 #pragma once
+#include <limits>
+#include <string>
+
 #include "encodings/encode.h"
 #include "src/spec/problem.h"
 
@@ -58,5 +61,22 @@ spec::Result solve_milp(const spec::Problem& problem, const MilpOptions& options
 // ReLUs not fixed by interval bounds, with one exact LP per pattern (solvers/brute). Throws
 // util::InputError("--engine brute", ...) when the problem is too large (see max_bits).
 spec::Result solve_brute(const spec::Problem& problem, const BruteOptions& options);
+
+// The L-inf distance from x0 to the decision boundary (seed 001 eq. 1) as one MILP: minimise eps
+// over x in B_eps(x0) inside outer.box with some unsafe disjunct of outer.property holding
+// (margin <= 0). `outer` is the robustness problem on a ball whose radius is at least the
+// distance (e.g. d_adv): its box gives the big-M constants (options.encode.bounds), so the MILP
+// is exact there. eps_lower is a radius known to be robust (e.g. d_rob), a bound on eps.
+// Floating-point answer (CBC); the witness is re-evaluated exactly.
+struct BoundaryAnswer {
+  double lower = 0.0;  // CBC's best bound of the minimum eps (floating point)
+  double upper = std::numeric_limits<double>::infinity();  // L-inf distance of the witness
+  bool optimal = false;  // CBC closed its gap
+  spec::Vector witness;  // a confirmed point with margin <= 0 at distance `upper` (empty if none)
+  std::string note;
+  double time_s = 0.0;
+};
+BoundaryAnswer boundary_distance_milp(const spec::Problem& outer, const spec::Vector& x0, double eps_lower,
+                                      const MilpOptions& options);
 
 }  // namespace solvers

@@ -3,6 +3,7 @@
 // end, an adversarial point at the upper end). Small seeded random networks.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 #include "solvers/solve.h"
@@ -81,4 +82,39 @@ TEST(Distances, RobustDistanceIsZeroWhenTheLabelIsNotPredicted) {
   c.anchor.label = (c.anchor.label + 1) % 3;
   const auto rob = substitute::robust_distance(c.net, c.anchor, options());
   EXPECT_EQ(rob.value, 0.0);
+}
+
+// d_bnd as one MILP (minimise eps) against the bab bisection and brute force: the MILP's value
+// lies in bab's certified bracket, brute says robust just below it (1e-6 relative: CBC's
+// tolerances) and the MILP's witness is adversarial at its distance. Anchors with and without
+// clipping, bounded by d_adv as in the CLI.
+TEST(Distances, MilpBoundaryDistanceMatchesBisectionAndBruteForce) {
+  for (uint64_t seed = 31; seed <= 42; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    Case c = random_case(seed);
+    if (seed % 2) {
+      c.anchor.clip_lo = c.anchor.x0.minCoeff() - 0.2;
+      c.anchor.clip_hi = c.anchor.x0.maxCoeff() + 0.3;
+    }
+    auto o = options();
+    const auto adv = substitute::adversarial_distance(c.net, c.anchor, o);
+    const auto rob = substitute::robust_distance(c.net, c.anchor, o);
+    const auto bab = substitute::boundary_distance(c.net, c.anchor, o, rob.lower, adv.upper);
+    o.bnd_milp = true;
+    o.milp.encode.bounds = seed % 3 ? encodings::BoundSource::crown : encodings::BoundSource::lp;
+    const auto milp = substitute::boundary_distance(c.net, c.anchor, o, rob.lower, adv.upper);
+    ASSERT_TRUE(bab.complete);
+    ASSERT_TRUE(milp.complete) << milp.note;
+    if (!std::isfinite(adv.upper)) continue;  // no boundary point in the clip box
+    EXPECT_GE(milp.value, bab.lower - 1e-6 * bab.upper);
+    EXPECT_LE(milp.value, bab.upper + 1e-6 * bab.upper);
+    ASSERT_EQ(milp.witness.size(), 3);
+    EXPECT_NEAR((milp.witness - c.anchor.x0).lpNorm<Eigen::Infinity>(), milp.upper, 1e-12);
+    EXPECT_LE(milp.upper - milp.lower, 1e-5 * milp.upper + 1e-9);
+    solvers::BruteOptions bo;
+    const auto below = solvers::solve_brute(substitute::ball_problem(c.net, c.anchor, milp.lower * (1 - 1e-6)), bo);
+    const auto at = solvers::solve_brute(substitute::ball_problem(c.net, c.anchor, milp.upper), bo);
+    EXPECT_EQ(below.verdict, spec::Verdict::unsat) << "MILP d_bnd lower end " << milp.lower;
+    EXPECT_EQ(at.verdict, spec::Verdict::sat) << "MILP d_bnd upper end " << milp.upper;
+  }
 }

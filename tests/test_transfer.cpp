@@ -128,6 +128,14 @@ TEST(TransferCli, PrintsEveryQuantityAsJsonAndDistancesStayOrdered) {
   EXPECT_LE(rob, bnd);
   EXPECT_LE(bnd, adv);
   EXPECT_TRUE(all["bnd"].contains("time_s"));
+  // d_bnd as one MILP: inside the bisection's bracket (CBC tolerances aside), labelled.
+  const auto milp = nlohmann::json::parse(run_cli("distance " + base + " --method bnd --engine milp", &code));
+  ASSERT_EQ(code, 0);
+  EXPECT_GE(milp["distance"].get<double>(), all["bnd"]["lower"].get<double>() * (1 - 1e-6));
+  EXPECT_LE(milp["distance"].get<double>(), all["bnd"]["upper"].get<double>() * (1 + 1e-6));
+  EXPECT_NE(milp["note"].get<std::string>().find("floating-point"), std::string::npos);
+  run_cli("distance " + base + " --method bnd --engine smt", &code);
+  EXPECT_EQ(code, 2);
   const auto t = nlohmann::json::parse(run_cli("transfer " + base + " --eps " + std::to_string(0.5 * bnd), &code));
   ASSERT_EQ(code, 0);
   for (const char* key : {"certified", "delta", "eps", "v_g", "lipschitz_f", "lipschitz_g", "time_s"})

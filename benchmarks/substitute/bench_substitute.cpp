@@ -2,13 +2,16 @@
 //   transfer OUT.csv [cases=N]  Lemma 1 transfer on random networks and MNIST nets at radii
 //                               around d_bnd; every certificate is checked by solve_bab on f
 //                               (a false certificate is a sat verdict there).
-//   eval OUT.csv [inputs=N] [nets=a,b] [tol=T] [query_timeout=S]
+//   eval OUT.csv [inputs=N] [nets=a,b] [tol=T] [query_timeout=S] [bnd=bab|milp] [bounds=crown|lp]
 //                               seed 001 Figure 3: d_rob and d_bnd on f and on every pruned g,
 //                               per (network, pruner, amount) the mean relative error, the
 //                               d_adv baseline and the time including pruning; rows per input
-//                               in OUT.csv, the aggregate in OUT.summary.csv.
+//                               in OUT.csv, the aggregate in OUT.summary.csv. bnd=milp computes
+//                               d_bnd (on f and g alike) as one MILP minimising eps, big-M
+//                               constants from `bounds` (default lp), instead of bisecting with bab.
 // Networks: mnist-net_256x2 (VNN-COMP 2021, inputs = the 15 images of its properties), Marabou's
-// mnist10x10 / mnist10x20 NNets (same images), and seeded random MLPs.
+// mnist10x10 / mnist10x20 NNets (same images), the FashionMNIST MLPs of examples/ (fmnist-standard,
+// fmnist-prune-robust; inputs = the first test images) and seeded random MLPs.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -18,6 +21,7 @@
 #include <regex>
 #include <sstream>
 
+#include "src/data/idx.h"
 #include "src/net/io.h"
 #include "src/spec/vnnlib.h"
 #include "src/substitute/substitute.h"
@@ -66,9 +70,19 @@ struct NamedNet {
   std::shared_ptr<const net::LayeredNetwork> net;
 };
 
+// The first n test images of FashionMNIST (Debian's dataset-fashion-mnist), pixels in [0, 1].
+std::vector<Input> fashion_inputs(int n) {
+  const data::Dataset d = data::load_dataset("fashion-mnist", "test");
+  std::vector<Input> out;
+  for (int i = 0; i < std::min<int>(n, static_cast<int>(d.y.size())); ++i)
+    out.push_back({d.x.row(i).transpose(), d.y[i], "fmnist_" + std::to_string(i)});
+  return out;
+}
+
 NamedNet load(const std::string& name) {
   std::string path;
-  if (name == "mnist-net_256x2") path = kShared + "/benchmarks/vnncomp2021/mnistfc/mnist-net_256x2.onnx";
+  if (name.rfind("fmnist-", 0) == 0) path = std::string(PRUNECERT_SOURCE_DIR) + "/examples/fmnist-mlp-" + name.substr(7) + ".onnx";
+  else if (name == "mnist-net_256x2") path = kShared + "/benchmarks/vnncomp2021/mnistfc/mnist-net_256x2.onnx";
   else path = kShared + "/benchmarks/marabou-resources/nnet/mnist/" + name + ".nnet";
   return {name, std::make_shared<const net::LayeredNetwork>(net::read_network(path).layered())};
 }
@@ -218,6 +232,10 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
   dopt.rel_tol = tol;
   dopt.bab.timeout_s = qt;
   dopt.timeout_s = 20 * qt;
+  if (kv.count("bnd") && kv.at("bnd") == "milp") {
+    dopt.bnd_milp = true;
+    dopt.milp.encode.bounds = encodings::parse_bound_source(kv.count("bounds") ? kv.at("bounds") : "lp");
+  }
   struct Agg {
     double rob_err = 0, bnd_err = 0, base_rob = 0, base_bnd = 0, t_rob_f = 0, t_bnd_f = 0, t_rob_g = 0, t_bnd_g = 0;
     int n_rob = 0, n_bnd = 0, neurons_g = 0, n = 0;
@@ -244,7 +262,8 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
       n = {name, net};
     } else {
       n = load(name);
-      inputs = mnist_inputs();
+      // Up to three times the wanted count: only correctly classified inputs are used.
+      inputs = name.rfind("fmnist-", 0) == 0 ? fashion_inputs(3 * max_inputs) : mnist_inputs();
     }
     int used = 0;
     for (const Input& in : inputs) {

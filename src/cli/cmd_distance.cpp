@@ -2,7 +2,7 @@
 // with a bisection over eps (the distance of a confirmed adversarial point); d_rob: the largest
 // eps certified by the incomplete bounds engine (--bound-method); d_bnd: the distance to the
 // decision boundary (eq. 1) by bisection with the complete engine (bab), bracketed by d_rob and
-// d_adv. Always d_rob <= d_bnd <= d_adv. Also the helpers shared with substitute and transfer.
+// d_adv (or, with --engine milp, one MILP minimising eps). Always d_rob <= d_bnd <= d_adv. Also the helpers shared with substitute and transfer.
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -48,6 +48,12 @@ substitute::DistanceOptions distance_options(const util::Options& o) {
   d.bab.attack = d.attack;
   d.bab.timeout_s = o.timeout;
   d.timeout_s = o.timeout;
+  // --engine milp: d_bnd as one MILP (big-M constants from --encoding-bounds).
+  if (o.engine != "auto" && o.engine != "bab" && o.engine != "milp")
+    throw util::InputError("--engine", "", "'" + o.engine + "': d_bnd is computed by bab (auto) or milp");
+  d.bnd_milp = o.engine == "milp";
+  d.milp.encode.bounds = encodings::parse_bound_source(o.encoding_bounds);
+  d.milp.seed = static_cast<unsigned>(o.seed);
   return d;
 }
 
@@ -57,16 +63,18 @@ nlohmann::json to_json(const substitute::Distance& d) {
   auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
   return {{"method", d.kind},        {"distance", num(d.value)}, {"lower", num(d.lower)},
           {"upper", num(d.upper)},   {"tolerance", num(d.upper - d.lower)},
-          {"complete", d.complete},  {"queries", d.queries},     {"time_s", d.time_s}};
+          {"complete", d.complete},  {"queries", d.queries},     {"time_s", d.time_s},
+          {"note", d.note}};
 }
 
 void print_text(const substitute::Distance& d) {
   const char* what = d.kind == "adv" ? "PGD adversarial distance (upper bound of d_bnd)"
                      : d.kind == "rob" ? "certified by bounds (lower bound of d_bnd)"
-                                       : "distance to the decision boundary (complete engine)";
+                     : d.note.empty()  ? "distance to the decision boundary (complete engine)"
+                                       : "distance to the decision boundary (MILP)";
   std::printf("d_%s %.9g  in [%.9g, %.9g]  %s%s\n", d.kind.c_str(), d.value, d.lower, d.upper, what,
               d.complete ? "" : " -- bracket not closed (timeout or no adversarial point found)");
-  std::printf("  %d queries, %.3f s\n", d.queries, d.time_s);
+  std::printf("  %d queries, %.3f s%s%s\n", d.queries, d.time_s, d.note.empty() ? "" : ", ", d.note.c_str());
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 // bracket and bisecting over eps. d_adv is the L-inf distance of a confirmed adversarial point
 // (so d_bnd <= d_adv), d_rob a certified radius (so d_rob <= d_bnd); d_bnd is reported as the
 // certified lower end of its bracket, whose upper end is again a confirmed adversarial point.
+// With bnd_milp, d_bnd is one MILP minimising eps (solvers::boundary_distance_milp): its lower
+// end is CBC's floating-point bound, not a certificate (the note says so).
 #include <chrono>
 #include <cmath>
 
@@ -124,6 +126,24 @@ Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const
   d.kind = "bnd";
   d.lower = std::max(0.0, lower);
   d.upper = upper;
+  if (o.bnd_milp) {
+    solvers::MilpOptions mo = o.milp;
+    mo.timeout_s = o.timeout_s;
+    const double radius = std::isfinite(upper) ? upper : max_eps(a, o);
+    const solvers::BoundaryAnswer r = solvers::boundary_distance_milp(ball_problem(net, a, radius), a.x0, d.lower, mo);
+    d.queries = 1;
+    d.lower = std::max(d.lower, r.lower);
+    if (r.upper < d.upper) {
+      d.upper = r.upper;
+      d.witness = r.witness;
+    }
+    d.lower = std::min(d.lower, d.upper);
+    d.complete = r.optimal;
+    d.note = r.note;
+    d.value = d.lower;
+    d.time_s = since(t0);
+    return d;
+  }
   bool stuck = false;
   // The complete engine at radius eps: +1 robust, -1 adversarial point found (upper tightened),
   // 0 undecided (timeout or unknown: the bisection stops there).

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "solvers/bab/bab.h"
+#include "solvers/solve.h"
 #include "src/attack/attack.h"
 #include "src/bounds/bound_engine.h"
 #include "src/net/network.h"
@@ -46,6 +47,10 @@ struct DistanceOptions {
   bounds::Method bound_method = bounds::Method::crown;  // the incomplete engine of d_rob
   attack::AttackOptions attack;   // PGD of d_adv
   bab::BabOptions bab;            // the complete engine of d_bnd (its timeout_s is per query)
+  // d_bnd as one MILP (minimise eps, solvers::boundary_distance_milp) instead of the bisection
+  // with bab: a floating-point answer (CBC), `milp.timeout_s` is ignored (timeout_s applies).
+  bool bnd_milp = false;
+  solvers::MilpOptions milp;
   double timeout_s = 300;         // the whole distance computation
 };
 
@@ -59,6 +64,7 @@ struct Distance {
   int queries = 0;                // attack / bound / complete-engine calls
   double time_s = 0;
   Vector witness;                 // an adversarial point at distance `upper` (empty if none)
+  std::string note;               // e.g. "floating-point MILP answer (CBC)"
 };
 
 Distance adversarial_distance(std::shared_ptr<const net::LayeredNetwork> net, const Anchor& a,
@@ -66,6 +72,7 @@ Distance adversarial_distance(std::shared_ptr<const net::LayeredNetwork> net, co
 Distance robust_distance(std::shared_ptr<const net::LayeredNetwork> net, const Anchor& a, const DistanceOptions& o);
 // Bisection with bab::solve_bab between `lower` (a radius known to be robust, e.g. d_rob) and
 // `upper` (the distance of a known adversarial point, e.g. d_adv; kInf: grown by doubling).
+// With o.bnd_milp: one MILP over the ball of radius `upper` (kInf: the largest radius, eps_max).
 Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const Anchor& a, const DistanceOptions& o,
                            double lower = 0, double upper = kInf);
 
