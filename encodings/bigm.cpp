@@ -4,6 +4,22 @@
 // Cardinality and clauses become rows; an OR of ANDs gets one selector binary per case with
 // sum = 1 and each row relaxed by M (1 - sel), M from the interval of the row over the bounds.
 // Last, negligible terms (|coef| * bound <= 1e-12) are removed by a sound relaxation.
+//
+// Narrow intervals. At a fixed input (eps = 0) every activation is a number, and its bounds are
+// an interval of width ~1e-7 (outward rounding of 784-term sums), about CBC's primal
+// feasibility tolerance. The McCormick rows mc3/mc4 of such a gate, y - a <= L (m - 1) and
+// y - a >= U (m - 1), are then parallel to within the tolerance; Gomory and two-MIR cuts derived
+// from bases holding both are invalid, and CBC 2.10 proved minimum margins above margins reached
+// by exactly evaluated masks (FashionMNIST MLP, budget 0,0,10%: 10 of 1,000 samples `robust`
+// where they are not, 32 lower bounds above the optimum; which samples changed with last-bit
+// changes of the coefficients). So a gate whose [L, U] is narrow (U - L <= kNarrow max(1, |L|,
+// |U|)) keeps only mc1/mc2, L m <= y <= U m: y is in [L, U] when m = 1 and 0 when m = 0, whatever
+// a is (a sound relaxation; y may differ from a by at most U - L). Likewise an unstable ReLU
+// with a narrow [l, u] keeps y >= 0, y >= z, y <= z - l, y <= u and no binary (y is within
+// u - l of max(0, z)). The minimum of the model is then a lower bound of the true minimum that
+// can be below it by at most the widths times the downstream weights; witnesses are
+// re-evaluated exactly in any case.
+#include <algorithm>
 #include <cmath>
 
 #include "encodings/internal.h"
@@ -73,7 +89,10 @@ void add_relaxed(Model& m, const LinearConstraint& c, int sel, const std::string
 
 }  // namespace
 
+bool narrow(double lo, double hi) { return hi - lo <= kNarrow * std::max({1.0, std::abs(lo), std::abs(hi)}); }
+
 void lower_bigm(Model& m) {
+  int narrow_relus = 0, narrow_gates = 0;
   // Booleans become 0/1 integers: after lowering only rows mention them.
   for (auto& v : m.vars)
     if (v.kind == VarKind::boolean) {
@@ -90,6 +109,12 @@ void lower_bigm(Model& m) {
       m.rows.push_back(row({{r.y, 1.0}, {r.x, -1.0}}, Sense::eq, 0.0, "relu_" + s));
     } else if (u <= 0.0) {
       m.vars[r.y].lo = m.vars[r.y].hi = 0.0;
+    } else if (narrow(l, u)) {
+      m.vars[r.y].lo = std::max(0.0, m.vars[r.y].lo);
+      m.vars[r.y].hi = std::min(m.vars[r.y].hi, u);
+      m.rows.push_back(row({{r.y, 1.0}, {r.x, -1.0}}, Sense::ge, 0.0, "relu_lo_" + s));
+      m.rows.push_back(row({{r.y, 1.0}, {r.x, -1.0}}, Sense::le, -l, "relu_nw_" + s));
+      ++narrow_relus;
     } else {
       const int d = m.add_var("d_" + s, VarKind::integer, 0.0, 1.0);
       m.vars[r.y].lo = std::max(0.0, m.vars[r.y].lo);                                 // eq. 8: h >= 0
@@ -107,6 +132,10 @@ void lower_bigm(Model& m) {
     // seed 003 eq. 8, in the order of the paper.
     m.rows.push_back(row({{g.y, 1.0}, {g.m, -U}}, Sense::le, 0.0, "mc1_" + s));
     m.rows.push_back(row({{g.y, 1.0}, {g.m, -L}}, Sense::ge, 0.0, "mc2_" + s));
+    if (narrow(L, U)) {
+      ++narrow_gates;
+      continue;
+    }
     m.rows.push_back(row({{g.y, 1.0}, {g.a, -1.0}, {g.m, -L}}, Sense::le, -L, "mc3_" + s));
     m.rows.push_back(row({{g.y, 1.0}, {g.a, -1.0}, {g.m, -U}}, Sense::ge, -U, "mc4_" + s));
   }
@@ -134,6 +163,9 @@ void lower_bigm(Model& m) {
     m.rows.push_back(std::move(one));
   }
   m.disjunctions.clear();
+  if (narrow_relus + narrow_gates > 0)
+    m.comments.push_back(std::to_string(narrow_relus) + " ReLUs and " + std::to_string(narrow_gates) +
+                         " mask gates with intervals of relative width <= 1e-6 relaxed (no binary, no mc3/mc4)");
   drop_negligible_terms(m);
 }
 

@@ -23,6 +23,12 @@ void lower_bigm(Model& model);
 constexpr double kNegligible = 1e-12;
 int drop_negligible_terms(Model& model);
 
+// An interval [lo, hi] so narrow (hi - lo <= kNarrow max(1, |lo|, |hi|)) that its big-M or
+// McCormick rows would be parallel to within CBC's tolerances: lower_bigm relaxes such ReLUs and
+// mask gates instead (bigm.cpp).
+constexpr double kNarrow = 1e-6;
+bool narrow(double lo, double hi);
+
 // Every AtLeast relation as a sorting network in clauses (sorting_network.cpp).
 void lower_cardinality_sortnet(Model& model);
 
