@@ -2,27 +2,59 @@
 """Aggregates bench_substitute's eval rows (one per network, input, pruner, amount) into the
 seed-001 Figure 3 summary: mean relative errors of d_rob and d_bnd on g against f, the d_adv
 baseline, mean times and speed-ups. Works on a partial CSV (a run stopped early).
-Usage: python3 summarize.py results/eval.csv > results/eval.summary.csv"""
+
+Where d_bnd of f stays an open bracket [lo_f, hi_f] (bab did not decide near the boundary in
+time) no relative error can be computed, but it can be bounded: for an input whose bracket on
+g is closed, [lo_g, hi_g], the error |d_g - d_f| / d_f is at most
+max(hi_g - lo_f, hi_f - lo_g) / lo_f. The columns `inputs_g_closed`, `rel_err_bnd_bound` (mean of
+that bound over those inputs) and `speedup_bnd_lower` (time spent on f over time on g, same
+inputs; a lower bound of the speed-up when f's bracket did not close) report it. hi_g is the
+CSV's d_bnd_hat_upper, or lo_g / (1 - tol) for CSVs without that column (bisection tolerance).
+
+Usage: python3 summarize.py results/eval.csv [--tol 0.01] > results/eval.summary.csv"""
+import argparse
 import csv
-import sys
 from collections import defaultdict
 
-rows = list(csv.DictReader(open(sys.argv[1])))
+ap = argparse.ArgumentParser()
+ap.add_argument("csv")
+ap.add_argument("--tol", type=float, default=1e-2, help="relative bisection tolerance of the run (tol=)")
+args = ap.parse_args()
+
+rows = list(csv.DictReader(open(args.csv)))
 groups = defaultdict(list)
 for r in rows:
     groups[(r["network"], r["pruner"], float(r["amount"]))].append(r)
 print("network,pruner,amount,inputs,inputs_bnd,mean_neurons_g,rel_err_rob,baseline_rob,rel_err_bnd,baseline_bnd,"
-      "t_rob_f,t_rob_g,t_bnd_f,t_bnd_g,speedup_bnd,speedup_rob")
+      "t_rob_f,t_rob_g,t_bnd_f,t_bnd_g,speedup_bnd,speedup_rob,inputs_g_closed,rel_err_bnd_bound,speedup_bnd_lower")
+
+
+def f(r, k):
+    return float(r[k])
+
+
+def mean(xs):
+    return sum(xs) / len(xs) if xs else float("nan")
+
+
+def hi_g(r):
+    if r.get("d_bnd_hat_upper"):
+        return f(r, "d_bnd_hat_upper")
+    return f(r, "d_bnd_hat") / (1 - args.tol)
+
+
 for (net, pruner, amount), rs in sorted(groups.items()):
-    f = lambda r, k: float(r[k])
     rob = [r for r in rs if f(r, "d_rob") > 0]
     bnd = [r for r in rs if r["bnd_complete"] == "1" and r["bnd_hat_complete"] == "1" and f(r, "d_bnd") > 0]
-    mean = lambda xs: sum(xs) / len(xs) if xs else float("nan")
     err_rob = mean([abs(f(r, "d_rob_hat") - f(r, "d_rob")) / f(r, "d_rob") for r in rob])
     base_rob = mean([abs(f(r, "d_adv") - f(r, "d_rob")) / f(r, "d_rob") for r in rob])
     err_bnd = mean([abs(f(r, "d_bnd_hat") - f(r, "d_bnd")) / f(r, "d_bnd") for r in bnd])
     base_bnd = mean([abs(f(r, "d_adv") - f(r, "d_bnd")) / f(r, "d_bnd") for r in bnd])
     t = {k: mean([f(r, k) for r in rs]) for k in ("t_rob_f", "t_rob_g", "t_bnd_f", "t_bnd_g")}
+    closed = [r for r in rs if r["bnd_hat_complete"] == "1" and f(r, "d_bnd") > 0]
+    bound = mean([max(hi_g(r) - f(r, "d_bnd"), f(r, "d_bnd_upper") - f(r, "d_bnd_hat")) / f(r, "d_bnd") for r in closed])
+    sp_lower = mean([f(r, "t_bnd_f") for r in closed]) / mean([f(r, "t_bnd_g") for r in closed]) if closed else float("nan")
     print(f"{net},{pruner},{amount:g},{len(rs)},{len(bnd)},{mean([f(r, 'neurons_g') for r in rs]):.1f},"
           f"{err_rob:.4f},{base_rob:.4f},{err_bnd:.4f},{base_bnd:.4f},{t['t_rob_f']:.4f},{t['t_rob_g']:.4f},"
-          f"{t['t_bnd_f']:.4f},{t['t_bnd_g']:.4f},{t['t_bnd_f'] / t['t_bnd_g']:.3f},{t['t_rob_f'] / t['t_rob_g']:.3f}")
+          f"{t['t_bnd_f']:.4f},{t['t_bnd_g']:.4f},{t['t_bnd_f'] / t['t_bnd_g']:.3f},{t['t_rob_f'] / t['t_rob_g']:.3f},"
+          f"{len(closed)},{bound:.4f},{sp_lower:.3f}")
