@@ -45,6 +45,15 @@ BackendAnswer z3_solve(const encodings::Model& model, double timeout_s, unsigned
 BackendAnswer cbc_solve(const encodings::Model& model, double timeout_s, int threads, unsigned seed, bool preprocess,
                         bool isolate = true);
 
+// cbc_solve, then options.rechecks independent re-solves of what CBC proved (another random
+// seed; for a claimed minimum v, the model plus the row objective <= v - kRecheckGap max(1, |v|);
+// for a claimed infeasibility, the same model). CBC 2.10 in process sometimes ends a search with a
+// wrong proof on trained pruning models (benchmarks/prune/README.md): a re-solve that finds a point
+// replaces the answer (and is checked in turn while re-checks are left); one that runs out of time
+// leaves the claim unproved (status timeout, the lower bound only what the re-solve proved).
+constexpr double kRecheckGap = 1e-7;
+BackendAnswer cbc_solve_checked(const encodings::Model& model, double timeout_s, const MilpOptions& options);
+
 using Backend = std::function<BackendAnswer(const encodings::Model&, double time_left_s)>;
 
 // Encodes every case of the problem, calls the back end on each (stopping early when deciding

@@ -37,6 +37,8 @@ struct MilpOptions {
   bool preprocess = false;
   // Run each CBC solve in a forked child process (a CBC crash becomes `unknown`, not an abort).
   bool isolate = true;
+  // Independent re-solves of each infeasibility or minimum CBC proves (milp/cbc_solver.cpp).
+  int rechecks = 1;
 };
 
 struct BruteOptions {

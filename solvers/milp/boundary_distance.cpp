@@ -38,7 +38,7 @@ Solved solve_min_eps(const spec::Problem& outer, const spec::Vector& x0, double 
   }
   m.objective = encodings::Objective{{{e, 1.0}}, 0.0};
   m.comments.push_back("boundary distance: minimise eps over the L-inf ball around the anchor");
-  BackendAnswer a = cbc_solve(m, time_left, options.threads, options.seed, options.preprocess, options.isolate);
+  BackendAnswer a = cbc_solve_checked(m, time_left, options);
   return {std::move(a), std::move(m)};
 }
 

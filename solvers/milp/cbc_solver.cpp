@@ -5,13 +5,24 @@
 // The Debian CBC is built with assertions on, and some of them fire on valid models; so each
 // solve runs in a forked child process (isolated.cpp) and a crash there becomes an `unknown`
 // answer with a note, never the end of prunecert.
+//
+// Diagnosis of CBC answers (environment, not options: for reports to CBC and for us):
+//   PRUNECERT_CBC_DUMP=FILE      write every model handed to CBC as MPS (the last one stays)
+//   PRUNECERT_CBC_LOG=1          CBC's own log on stdout (log level 1)
+//   PRUNECERT_CBC_PARAMS="k v .." extra CBC parameters, e.g. "knapsackCuts off"
+// The wrong in-process proofs that cbc_solve_checked re-checks were diagnosed with them: the
+// dumped MPS solved right with the cbc binary (and HiGHS), and any one parameter change moved CBC
+// off the wrong "optimum" (benchmarks/encodings/README.md).
 #include <Cbc_C_Interface.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
 #include <cfloat>
+#include <chrono>
+#include <limits>
 #include <cmath>
+#include <sstream>
 #include <string>
 
 #include "solvers/internal.h"
@@ -44,6 +55,7 @@ BackendAnswer cbc_solve_here(const Model& model, double timeout_s, int threads, 
 BackendAnswer cbc_solve(const Model& model, double timeout_s, int threads, unsigned seed, bool preprocess,
                         bool isolate) {
   if (!model.is_linear()) throw util::InternalError("cbc_solve: the model still has relations");
+  if (const char* d = std::getenv("PRUNECERT_CBC_DUMP")) encodings::write_model(model, encodings::Format::mps, d);
   if (!isolate) return cbc_solve_here(model, timeout_s, threads, seed, preprocess);
   // CBC keeps its own limit; the parent kills the child after a grace period.
   const double kill_after = timeout_s + 5.0 + 0.1 * timeout_s;
@@ -122,7 +134,7 @@ BackendAnswer cbc_solve_here(const Model& model, double timeout_s, int threads, 
   for (int j = 0; j < n; ++j)
     if (model.vars[j].kind != VarKind::real) Cbc_setInteger(h.m, j);
   Cbc_setObjSense(h.m, 1.0);
-  Cbc_setLogLevel(h.m, 0);
+  Cbc_setLogLevel(h.m, std::getenv("PRUNECERT_CBC_LOG") ? 1 : 0);
   Cbc_setMaximumSeconds(h.m, std::max(0.01, timeout_s));
   Cbc_setAllowableGap(h.m, 1e-10);
   Cbc_setAllowableFractionGap(h.m, 0.0);
@@ -148,6 +160,11 @@ BackendAnswer cbc_solve_here(const Model& model, double timeout_s, int threads, 
   // when more than one is wanted.
   if (threads > 1) Cbc_setParameter(h.m, "threads", std::to_string(threads).c_str());
   Cbc_setParameter(h.m, "randomCbcSeed", std::to_string(seed + 1).c_str());
+  if (const char* extra = std::getenv("PRUNECERT_CBC_PARAMS")) {
+    std::istringstream in(extra);
+    std::string k, v;
+    while (in >> k >> v) Cbc_setParameter(h.m, k.c_str(), v.c_str());
+  }
   Cbc_solve(h.m);
 
   BackendAnswer a;
@@ -190,15 +207,63 @@ BackendAnswer cbc_solve_here(const Model& model, double timeout_s, int threads, 
 
 }  // namespace
 
+BackendAnswer cbc_solve_checked(const Model& model, double timeout_s, const MilpOptions& options) {
+  using Status = BackendAnswer::Status;
+  constexpr double kInfD = std::numeric_limits<double>::infinity();
+  const auto start = std::chrono::steady_clock::now();
+  BackendAnswer a = cbc_solve(model, timeout_s, options.threads, options.seed, options.preprocess, options.isolate);
+  if (!model.has_integers()) return a;  // an LP: no search to go wrong
+  for (int k = 1; k <= options.rechecks; ++k) {
+    const bool claims_infeasible = a.status == Status::infeasible;
+    const bool claims_minimum = a.status == Status::feasible && model.objective.has_value();
+    if (!claims_infeasible && !claims_minimum) break;  // nothing proved, nothing to check
+    Model check = model;
+    const double v = a.objective_lower;
+    const double slack = kRecheckGap * std::max(1.0, std::abs(v));
+    if (claims_minimum)  // is there a point below the claimed minimum?
+      check.rows.push_back({model.objective->terms, encodings::Sense::le, v - slack - model.objective->constant,
+                            "recheck_below_claimed_minimum"});
+    const double left = timeout_s - seconds_since(start);
+    BackendAnswer b;
+    if (left > 0.01)
+      b = cbc_solve(check, left, options.threads, options.seed + 1000u * k, options.preprocess, options.isolate);
+    else
+      b.status = Status::timeout;
+    const std::string claim = claims_minimum ? "minimum " + std::to_string(v) : "infeasibility";
+    if (b.status == Status::infeasible) continue;  // confirmed
+    if (!b.values.empty() && (claims_infeasible || b.objective_upper < v - slack)) {
+      // Caught: CBC's first search ended with a wrong proof (seen on pruning models, README).
+      b.note = "cbc: an independent re-solve (seed " + std::to_string(options.seed + 1000u * k) +
+               ") found a point against the claimed " + claim + (b.note.empty() ? "" : "; " + b.note);
+      a = std::move(b);
+      if (claims_minimum && a.status != Status::feasible)
+        a.objective_lower = std::min(a.objective_lower, v - slack);  // the region above the cut is >= v - slack
+      continue;  // check the new claim too while re-checks are left
+    }
+    if (b.status == Status::feasible) continue;  // only points at the claimed minimum (within the slack)
+    // Not confirmed in the time left: the claim stays unproved.
+    const double region_bound = b.objective_lower;
+    a.status = b.status == Status::timeout ? Status::timeout : Status::unknown;
+    if (claims_minimum) a.objective_lower = std::min(region_bound, v - slack);
+    else a.objective_lower = -kInfD;
+    a.note = "cbc: the claimed " + claim + " was not confirmed by an independent re-solve in the time left" +
+             (b.note.empty() ? "" : " (" + b.note + ")");
+    break;
+  }
+  return a;
+}
+
 spec::Result solve_milp(const spec::Problem& problem, const MilpOptions& options) {
   if (options.encode.encoding != encodings::Encoding::bigm)
     throw util::InputError("--encoding", "", std::string("the milp engine needs a linear encoding (bigm), not ") +
                                                  encodings::to_string(options.encode.encoding));
-  auto backend = [&](const Model& m, double left) {
-    return cbc_solve(m, left, options.threads, options.seed, options.preprocess, options.isolate);
-  };
+  auto backend = [&](const Model& m, double left) { return cbc_solve_checked(m, left, options); };
   spec::Result r = solve_encoded(problem, options.encode, options.timeout_s, "milp", backend);
-  r.note = r.note.empty() ? "floating-point MILP answer (CBC)" : "floating-point MILP answer (CBC); " + r.note;
+  const std::string what = options.rechecks > 0
+                               ? "floating-point MILP answer (CBC, each proof re-checked by " + std::to_string(options.rechecks) +
+                                     " independent solve" + (options.rechecks > 1 ? "s" : "") + ")"
+                               : "floating-point MILP answer (CBC, proofs not re-checked)";
+  r.note = r.note.empty() ? what : what + "; " + r.note;
   return r;
 }
 

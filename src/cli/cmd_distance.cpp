@@ -54,6 +54,7 @@ substitute::DistanceOptions distance_options(const util::Options& o) {
   d.bnd_milp = o.engine == "milp";
   d.milp.encode.bounds = encodings::parse_bound_source(o.encoding_bounds);
   d.milp.seed = static_cast<unsigned>(o.seed);
+  d.milp.rechecks = static_cast<int>(o.milp_rechecks);
   return d;
 }
 

@@ -113,6 +113,7 @@ spec::Result run_engine(const std::string& engine, const spec::Problem& p, const
     mo.encode = encode_options(o, encodings::Encoding::bigm, encodings::Goal::optimize);
     mo.timeout_s = o.timeout;
     mo.seed = static_cast<unsigned>(o.seed);
+    mo.rechecks = static_cast<int>(o.milp_rechecks);
     r = solvers::solve_milp(p, mo);
   } else if (engine == "brute") {
     solvers::BruteOptions bo;
