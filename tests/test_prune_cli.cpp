@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <fstream>
@@ -12,7 +11,9 @@
 #include <string>
 
 #include "random_problems.h"
+#include "src/cli/cli.h"
 #include "src/net/io.h"
+#include "src/spec/property.h"
 #include "tests/run_command.h"
 #include "tests/temp_file.h"
 
@@ -151,17 +152,11 @@ TEST(PruneVerifyCli, MilpMinimumOnFashionMnistSample363) {
   const std::string dir = std::string(PRUNECERT_SOURCE_DIR) + "/tests/fixtures/fmnist/";
   const std::string net_path = dir + "prune_mlp_784_128_64_32.onnx", x_path = dir + "test_sample_363.txt";
   const net::LayeredNetwork layered = net::read_network(net_path).layered();
-  std::ifstream in(x_path);
-  std::vector<double> xs;
-  for (double v; in >> v;) xs.push_back(v);
-  ASSERT_EQ(xs.size(), 784u);
-  const net::Vector x = Eigen::Map<const net::Vector>(xs.data(), xs.size());
+  const net::Vector x = cli::read_vector_file(x_path);
+  ASSERT_EQ(x.size(), 784);
   net::Mask mask = layered.full_mask();
   for (int i : {10, 13, 14, 33, 61, 62}) mask[1][i] = 0;
-  const net::Vector y = layered.eval(x, mask);
-  double checked = 1e300;
-  for (int i = 0; i < 10; ++i)
-    if (i != 4) checked = std::min(checked, y[4] - y[i]);
+  const double checked = spec::robustness_property(10, 4).margin(layered.eval(x, mask));
   EXPECT_NEAR(checked, -2.406985679971804, 1e-9);
 
   const CmdRun r = run_cmd("prune-verify --net " + net_path + " --input " + x_path +

@@ -20,7 +20,6 @@
 #include <cstdlib>
 #include <cfloat>
 #include <chrono>
-#include <limits>
 #include <cmath>
 #include <sstream>
 #include <string>
@@ -209,7 +208,6 @@ BackendAnswer cbc_solve_here(const Model& model, double timeout_s, int threads, 
 
 BackendAnswer cbc_solve_checked(const Model& model, double timeout_s, const MilpOptions& options) {
   using Status = BackendAnswer::Status;
-  constexpr double kInfD = std::numeric_limits<double>::infinity();
   const auto start = std::chrono::steady_clock::now();
   BackendAnswer a = cbc_solve(model, timeout_s, options.threads, options.seed, options.preprocess, options.isolate);
   if (!model.has_integers()) return a;  // an LP: no search to go wrong
@@ -224,16 +222,17 @@ BackendAnswer cbc_solve_checked(const Model& model, double timeout_s, const Milp
       check.rows.push_back({model.objective->terms, encodings::Sense::le, v - slack - model.objective->constant,
                             "recheck_below_claimed_minimum"});
     const double left = timeout_s - seconds_since(start);
+    const unsigned seed = options.seed + 1000u * k;
     BackendAnswer b;
     if (left > 0.01)
-      b = cbc_solve(check, left, options.threads, options.seed + 1000u * k, options.preprocess, options.isolate);
+      b = cbc_solve(check, left, options.threads, seed, options.preprocess, options.isolate);
     else
       b.status = Status::timeout;
     const std::string claim = claims_minimum ? "minimum " + std::to_string(v) : "infeasibility";
     if (b.status == Status::infeasible) continue;  // confirmed
     if (!b.values.empty() && (claims_infeasible || b.objective_upper < v - slack)) {
       // Caught: CBC's first search ended with a wrong proof (seen on pruning models, README).
-      b.note = "cbc: an independent re-solve (seed " + std::to_string(options.seed + 1000u * k) +
+      b.note = "cbc: an independent re-solve (seed " + std::to_string(seed) +
                ") found a point against the claimed " + claim + (b.note.empty() ? "" : "; " + b.note);
       a = std::move(b);
       if (claims_minimum && a.status != Status::feasible)
@@ -245,7 +244,7 @@ BackendAnswer cbc_solve_checked(const Model& model, double timeout_s, const Milp
     const double region_bound = b.objective_lower;
     a.status = b.status == Status::timeout ? Status::timeout : Status::unknown;
     if (claims_minimum) a.objective_lower = std::min(region_bound, v - slack);
-    else a.objective_lower = -kInfD;
+    else a.objective_lower = -encodings::kInf;
     a.note = "cbc: the claimed " + claim + " was not confirmed by an independent re-solve in the time left" +
              (b.note.empty() ? "" : " (" + b.note + ")");
     break;
