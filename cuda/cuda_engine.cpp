@@ -11,9 +11,11 @@
 #include <chrono>
 #include <limits>
 #include <span>
+#include <unordered_map>
 
 #include "cuda/device_memory.h"
 #include "cuda/kernels.h"
+#include "src/util/cores.h"
 
 namespace gpu {
 
@@ -56,9 +58,13 @@ using Buf = DeviceBuffer<T>;
 
 // Back-substitution coefficient chunks are at most this many doubles (512 MiB) per buffer.
 constexpr size_t kMaxChunkElements = size_t{1} << 26;
-// Larger batches are bounded in parts of this many subdomains (bounds the property rows' stored
-// coefficients, R * B * (n + sum d_j) doubles).
+// Larger batches are bounded in parts of this many subdomains, one after the other: it bounds the
+// property rows' stored coefficients (R * B * (n + sum d_j) doubles). Parts of 1,024 were tried:
+// no faster at batch 4,096 on mnist-net_256x2 (benchmarks/cuda/README.md).
 constexpr int kMaxPart = 16384;
+// Packing a batch and building its results run on the cores this process may use
+// (util::usable_cores), in pieces of at least this many subdomains.
+constexpr int kMinPiece = 256;
 
 // One affine layer on the device: W (out x in), |W|, W^T (in x out, for the top-s kernels), b.
 struct DeviceLayer {
@@ -88,6 +94,8 @@ struct CudaEngine::Impl {
   std::shared_ptr<const net::LayeredNetwork> net;  // the network whose layers are on the device
   std::vector<DeviceLayer> layers;
   double flops = 0;
+  PinnedBuffer up, down;  // staging areas of a call's uploads and downloads
+  CudaEngine::PhaseTimes phases;
 
   // ---- per call (one part of a batch) ----
   struct Call {
@@ -100,7 +108,8 @@ struct CudaEngine::Impl {
     std::vector<uint8_t> any_maskable;       // per hidden layer
     bool has_masks = false;
     bool any_known = false;
-    std::vector<Buf<double>> known_lo, known_hi;  // per layer, d_k x B (+-inf without known bounds)
+    std::vector<Buf<double>> known_lo, known_hi;  // per layer, d_k x U: the U distinct known tables
+    Buf<int> known_index;                         // B: column of the subdomain's table, -1 for none
     Buf<uint8_t> has_known;                       // B
     std::vector<Buf<double>> lo, hi;              // pre-activation bounds per layer, d_k x B
     std::vector<Buf<double>> ls, us, ub;          // relaxation per hidden layer, d_j x B
@@ -254,8 +263,8 @@ struct CudaEngine::Impl {
   }
   void intersect_known(Call& c, int k) {
     if (c.any_known)
-      launch_intersect(c.lo[k].get(), c.hi[k].get(), c.known_lo[k].get(), c.known_hi[k].get(), size_t(c.dim[k]) * c.B,
-                       stream);
+      launch_intersect_known(c.lo[k].get(), c.hi[k].get(), c.known_lo[k].get(), c.known_hi[k].get(),
+                             c.known_index.get(), c.dim[k], c.B, stream);
   }
   void apply_phases(Call& c, int k) {
     launch_apply_phases(c.lo[k].get(), c.hi[k].get(), c.phase[k].get(), c.dim[k], c.B, c.infeasible.get(), stream);
@@ -269,6 +278,9 @@ struct CudaEngine::Impl {
                  c.ls[j].get(), c.us[j].get(), c.ub[j].get(), stream);
   }
 
+  // The batch to the device, staged through pinned memory. Known bounds are uploaded once per
+  // distinct table (BaB's two children share their parent's; the benchmark's subdomains all
+  // share the root's) and looked up per subdomain by index.
   Call pack(const net::LayeredNetwork& nw, std::span<const bounds::Subdomain> subs) {
     Call c;
     c.B = static_cast<int>(subs.size());
@@ -276,82 +288,126 @@ struct CudaEngine::Impl {
     c.K = nw.num_hidden();
     const int B = c.B, n = c.n, K = c.K;
     for (int k = 0; k <= K; ++k) c.dim.push_back(static_cast<int>(nw.layers[k].W.rows()));
-    std::vector<double> xlo(size_t(n) * B), xhi(size_t(n) * B);
-    std::vector<std::vector<int8_t>> phase(K), mask(K);
-    std::vector<std::vector<int>> budget(K);
-    for (int j = 0; j < K; ++j) {
-      phase[j].assign(size_t(c.dim[j]) * B, 0);
-      mask[j].assign(size_t(c.dim[j]) * B, 1);
-      budget[j].assign(B, 0);
-    }
-    std::vector<uint8_t> has_known(B, 0);
+    std::vector<const std::vector<bounds::LayerBounds>*> tables;
+    std::unordered_map<const std::vector<bounds::LayerBounds>*, int> table_of;
+    std::vector<int> kidx(B, -1);
     for (int b = 0; b < B; ++b) {
       const bounds::Subdomain& s = subs[b];
       if (s.box.dim() != n) throw util::InternalError("subdomain box has the wrong dimension");
-      std::copy(s.box.lo.data(), s.box.lo.data() + n, xlo.begin() + size_t(b) * n);
-      std::copy(s.box.hi.data(), s.box.hi.data() + n, xhi.begin() + size_t(b) * n);
-      for (int j = 0; j < K && j < static_cast<int>(s.phase.size()); ++j)
-        for (int i = 0; i < c.dim[j] && i < static_cast<int>(s.phase[j].size()); ++i)
-          phase[j][size_t(b) * c.dim[j] + i] = s.phase[j][i];
-      if (!s.mask.empty()) {
-        c.has_masks = true;
-        for (int j = 0; j < K; ++j) {
-          for (int i = 0; i < c.dim[j]; ++i) mask[j][size_t(b) * c.dim[j] + i] = s.mask[j][i];
-          budget[j][b] = s.budget_left[j];
-        }
-      }
+      if (!s.mask.empty()) c.has_masks = true;
       if (s.known) {
-        has_known[b] = 1;
-        c.any_known = true;
+        const auto [it, fresh] = table_of.emplace(s.known.get(), static_cast<int>(tables.size()));
+        if (fresh) tables.push_back(s.known.get());
+        kidx[b] = it->second;
       }
     }
-    c.xlo = Buf<double>(xlo.size(), stream);
-    c.xhi = Buf<double>(xhi.size(), stream);
-    c.xlo.upload(xlo);
-    c.xhi.upload(xhi);
-    c.any_maskable.assign(K, 0);
+    const int U = static_cast<int>(tables.size());
+    c.any_known = U > 0;
+    // Known bounds are intersected into layers 0..K-1 (and layer 0 even when it is the output).
+    const int kmax = std::max(K - 1, 0);
+
+    HostStage st;
+    st.need<double>(size_t(n) * B);
+    st.need<double>(size_t(n) * B);
     for (int j = 0; j < K; ++j) {
-      c.phase.emplace_back(phase[j].size(), stream);
-      c.phase[j].upload(phase[j]);
-      if (!c.has_masks) continue;
-      std::vector<uint8_t> maskable(B, 0);  // Batch::maskable of relu_relaxation.cpp
-      for (int b = 0; b < B; ++b) {
-        if (budget[j][b] <= 0) continue;
-        for (int i = 0; i < c.dim[j] && !maskable[b]; ++i) maskable[b] = mask[j][size_t(b) * c.dim[j] + i] < 0;
-        c.any_maskable[j] |= maskable[b];
+      st.need<int8_t>(size_t(c.dim[j]) * B);
+      if (c.has_masks) {
+        st.need<int8_t>(size_t(c.dim[j]) * B);
+        st.need<int>(B);
+        st.need<uint8_t>(B);
       }
-      c.mask.emplace_back(mask[j].size(), stream);
-      c.mask[j].upload(mask[j]);
-      c.budget.emplace_back(B, stream);
-      c.budget[j].upload(budget[j]);
-      c.maskable.emplace_back(B, stream);
-      c.maskable[j].upload(maskable);
-      // Host vectors die at return: finish the copies from them first (end of pack).
     }
     if (c.any_known) {
+      st.need<int>(B);
+      st.need<uint8_t>(B);
+      for (int k = 0; k <= kmax; ++k) {
+        st.need<double>(size_t(c.dim[k]) * U);
+        st.need<double>(size_t(c.dim[k]) * U);
+      }
+    }
+    st.reserve(up);
+
+    double* xlo = st.take<double>(size_t(n) * B);
+    double* xhi = st.take<double>(size_t(n) * B);
+    std::vector<int8_t*> phase(K), mask(K);
+    std::vector<int*> budget(K);
+    std::vector<uint8_t*> maskable(K);  // Batch::maskable of relu_relaxation.cpp
+    for (int j = 0; j < K; ++j) {
+      phase[j] = st.take<int8_t>(size_t(c.dim[j]) * B);
+      if (!c.has_masks) continue;
+      mask[j] = st.take<int8_t>(size_t(c.dim[j]) * B);
+      budget[j] = st.take<int>(B);
+      maskable[j] = st.take<uint8_t>(B);
+    }
+    util::parallel_pieces(B, util::usable_cores(), kMinPiece, [&](int b_begin, int b_end) {
+      for (int b = b_begin; b < b_end; ++b) {
+        const bounds::Subdomain& s = subs[b];
+        std::copy_n(s.box.lo.data(), n, xlo + size_t(b) * n);
+        std::copy_n(s.box.hi.data(), n, xhi + size_t(b) * n);
+        for (int j = 0; j < K; ++j) {
+          const int d = c.dim[j];
+          int8_t* ph = phase[j] + size_t(b) * d;
+          std::fill_n(ph, d, int8_t{0});
+          if (j < static_cast<int>(s.phase.size()))
+            std::copy_n(s.phase[j].data(), std::min<size_t>(d, s.phase[j].size()), ph);
+          if (!c.has_masks) continue;
+          int8_t* col = mask[j] + size_t(b) * d;
+          budget[j][b] = 0;
+          maskable[j][b] = 0;
+          if (s.mask.empty()) {
+            std::fill_n(col, d, int8_t{1});
+            continue;
+          }
+          std::copy_n(s.mask[j].data(), d, col);
+          budget[j][b] = s.budget_left[j];
+          if (budget[j][b] > 0) maskable[j][b] = std::any_of(col, col + d, [](int8_t v) { return v < 0; });
+        }
+      }
+    });
+    c.xlo = Buf<double>(size_t(n) * B, stream);
+    c.xhi = Buf<double>(size_t(n) * B, stream);
+    c.xlo.upload(xlo, size_t(n) * B);
+    c.xhi.upload(xhi, size_t(n) * B);
+    c.any_maskable.assign(K, 0);
+    for (int j = 0; j < K; ++j) {
+      const int d = c.dim[j];
+      c.phase.emplace_back(size_t(d) * B, stream);
+      c.phase[j].upload(phase[j], size_t(d) * B);
+      if (!c.has_masks) continue;
+      c.any_maskable[j] = std::any_of(maskable[j], maskable[j] + B, [](uint8_t v) { return v != 0; });
+      c.mask.emplace_back(size_t(d) * B, stream);
+      c.mask[j].upload(mask[j], size_t(d) * B);
+      c.budget.emplace_back(B, stream);
+      c.budget[j].upload(budget[j], B);
+      c.maskable.emplace_back(B, stream);
+      c.maskable[j].upload(maskable[j], B);
+    }
+    if (c.any_known) {
+      int* idx = st.take<int>(B);
+      uint8_t* has = st.take<uint8_t>(B);
+      for (int b = 0; b < B; ++b) {
+        idx[b] = kidx[b];
+        has[b] = kidx[b] >= 0;
+      }
+      c.known_index = Buf<int>(B, stream);
+      c.known_index.upload(idx, B);
       c.has_known = Buf<uint8_t>(B, stream);
-      c.has_known.upload(has_known);
-      // Known bounds are intersected into layers 0..K-1 (and layer 0 even when it is the output).
-      const int kmax = std::max(K - 1, 0);
-      std::vector<std::vector<double>> klo(kmax + 1), khi(kmax + 1);
+      c.has_known.upload(has, B);
       for (int k = 0; k <= kmax; ++k) {
         const int d = c.dim[k];
-        klo[k].assign(size_t(d) * B, -std::numeric_limits<double>::infinity());
-        khi[k].assign(size_t(d) * B, std::numeric_limits<double>::infinity());
-        for (int b = 0; b < B; ++b) {
-          if (!subs[b].known) continue;
-          const bounds::LayerBounds& kb = (*subs[b].known)[k];
-          std::copy(kb.lo.data(), kb.lo.data() + d, klo[k].begin() + size_t(b) * d);
-          std::copy(kb.hi.data(), kb.hi.data() + d, khi[k].begin() + size_t(b) * d);
+        double* klo = st.take<double>(size_t(d) * U);
+        double* khi = st.take<double>(size_t(d) * U);
+        for (int t = 0; t < U; ++t) {
+          const bounds::LayerBounds& kb = (*tables[t])[k];
+          std::copy_n(kb.lo.data(), d, klo + size_t(t) * d);
+          std::copy_n(kb.hi.data(), d, khi + size_t(t) * d);
         }
-        c.known_lo.emplace_back(klo[k].size(), stream);
-        c.known_hi.emplace_back(khi[k].size(), stream);
-        c.known_lo[k].upload(klo[k]);
-        c.known_hi[k].upload(khi[k]);
+        c.known_lo.emplace_back(size_t(d) * U, stream);
+        c.known_hi.emplace_back(size_t(d) * U, stream);
+        c.known_lo[k].upload(klo, size_t(d) * U);
+        c.known_hi[k].upload(khi, size_t(d) * U);
       }
-      check(cudaStreamSynchronize(stream), "upload known bounds");
     }
-    check(cudaStreamSynchronize(stream), "upload subdomains");
     for (int k = 0; k <= K; ++k) {
       c.lo.emplace_back(size_t(c.dim[k]) * B, stream);
       c.hi.emplace_back(size_t(c.dim[k]) * B, stream);
@@ -361,6 +417,8 @@ struct CudaEngine::Impl {
     c.ub.resize(K);
     c.infeasible = Buf<int>(B, stream);
     c.infeasible.fill_zero();
+    // The staging area is reused by the next part: finish the copies from it first.
+    check(cudaStreamSynchronize(stream), "upload subdomains");
     return c;
   }
 
@@ -368,8 +426,11 @@ struct CudaEngine::Impl {
                                                   std::span<const bounds::Subdomain> subs,
                                                   const bounds::BoundOptions& o) {
     const net::LayeredNetwork& nw = *problem.net;
+    using Clock = std::chrono::steady_clock;
+    const auto t0 = Clock::now();
     upload_network(problem.net);
     Call c = pack(nw, subs);
+    const auto t1 = Clock::now();
     const int B = c.B, K = c.K, n = c.n;
     const bool crown = o.method != bounds::Method::ibp;
 
@@ -457,86 +518,119 @@ struct CudaEngine::Impl {
     }
     launch_widen(row_lo.get(), row_hi.get(), size_t(R) * B, o.widen_rel, o.widen_abs, stream);
 
-    // Results to the host.
-    std::vector<std::vector<double>> h_lo(K + 1), h_hi(K + 1);
+    check(cudaStreamSynchronize(stream), "bounds computed");
+    const auto t2 = Clock::now();
+    // Results to the host, staged through pinned memory: the bounds first, then (CROWN) the
+    // linear forms of each subdomain's worst disjunct's best row, chosen from those bounds.
+    const bool forms = !store.empty();
+    HostStage st;
     for (int k = 0; k <= K; ++k) {
-      h_lo[k].resize(size_t(c.dim[k]) * B);
-      h_hi[k].resize(size_t(c.dim[k]) * B);
-      c.lo[k].download(h_lo[k].data(), h_lo[k].size());
-      c.hi[k].download(h_hi[k].data(), h_hi[k].size());
+      st.need<double>(size_t(c.dim[k]) * B);
+      st.need<double>(size_t(c.dim[k]) * B);
     }
-    std::vector<double> h_row(size_t(R) * B);
-    row_lo.download(h_row.data(), h_row.size());
-    std::vector<int> h_infeasible(B);
-    c.infeasible.download(h_infeasible.data(), B);
+    st.need<double>(size_t(R) * B);
+    st.need<int>(B);
+    if (forms) {
+      st.need<int>(B);
+      st.need<double>(size_t(n) * B);
+      st.need<double>(size_t(n) * B);
+      for (int j = 0; j < K; ++j) st.need<double>(size_t(c.dim[j]) * B);
+    }
+    st.reserve(down);
+    std::vector<const double*> h_lo(K + 1), h_hi(K + 1);
+    for (int k = 0; k <= K; ++k) {
+      double* lo = st.take<double>(size_t(c.dim[k]) * B);
+      double* hi = st.take<double>(size_t(c.dim[k]) * B);
+      c.lo[k].download(lo, size_t(c.dim[k]) * B);
+      c.hi[k].download(hi, size_t(c.dim[k]) * B);
+      h_lo[k] = lo;
+      h_hi[k] = hi;
+    }
+    double* h_row = st.take<double>(size_t(R) * B);
+    row_lo.download(h_row, size_t(R) * B);
+    int* h_infeasible = st.take<int>(B);
+    c.infeasible.download(h_infeasible, B);
     check(cudaStreamSynchronize(stream), "download bounds");
 
     std::vector<bounds::SubdomainBounds> out(B);
-    std::vector<int> sel(B, -1);  // column b * R + row of the worst disjunct's best row
-    for (int b = 0; b < B; ++b) {
-      bounds::SubdomainBounds& sb = out[b];
-      sb.pre.resize(K + 1);
-      for (int k = 0; k <= K; ++k) {
-        const int d = c.dim[k];
-        sb.pre[k] = {Eigen::Map<const Vector>(h_lo[k].data() + size_t(b) * d, d),
-                     Eigen::Map<const Vector>(h_hi[k].data() + size_t(b) * d, d)};
-      }
-      sb.disjunct_lower =
-          Vector::Constant(static_cast<Eigen::Index>(disj.size()), -std::numeric_limits<double>::infinity());
-      std::vector<int> best_row(disj.size(), -1);
-      for (int r = 0; r < R; ++r) {
-        const int dj = row_of[r].first;
-        const double v = h_row[size_t(b) * R + r];
-        if (v > sb.disjunct_lower[dj]) {
-          sb.disjunct_lower[dj] = v;
-          best_row[dj] = r;
+    int* sel = forms ? st.take<int>(B) : nullptr;  // column b * R + row of the worst disjunct's best row
+    const int threads = util::usable_cores();
+    util::parallel_pieces(B, threads, kMinPiece, [&](int b_begin, int b_end) {
+      std::vector<int> best_row(disj.size());
+      for (int b = b_begin; b < b_end; ++b) {
+        bounds::SubdomainBounds& sb = out[b];
+        sb.pre.resize(K + 1);
+        for (int k = 0; k <= K; ++k) {
+          const int d = c.dim[k];
+          sb.pre[k] = {Eigen::Map<const Vector>(h_lo[k] + size_t(b) * d, d),
+                       Eigen::Map<const Vector>(h_hi[k] + size_t(b) * d, d)};
         }
-      }
-      sb.margin_lower = std::numeric_limits<double>::infinity();
-      int worst = -1;
-      for (size_t dj = 0; dj < disj.size(); ++dj)
-        if (sb.disjunct_lower[dj] < sb.margin_lower) {
-          sb.margin_lower = sb.disjunct_lower[dj];
-          worst = static_cast<int>(dj);
+        sb.disjunct_lower =
+            Vector::Constant(static_cast<Eigen::Index>(disj.size()), -std::numeric_limits<double>::infinity());
+        std::fill(best_row.begin(), best_row.end(), -1);
+        for (int r = 0; r < R; ++r) {
+          const int dj = row_of[r].first;
+          const double v = h_row[size_t(b) * R + r];
+          if (v > sb.disjunct_lower[dj]) {
+            sb.disjunct_lower[dj] = v;
+            best_row[dj] = r;
+          }
         }
-      sb.candidate = 0.5 * (subs[b].box.lo + subs[b].box.hi);
-      if (crown && R > 0 && worst >= 0 && best_row[worst] >= 0) sel[b] = b * R + best_row[worst];
-      if (h_infeasible[b]) {
-        sb.infeasible = true;
         sb.margin_lower = std::numeric_limits<double>::infinity();
+        int worst = -1;
+        for (size_t dj = 0; dj < disj.size(); ++dj)
+          if (sb.disjunct_lower[dj] < sb.margin_lower) {
+            sb.margin_lower = sb.disjunct_lower[dj];
+            worst = static_cast<int>(dj);
+          }
+        if (sel) sel[b] = worst >= 0 && best_row[worst] >= 0 ? b * R + best_row[worst] : -1;
+        if (!sel || sel[b] < 0) sb.candidate = 0.5 * (subs[b].box.lo + subs[b].box.hi);
+        if (h_infeasible[b]) {
+          sb.infeasible = true;
+          sb.margin_lower = std::numeric_limits<double>::infinity();
+        }
       }
-    }
-    if (!store.empty() && std::any_of(sel.begin(), sel.end(), [](int s) { return s >= 0; })) {
+    });
+    if (forms && std::any_of(sel, sel + B, [](int v) { return v >= 0; })) {
       // The selected columns' linear forms: input coefficients, the box minimiser, hidden coefficients.
       Buf<int> d_sel(B, stream);
-      d_sel.upload(sel);
+      d_sel.upload(sel, B);
       Buf<double> coef(size_t(n) * B, stream), x(size_t(n) * B, stream);
       coef.fill_zero();
       launch_gather_columns(store[K].get(), n, d_sel.get(), B, coef.get(), stream);
       launch_box_minimiser(coef.get(), c.xlo.get(), c.xhi.get(), n, B, x.get(), stream);
-      std::vector<double> h_coef(size_t(n) * B), h_x(size_t(n) * B);
-      coef.download(h_coef.data(), h_coef.size());
-      x.download(h_x.data(), h_x.size());
-      std::vector<std::vector<double>> h_hidden(K);
+      double* h_coef = st.take<double>(size_t(n) * B);
+      double* h_x = st.take<double>(size_t(n) * B);
+      coef.download(h_coef, size_t(n) * B);
+      x.download(h_x, size_t(n) * B);
+      std::vector<const double*> h_hidden(K);
       std::vector<Buf<double>> hidden;
       for (int j = 0; j < K; ++j) {
         hidden.emplace_back(size_t(c.dim[j]) * B, stream);
         hidden[j].fill_zero();
         launch_gather_columns(store[j].get(), c.dim[j], d_sel.get(), B, hidden[j].get(), stream);
-        h_hidden[j].resize(size_t(c.dim[j]) * B);
-        hidden[j].download(h_hidden[j].data(), h_hidden[j].size());
+        double* h = st.take<double>(size_t(c.dim[j]) * B);
+        hidden[j].download(h, size_t(c.dim[j]) * B);
+        h_hidden[j] = h;
       }
       check(cudaStreamSynchronize(stream), "download linear forms");
-      for (int b = 0; b < B; ++b) {
-        if (sel[b] < 0) continue;
-        bounds::SubdomainBounds& sb = out[b];
-        sb.candidate = Eigen::Map<const Vector>(h_x.data() + size_t(b) * n, n);
-        sb.input_coef = Eigen::Map<const Vector>(h_coef.data() + size_t(b) * n, n);
-        for (int j = 0; j < K; ++j)
-          sb.hidden_coef.push_back(Eigen::Map<const Vector>(h_hidden[j].data() + size_t(b) * c.dim[j], c.dim[j]));
-      }
+      util::parallel_pieces(B, threads, kMinPiece, [&](int b_begin, int b_end) {
+        for (int b = b_begin; b < b_end; ++b) {
+          if (sel[b] < 0) continue;
+          bounds::SubdomainBounds& sb = out[b];
+          sb.candidate = Eigen::Map<const Vector>(h_x + size_t(b) * n, n);
+          sb.input_coef = Eigen::Map<const Vector>(h_coef + size_t(b) * n, n);
+          sb.hidden_coef.reserve(K);
+          for (int j = 0; j < K; ++j)
+            sb.hidden_coef.push_back(Eigen::Map<const Vector>(h_hidden[j] + size_t(b) * c.dim[j], c.dim[j]));
+        }
+      });
     }
     check(cudaStreamSynchronize(stream), "end of call");
+    const auto t3 = Clock::now();
+    phases.pack_s += std::chrono::duration<double>(t1 - t0).count();
+    phases.compute_s += std::chrono::duration<double>(t2 - t1).count();
+    phases.results_s += std::chrono::duration<double>(t3 - t2).count();
     return out;
   }
 };
@@ -545,6 +639,7 @@ CudaEngine::CudaEngine(int device) : impl_(std::make_unique<Impl>(device)) {}
 CudaEngine::~CudaEngine() = default;
 
 double CudaEngine::gemm_flops() const { return impl_->flops; }
+CudaEngine::PhaseTimes CudaEngine::phase_times() const { return impl_->phases; }
 
 std::vector<bounds::SubdomainBounds> CudaEngine::bound(const spec::Problem& problem,
                                                        const std::vector<bounds::Subdomain>& subs,

@@ -39,6 +39,13 @@ class CudaEngine final : public bounds::BoundEngine {
   // Double-precision FLOPs issued as cuBLAS GEMMs since construction (2 m n k each): the work
   // counted for the benchmark's fraction of peak (the elementwise kernels are not counted).
   double gemm_flops() const;
+  // Wall-clock seconds since construction in the three phases of a call: packing and uploading
+  // the batch (host), computing the bounds (device, up to a synchronisation), downloading the
+  // results and building the host-side SubdomainBounds.
+  struct PhaseTimes {
+    double pack_s = 0, compute_s = 0, results_s = 0;
+  };
+  PhaseTimes phase_times() const;
 
  private:
   struct Impl;

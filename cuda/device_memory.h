@@ -67,4 +67,65 @@ class DeviceBuffer {
   cudaStream_t stream_ = nullptr;
 };
 
+// Page-locked host memory, grown on demand and kept: the engine stages every upload and
+// download of a call through it, so copies run at the bus's speed (pageable memory goes
+// through the driver's own bounce buffer) and can be issued asynchronously. Carved per call
+// by HostStage below; growing it invalidates pointers carved before.
+class PinnedBuffer {
+ public:
+  PinnedBuffer() = default;
+  PinnedBuffer(const PinnedBuffer&) = delete;
+  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
+  ~PinnedBuffer() {
+    if (p_) cudaFreeHost(p_);
+  }
+  // At least `bytes` bytes; the old contents are not kept.
+  void reserve(size_t bytes) {
+    if (bytes <= n_) return;
+    if (p_) check(cudaFreeHost(p_), "cudaFreeHost");
+    p_ = nullptr;
+    n_ = 0;
+    const size_t want = bytes + bytes / 2;
+    check(cudaMallocHost(reinterpret_cast<void**>(&p_), want), "cudaMallocHost");
+    n_ = want;
+  }
+  unsigned char* data() const { return p_; }
+  size_t size() const { return n_; }
+
+ private:
+  unsigned char* p_ = nullptr;
+  size_t n_ = 0;
+};
+
+// A bump allocator over a PinnedBuffer: first count (need<T>(n) for every array), then
+// reserve, then take<T>(n) in any order. Arrays are 64-byte aligned.
+class HostStage {
+ public:
+  template <class T>
+  static size_t bytes(size_t n) {
+    return (n * sizeof(T) + 63) & ~size_t{63};
+  }
+  template <class T>
+  void need(size_t n) {
+    needed_ += bytes<T>(n);
+  }
+  void reserve(PinnedBuffer& buf) {
+    buf.reserve(needed_);
+    buf_ = &buf;
+    used_ = 0;
+  }
+  template <class T>
+  T* take(size_t n) {
+    const size_t b = bytes<T>(n);
+    if (!buf_ || used_ + b > needed_) throw util::InternalError("HostStage::take: more than counted");
+    T* p = reinterpret_cast<T*>(buf_->data() + used_);
+    used_ += b;
+    return p;
+  }
+
+ private:
+  PinnedBuffer* buf_ = nullptr;
+  size_t needed_ = 0, used_ = 0;
+};
+
 }  // namespace gpu

@@ -27,9 +27,10 @@ void launch_post_activation(const double* d_lo, const double* d_hi, const int8_t
 // Fixed phases clip lo (active: >= 0) or hi (inactive: <= 0); d_infeasible[b] = 1 where lo > hi.
 void launch_apply_phases(double* d_lo, double* d_hi, const int8_t* d_phase, int d, int B, int* d_infeasible,
                          cudaStream_t stream);
-// lo = max(lo, klo), hi = min(hi, khi) (the known bounds are -inf/+inf for subdomains without any).
-void launch_intersect(double* d_lo, double* d_hi, const double* d_klo, const double* d_khi, size_t n,
-                      cudaStream_t stream);
+// Known bounds (d x B layer; tables d x U): where t = d_index[b] >= 0, lo(:, b) = max(lo(:, b),
+// klo(:, t)) and hi(:, b) = min(hi(:, b), khi(:, t)).
+void launch_intersect_known(double* d_lo, double* d_hi, const double* d_klo, const double* d_khi, const int* d_index,
+                            int d, int B, cudaStream_t stream);
 // lo -= rel |lo| + abs, hi += rel |hi| + abs (widen() of cpu_engine.cpp).
 void launch_widen(double* d_lo, double* d_hi, size_t n, double rel, double abs, cudaStream_t stream);
 // ReLU relaxation (relax_layer of relu_relaxation.cpp): lower h >= ls z, upper h <= us z + ub.

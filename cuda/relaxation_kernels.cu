@@ -60,10 +60,15 @@ __global__ void apply_phases_kernel(double* lo, double* hi, const int8_t* phase,
   }
 }
 
-__global__ void intersect_kernel(double* lo, double* hi, const double* klo, const double* khi, size_t n) {
-  FOR_EACH(i, n) {
-    lo[i] = fmax(lo[i], klo[i]);
-    hi[i] = fmin(hi[i], khi[i]);
+// lo, hi: d x B; klo, khi: d x U; index: B.
+__global__ void intersect_known_kernel(double* lo, double* hi, const double* klo, const double* khi, const int* index,
+                                       int d, size_t n) {
+  FOR_EACH(e, n) {
+    const int t = index[e / d];
+    if (t < 0) continue;
+    const size_t at = size_t(t) * d + e % d;
+    lo[e] = fmax(lo[e], klo[at]);
+    hi[e] = fmin(hi[e], khi[at]);
   }
 }
 
@@ -146,11 +151,12 @@ void launch_apply_phases(double* d_lo, double* d_hi, const int8_t* d_phase, int 
   check_launch("apply_phases_kernel");
 }
 
-void launch_intersect(double* d_lo, double* d_hi, const double* d_klo, const double* d_khi, size_t n,
-                      cudaStream_t stream) {
+void launch_intersect_known(double* d_lo, double* d_hi, const double* d_klo, const double* d_khi, const int* d_index,
+                            int d, int B, cudaStream_t stream) {
+  const size_t n = size_t(d) * B;
   if (!n) return;
-  intersect_kernel<<<blocks_for(n), kThreads, 0, stream>>>(d_lo, d_hi, d_klo, d_khi, n);
-  check_launch("intersect_kernel");
+  intersect_known_kernel<<<blocks_for(n), kThreads, 0, stream>>>(d_lo, d_hi, d_klo, d_khi, d_index, d, n);
+  check_launch("intersect_known_kernel");
 }
 
 void launch_widen(double* d_lo, double* d_hi, size_t n, double rel, double abs, cudaStream_t stream) {

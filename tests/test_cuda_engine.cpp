@@ -1,5 +1,5 @@
 // The CUDA BoundEngine against the CPU engine (its reference): on seeded random networks and
-// batches (sub-boxes, fixed phases, known bounds, pruning masks), IBP and CROWN, every bound
+// batches (sub-boxes, fixed phases, two tables of known bounds, pruning masks), IBP and CROWN, every bound
 // and linear form equal to 1e-9 relative; BaB verdicts identical with either engine. These
 // tests report themselves skipped when no CUDA device is present (or the build has no CUDA).
 // Device selection (`--device`) is tested everywhere.
@@ -77,8 +77,24 @@ int compare(const bounds::SubdomainBounds& cpu, const bounds::SubdomainBounds& g
 
 // A random subdomain: sub-box, phases fixed to those of a point inside (20-40%), for pruning
 // problems some mask bits decided; `known` given to about half of them (as BaB passes a parent's).
-bounds::Subdomain random_subdomain(std::mt19937_64& rng, const spec::Problem& p,
-                                   const std::shared_ptr<const std::vector<bounds::LayerBounds>>& known) {
+using KnownTable = std::shared_ptr<const std::vector<bounds::LayerBounds>>;
+
+// A second known-bound table: the root's, each interval shrunk by a random part of its width
+// (the engines upload each distinct table once; bounds need not be sound to compare engines).
+KnownTable shrunk_table(std::mt19937_64& rng, const std::vector<bounds::LayerBounds>& root) {
+  std::uniform_real_distribution<double> U(0.0, 0.2);
+  auto t = root;
+  for (auto& lb : t)
+    for (Eigen::Index i = 0; i < lb.lo.size(); ++i) {
+      const double w = lb.hi[i] - lb.lo[i];
+      lb.lo[i] += U(rng) * w;
+      lb.hi[i] -= U(rng) * w;
+    }
+  return std::make_shared<const std::vector<bounds::LayerBounds>>(std::move(t));
+}
+
+bounds::Subdomain random_subdomain(std::mt19937_64& rng, const spec::Problem& p, const KnownTable& known,
+                                   const KnownTable& known2 = nullptr) {
   std::uniform_real_distribution<double> U(0.0, 1.0);
   bounds::Subdomain s = bounds::root_subdomain(p);
   for (int i = 0; i < s.box.dim(); ++i) {
@@ -110,7 +126,9 @@ bounds::Subdomain random_subdomain(std::mt19937_64& rng, const spec::Problem& p,
     for (int i = 0; i < net.hidden_width(k); ++i)
       if (U(rng) < fix) s.phase[k][i] = z[k][i] > 0 ? 1 : -1;
   }
-  if (U(rng) < 0.5) s.known = known;
+  const double k = U(rng);
+  if (k < 0.5) s.known = known;
+  else if (k < 0.75 && known2) s.known = known2;
   return s;
 }
 
@@ -127,9 +145,10 @@ void check_equivalence(uint64_t seed, bool pruning, bounds::BoundEngine& gpu) {
   auto cpu = bounds::make_cpu_engine();
   bounds::BoundOptions o;
   const auto known = std::make_shared<const std::vector<bounds::LayerBounds>>(bounds::bound_root(p, o).pre);
+  const KnownTable known2 = shrunk_table(rng, *known);
   const int B = std::uniform_int_distribution<int>(1, 48)(rng);
   std::vector<bounds::Subdomain> batch;
-  for (int b = 0; b < B; ++b) batch.push_back(random_subdomain(rng, p, known));
+  for (int b = 0; b < B; ++b) batch.push_back(random_subdomain(rng, p, known, known2));
   for (bounds::Method method : {bounds::Method::ibp, bounds::Method::crown}) {
     for (bool tight : {false, true}) {
       o.method = method;
@@ -224,7 +243,8 @@ TEST(CudaEngine, MatchesTheCpuEngineOnALargeBatchOfOneNetwork) {
   bounds::BoundOptions o;
   const auto known = std::make_shared<const std::vector<bounds::LayerBounds>>(bounds::bound_root(p, o).pre);
   std::vector<bounds::Subdomain> batch;
-  for (int b = 0; b < 2000; ++b) batch.push_back(random_subdomain(rng, p, known));
+  const KnownTable known2 = shrunk_table(rng, *known);
+  for (int b = 0; b < 2000; ++b) batch.push_back(random_subdomain(rng, p, known, known2));
   auto gpu = bounds::make_engine(bounds::Device::cuda);
   const auto rc = bounds::make_cpu_engine()->bound(p, batch, o);
   const auto rg = gpu->bound(p, batch, o);

@@ -5,7 +5,8 @@
 // (so CROWN back-substitutes the property rows only), and, with `full`, without them (CROWN
 // for every intermediate layer's unstable neurons too).
 // usage: bench_cuda NET SPEC [crown|ibp] [reuse|full] [max-batch] [cpu-max-batch] [cpu-cores] [seconds]
-// The CPU engine is pinned to the first `cpu-cores` allowed cores (default 2) while it is timed.
+// The process is pinned to the first `cpu-cores` allowed cores (default 2): the CPU engine runs
+// on them, and so does the CUDA engine's host side (packing the batch, building the results).
 #include <sched.h>
 
 #include <algorithm>
@@ -80,7 +81,10 @@ int main(int argc, char** argv) {
       CPU_SET(c, &pinned);
       ++taken;
     }
-  std::printf("cpu       CPU engine pinned to %d of %d allowed cores\n", taken, CPU_COUNT(&allowed));
+  // Both engines run on the same cores: the CUDA engine's host side (packing, results) too.
+  sched_setaffinity(0, sizeof(pinned), &pinned);
+  std::printf("cpu       pinned to %d of %d allowed cores (the CPU engine, and the CUDA engine's host side)\n", taken,
+              CPU_COUNT(&allowed));
 
   std::unique_ptr<bounds::BoundEngine> gpu;
   double peak_vec = 0, peak_tc = 0;
@@ -99,39 +103,44 @@ int main(int argc, char** argv) {
 #else
   std::printf("gpu       none: this build has no CUDA, CPU only\n");
 #endif
-  std::printf("\n%8s %14s %14s %8s %12s %10s %10s\n", "batch", "cpu subdom/s", "cuda subdom/s", "ratio",
-              "cuda GFLOP/s", "of FP64", "of FP64 TC");
+  std::printf("\n%8s %14s %14s %8s %12s %10s %10s %9s %9s %9s\n", "batch", "cpu subdom/s", "cuda subdom/s", "ratio",
+              "cuda GFLOP/s", "of FP64", "of FP64 TC", "pack ms", "bound ms", "result ms");
   auto cpu = bounds::make_cpu_engine();
   for (int B = 1; B <= max_batch; B *= 4) {
     const std::vector<bounds::Subdomain> subs(all.begin(), all.begin() + B);
     double cpu_rate = 0, gpu_rate = 0, gflops = 0;
+    double phase_ms[3] = {0, 0, 0};  // CUDA call: pack+upload, compute, download+results
     if (B <= cpu_max_batch) {
-      sched_setaffinity(0, sizeof(pinned), &pinned);
       cpu->bound(p, subs, o);  // warm-up
       cpu_rate = B / time_calls(*cpu, p, subs, o, seconds).per_call_s;
-      sched_setaffinity(0, sizeof(allowed), &allowed);
     }
 #ifdef PRUNECERT_WITH_CUDA
     if (gpu) {
       auto& g = static_cast<gpu::CudaEngine&>(*gpu);
       g.bound(p, subs, o);  // warm-up: weights, memory pool
       const double f0 = g.gemm_flops();
+      const gpu::CudaEngine::PhaseTimes p0 = g.phase_times();
       const Timing t = time_calls(g, p, subs, o, seconds);
       gpu_rate = B / t.per_call_s;
       gflops = (g.gemm_flops() - f0) / t.calls / t.per_call_s * 1e-9;
+      const gpu::CudaEngine::PhaseTimes p1 = g.phase_times();
+      phase_ms[0] = (p1.pack_s - p0.pack_s) / t.calls * 1e3;
+      phase_ms[1] = (p1.compute_s - p0.compute_s) / t.calls * 1e3;
+      phase_ms[2] = (p1.results_s - p0.results_s) / t.calls * 1e3;
     }
 #endif
     auto show = [](double v, const char* fmt) {
-      static char buf[8][32];  // six per printed line
+      static char buf[12][32];  // nine per printed line
       static int i = 0;
-      i = (i + 1) % 8;
+      i = (i + 1) % 12;
       if (v > 0) std::snprintf(buf[i], sizeof(buf[i]), fmt, v);
       else std::snprintf(buf[i], sizeof(buf[i]), "-");
       return buf[i];
     };
-    std::printf("%8d %14s %14s %8s %12s %10s %10s\n", B, show(cpu_rate, "%.1f"), show(gpu_rate, "%.1f"),
+    std::printf("%8d %14s %14s %8s %12s %10s %10s %9s %9s %9s\n", B, show(cpu_rate, "%.1f"), show(gpu_rate, "%.1f"),
                 show(cpu_rate > 0 && gpu_rate > 0 ? gpu_rate / cpu_rate : 0, "%.2fx"), show(gflops, "%.1f"),
-                show(peak_vec > 0 ? gflops / peak_vec : 0, "%.4f"), show(peak_tc > 0 ? gflops / peak_tc : 0, "%.4f"));
+                show(peak_vec > 0 ? gflops / peak_vec : 0, "%.4f"), show(peak_tc > 0 ? gflops / peak_tc : 0, "%.4f"),
+                show(phase_ms[0], "%.2f"), show(phase_ms[1], "%.2f"), show(phase_ms[2], "%.2f"));
     std::fflush(stdout);
   }
   return 0;

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "src/bounds/internal.h"
+#include "src/util/cores.h"
 
 namespace bounds {
 
@@ -81,8 +82,8 @@ class CpuEngine final : public BoundEngine {
   std::vector<SubdomainBounds> bound(const spec::Problem& problem, const std::vector<Subdomain>& subs,
                                      const BoundOptions& o, util::Stats* stats) override {
     const auto t0 = std::chrono::steady_clock::now();
-    const int threads = std::min<int>(std::max(1u, std::thread::hardware_concurrency()),
-                                      static_cast<int>(subs.size()) / kMinPerThread);
+    // As many threads as this process may use cores (util::usable_cores: its affinity mask).
+    const int threads = std::min<int>(util::usable_cores(), static_cast<int>(subs.size()) / kMinPerThread);
     std::vector<SubdomainBounds> out;
     if (threads <= 1) {
       out = bound_part(problem, subs, o);
