@@ -6,9 +6,7 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
-#include <future>
 #include <limits>
-#include <thread>
 
 #include "src/bounds/internal.h"
 #include "src/util/cores.h"
@@ -36,7 +34,7 @@ using namespace detail;
 // (the others' relaxations are exact already), selected per subdomain and padded with zero
 // rows to the batch's largest count; the tighter of the IBP and CROWN bound is kept.
 void tighten_unstable(const net::LayeredNetwork& net, int k, const Batch& batch, const std::vector<Relaxation>& relax,
-                      const std::vector<Subdomain>& subs, LayerBoundsBatch& pre) {
+                      std::span<const Subdomain> subs, LayerBoundsBatch& pre) {
   const int B = batch.B, d = static_cast<int>(pre.lo[k].rows());
   std::vector<std::vector<int>> rows(B);
   size_t u = 0;
@@ -63,7 +61,7 @@ void tighten_unstable(const net::LayeredNetwork& net, int k, const Batch& batch,
     }
 }
 
-void intersect_known(const std::vector<Subdomain>& subs, int k, LayerBoundsBatch& pre) {
+void intersect_known(std::span<const Subdomain> subs, int k, LayerBoundsBatch& pre) {
   for (size_t b = 0; b < subs.size(); ++b) {
     if (!subs[b].known) continue;
     const LayerBounds& kb = (*subs[b].known)[k];
@@ -82,25 +80,13 @@ class CpuEngine final : public BoundEngine {
   std::vector<SubdomainBounds> bound(const spec::Problem& problem, const std::vector<Subdomain>& subs,
                                      const BoundOptions& o, util::Stats* stats) override {
     const auto t0 = std::chrono::steady_clock::now();
-    // As many threads as this process may use cores (util::usable_cores: its affinity mask).
-    const int threads = std::min<int>(util::usable_cores(), static_cast<int>(subs.size()) / kMinPerThread);
-    std::vector<SubdomainBounds> out;
-    if (threads <= 1) {
-      out = bound_part(problem, subs, o);
-    } else {
-      std::vector<std::future<std::vector<SubdomainBounds>>> parts;
-      const size_t per = (subs.size() + threads - 1) / threads;
-      for (size_t s0 = 0; s0 < subs.size(); s0 += per) {
-        std::vector<Subdomain> part(subs.begin() + s0, subs.begin() + std::min(subs.size(), s0 + per));
-        parts.push_back(std::async(std::launch::async, [this, &problem, &o, part = std::move(part)] {
-          return bound_part(problem, part, o);
-        }));
-      }
-      for (auto& f : parts) {
-        auto r = f.get();
-        out.insert(out.end(), std::make_move_iterator(r.begin()), std::make_move_iterator(r.end()));
-      }
-    }
+    // As many threads as this process may use cores (util::usable_cores: its affinity mask), each
+    // bounding a contiguous part of the batch in place (no copy of the subdomains).
+    std::vector<SubdomainBounds> out(subs.size());
+    util::parallel_pieces(static_cast<int>(subs.size()), util::usable_cores(), kMinPerThread, [&](int b0, int b1) {
+      auto r = bound_part(problem, std::span<const Subdomain>(subs).subspan(b0, b1 - b0), o);
+      std::move(r.begin(), r.end(), out.begin() + b0);
+    });
     if (stats) {
       stats->bound_calls += 1;
       stats->subdomains_bounded += static_cast<int64_t>(subs.size());
@@ -112,7 +98,7 @@ class CpuEngine final : public BoundEngine {
  private:
   static constexpr int kMinPerThread = 16;
 
-  std::vector<SubdomainBounds> bound_part(const spec::Problem& problem, const std::vector<Subdomain>& subs,
+  std::vector<SubdomainBounds> bound_part(const spec::Problem& problem, std::span<const Subdomain> subs,
                                           const BoundOptions& o) const {
     const net::LayeredNetwork& net = *problem.net;
     const int K = net.num_hidden();

@@ -4,6 +4,7 @@
 // b * m + r = row r of the specification of subdomain b, so that one product W^T * Lambda per
 // layer serves the whole batch.
 #pragma once
+#include <span>
 #include <vector>
 
 #include "src/bounds/bound_engine.h"
@@ -21,7 +22,7 @@ struct Batch {
   // True when subdomain b may still prune neurons of hidden layer j (undecided bits and budget left).
   bool maskable(int j, int b) const;
 };
-Batch make_batch(const net::LayeredNetwork& net, const std::vector<Subdomain>& subdomains);
+Batch make_batch(const net::LayeredNetwork& net, std::span<const Subdomain> subdomains);
 
 // Pre-activation bounds of every layer, per subdomain.
 struct LayerBoundsBatch {

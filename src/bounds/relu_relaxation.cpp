@@ -15,7 +15,7 @@ bool Batch::maskable(int j, int b) const {
   return false;
 }
 
-Batch make_batch(const net::LayeredNetwork& net, const std::vector<Subdomain>& subs) {
+Batch make_batch(const net::LayeredNetwork& net, std::span<const Subdomain> subs) {
   Batch batch;
   batch.B = static_cast<int>(subs.size());
   const int n = net.input_dim(), K = net.num_hidden();
