@@ -80,10 +80,11 @@ Model encode(const spec::Problem& problem, const EncodeOptions& options, const s
     throw util::InputError("--encoding-bounds", "", "bigm needs pre-activation bounds: use ibp, crown, alpha or lp");
   if (index < 0 || index >= num_cases(problem, options)) throw util::InternalError("encode: case index out of range");
   const int disjunct = options.property_mode == PropertyMode::per_class ? index : -1;
-  Model m = build_network_model(problem, bounds, options.goal, disjunct, options.unsafe_shift);
+  Model m = build_network_model(problem, bounds, options.goal, disjunct, options.unsafe_shift, options.decide_objective);
   m.comments.push_back(std::string("prunecert encoding ") + to_string(options.encoding) + ", bounds " +
                        to_string(options.bounds) + ", mask-encoding " + to_string(options.mask_encoding) +
-                       ", property-mode " + to_string(options.property_mode) + ", goal " + to_string(options.goal));
+                       ", property-mode " + to_string(options.property_mode) + ", goal " + to_string(options.goal) +
+                       (options.goal == Goal::decide && options.decide_objective ? " (minimise the margin, any solution answers)" : ""));
   m.comments.push_back("problem " + m.name + (disjunct >= 0 ? ", disjunct " + std::to_string(disjunct) : ""));
   if (options.mask_encoding == MaskEncoding::sortnet) lower_cardinality_sortnet(m);
   if (options.encoding == Encoding::bigm) lower_bigm(m);

@@ -10,8 +10,10 @@ namespace encodings {
 
 // The network, masks and property as relations (network_model.cpp). `pre` may be null (no
 // bounds: every ReLU a relation, unbounded variables). disjunct = -1 encodes every disjunct.
+// decide_objective: a decision model built as the optimisation model with t <= -unsafe_shift
+// (EncodeOptions::decide_objective).
 Model build_network_model(const spec::Problem& problem, const std::vector<bounds::LayerBounds>* pre, Goal goal,
-                          int disjunct, double unsafe_shift = 0.0);
+                          int disjunct, double unsafe_shift = 0.0, bool decide_objective = false);
 
 // Tjeng big-M for ReLUs, McCormick for masks, linear rows for cardinality and clauses, one
 // selector binary per disjunct (bigm.cpp). Throws util::InputError on an infinite big-M.

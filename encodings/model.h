@@ -87,6 +87,9 @@ struct Model {
   std::vector<Clause> clauses;
   std::vector<Disjunction> disjunctions;
   std::optional<Objective> objective;  // absent: a feasibility (decision) model
+  // A decision model that carries an objective only to guide the search: every feasible point
+  // answers the question, so a solver may stop at the first one and its value is no bound.
+  bool any_solution = false;
 
   // Where the verification problem lives, for reading witnesses back.
   std::vector<int> input_vars;               // x, one per network input

@@ -21,7 +21,7 @@ constexpr int kZero = -1;
 }  // namespace
 
 Model build_network_model(const spec::Problem& problem, const std::vector<bounds::LayerBounds>* pre, Goal goal,
-                          int disjunct, double unsafe_shift) {
+                          int disjunct, double unsafe_shift, bool decide_objective) {
   const net::LayeredNetwork& net = *problem.net;
   const int L = static_cast<int>(net.layers.size());
   if (pre && static_cast<int>(pre->size()) != L)
@@ -111,7 +111,7 @@ Model build_network_model(const spec::Problem& problem, const std::vector<bounds
   };
 
   std::vector<std::vector<LinearConstraint>> cases;
-  if (goal == Goal::optimize) {
+  if (goal == Goal::optimize || decide_objective) {
     // Bounds of t: min over disjuncts of max over rows of the interval of c.y - d.
     double t_lo = kInf, t_hi = kInf;
     for (int d : which) {
@@ -123,6 +123,13 @@ Model build_network_model(const spec::Problem& problem, const std::vector<bounds
       }
       t_lo = std::min(t_lo, dlo);
       t_hi = std::min(t_hi, dhi);
+    }
+    // A guided decision model: the same rows, and t <= -shift says "margin <= 0" (the unsafe
+    // rows c.y <= d - shift of the plain decision model, through t >= c.y - d). When t_lo is
+    // already above that the model is infeasible, as it should be.
+    if (goal == Goal::decide) {
+      t_hi = std::min(t_hi, -unsafe_shift);
+      m.any_solution = true;
     }
     const int t = m.add_var("t", VarKind::real, t_lo, t_hi);
     m.margin_var = t;

@@ -25,10 +25,11 @@ struct SmtOptions {
 };
 
 struct MilpOptions {
-  // Defaults: big-M with CROWN constants, minimise the margin (worst margin + verdict).
+  // Defaults: big-M with CROWN constants, minimise the margin (worst margin + verdict); with
+  // Goal::decide the margin still guides CBC (EncodeOptions::decide_objective).
   encodings::EncodeOptions encode{encodings::Encoding::bigm, encodings::BoundSource::crown,
                                   encodings::MaskEncoding::pb, encodings::PropertyMode::disjunction,
-                                  encodings::Goal::optimize};
+                                  encodings::Goal::optimize, /*unsafe_shift=*/0.0, /*decide_objective=*/true};
   double timeout_s = 300.0;  // wall-clock limit for all CBC calls together
   int threads = 1;           // CBC threads
   unsigned seed = 0;         // CBC random seed

@@ -90,10 +90,12 @@ Case tiny_weights_case(uint64_t seed) {
 
 // Seconds spent per engine over a test case, printed at its end (where the time goes).
 struct Timing {
-  double brute = 0, smt_decide = 0, smt_opt = 0, milp_opt = 0, milp_decide = 0;
+  double brute = 0, smt_decide = 0, smt_opt = 0, milp_opt = 0, milp_decide = 0, milp_guided = 0;
   void print(const char* what) const {
-    std::printf("%s: seconds brute %.2f, smt decide %.2f, smt optimise %.2f, milp optimise %.2f, milp decide %.2f\n",
-                what, brute, smt_decide, smt_opt, milp_opt, milp_decide);
+    std::printf(
+        "%s: seconds brute %.2f, smt decide %.2f, smt optimise %.2f, milp optimise %.2f, milp decide %.2f (guided "
+        "%.2f)\n",
+        what, brute, smt_decide, smt_opt, milp_opt, milp_decide, milp_guided);
   }
 };
 
@@ -145,9 +147,12 @@ bool run_all(const Case& c, int& compared, const encodings::EncodeOptions& smt_e
   mo.encode.goal = Goal::optimize;
   const spec::Result milp_opt = timed(time.milp_opt, [&] { return solvers::solve_milp(c.problem, mo); });
   mo.encode.goal = Goal::decide;
+  mo.encode.decide_objective = false;  // a pure feasibility model
   const spec::Result milp_decide = timed(time.milp_decide, [&] { return solvers::solve_milp(c.problem, mo); });
+  mo.encode.decide_objective = true;  // the margin as objective under margin <= 0, first point answers
+  const spec::Result milp_guided = timed(time.milp_guided, [&] { return solvers::solve_milp(c.problem, mo); });
 
-  for (const auto* r : {&smt_decide, &smt_opt, &milp_opt, &milp_decide}) {
+  for (const auto* r : {&smt_decide, &smt_opt, &milp_opt, &milp_decide, &milp_guided}) {
     EXPECT_EQ(std::string(spec::to_string(r->verdict)), std::string(spec::to_string(brute.verdict)))
         << r->engine << " (" << r->note << ") vs brute worst margin " << brute.margin_lower;
     expect_confirmed(c.problem, *r, r->engine.c_str());
@@ -301,4 +306,38 @@ TEST(DifferentialEncodings, BigmRelaxesNarrowGatesOnly) {
   }
   EXPECT_GT(narrow, 0);
   EXPECT_GT(wide, 0);
+}
+
+// A guided decision model (EncodeOptions::decide_objective) is the optimisation model with the
+// margin t bounded by -unsafe_shift: it minimises t, says every solution answers (any_solution),
+// and differs from the optimisation model only in that bound. The plain decision model has no
+// objective. (Its answers are compared with brute's in the seeded suites above.)
+TEST(DifferentialEncodings, GuidedDecisionModelIsTheOptimisationModelWithMarginAtMostZero) {
+  for (uint64_t seed = 2100; seed < 2110; ++seed) {
+    const Case c = random_case(seed, seed % 2 == 0, seed % 4 == 0);
+    SCOPED_TRACE(c.description);
+    encodings::EncodeOptions o = enc(Encoding::bigm, BoundSource::crown);
+    o.goal = Goal::optimize;
+    const encodings::Model opt = encodings::encode(c.problem, o);
+    o.goal = Goal::decide;
+    const encodings::Model plain = encodings::encode(c.problem, o);
+    EXPECT_FALSE(plain.objective.has_value());
+    EXPECT_FALSE(plain.any_solution);
+    o.decide_objective = true;
+    o.unsafe_shift = 1e-6;
+    const encodings::Model guided = encodings::encode(c.problem, o);
+    ASSERT_TRUE(guided.objective.has_value());
+    EXPECT_TRUE(guided.any_solution);
+    EXPECT_FALSE(opt.any_solution);
+    ASSERT_GE(guided.margin_var, 0);
+    ASSERT_EQ(guided.vars.size(), opt.vars.size());
+    ASSERT_EQ(guided.rows.size(), opt.rows.size());
+    for (size_t j = 0; j < opt.vars.size(); ++j) {
+      if (static_cast<int>(j) == guided.margin_var) continue;
+      EXPECT_EQ(guided.vars[j].lo, opt.vars[j].lo) << opt.vars[j].name;
+      EXPECT_EQ(guided.vars[j].hi, opt.vars[j].hi) << opt.vars[j].name;
+    }
+    EXPECT_EQ(guided.vars[guided.margin_var].lo, opt.vars[opt.margin_var].lo);
+    EXPECT_EQ(guided.vars[guided.margin_var].hi, std::min(opt.vars[opt.margin_var].hi, -1e-6));
+  }
 }

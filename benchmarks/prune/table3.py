@@ -7,6 +7,9 @@ verified accuracy, robust / not-robust / unknown counts and seconds per sample p
 median per-sample time ratio of every engine against `auto` (on the samples both ran), and
 whether the verdicts are identical.
 
+An engine name may carry a goal: `milp+decide` runs `--engine milp --goal decide` (the verdict
+only; CBC stops at the first counterexample) and is labelled so in the table and file names.
+
   python3 benchmarks/prune/table3.py --net /tmp/prune_mlp.onnx --first 1000 \
       --engines auto,bab,milp --first-for milp=100 --out benchmarks/prune/results
 """
@@ -61,8 +64,10 @@ def main():
         for e in engines:
             n = int(first_for.get(e, args.first))
             tag = budget.replace("%", "pc").replace(",", "_")
-            runs[e] = run(args.binary, args.net, budget, e, n, args.timeout,
-                          os.path.join(args.out, f"{tag}_{e}_{n}.json"), [])
+            name, _, goal = e.partition("+")
+            runs[e] = run(args.binary, args.net, budget, name, n, args.timeout,
+                          os.path.join(args.out, f"{tag}_{e.replace('+', '_')}_{n}.json"),
+                          ["--goal", goal] if goal else [])
         base = {s["index"]: s for s in runs[engines[0]]["samples"]}
         for e in engines:
             j = runs[e]

@@ -29,6 +29,7 @@ Solved solve_min_eps(const spec::Problem& outer, const spec::Vector& x0, double 
   eo.goal = encodings::Goal::decide;
   eo.property_mode = encodings::PropertyMode::disjunction;
   eo.unsafe_shift = shift;
+  eo.decide_objective = false;  // the objective is eps here
   encodings::Model m = encodings::encode(outer, eo);
   const int e = m.add_var("eps", encodings::VarKind::real, eps_lower, eps_upper);
   for (size_t j = 0; j < m.input_vars.size(); ++j) {

@@ -159,6 +159,8 @@ BackendAnswer cbc_solve_here(const Model& model, double timeout_s, int threads, 
   // when more than one is wanted.
   if (threads > 1) Cbc_setParameter(h.m, "threads", std::to_string(threads).c_str());
   Cbc_setParameter(h.m, "randomCbcSeed", std::to_string(seed + 1).c_str());
+  // A guided decision model (every feasible point is an answer): stop at the first solution.
+  if (model.any_solution) Cbc_setParameter(h.m, "maxSolutions", "1");
   if (const char* extra = std::getenv("PRUNECERT_CBC_PARAMS")) {
     std::istringstream in(extra);
     std::string k, v;
@@ -190,6 +192,9 @@ BackendAnswer cbc_solve_here(const Model& model, double timeout_s, int threads, 
   if (Cbc_isProvenInfeasible(h.m)) {
     a.status = BackendAnswer::Status::infeasible;
     a.values.clear();
+  } else if (model.any_solution && best) {
+    a.status = BackendAnswer::Status::feasible;  // a point of a decision model: the answer, not a minimum
+    a.objective_lower = -encodings::kInf;
   } else if (Cbc_isProvenOptimal(h.m) && best) {
     a.status = BackendAnswer::Status::feasible;
     a.objective_lower = std::min(Cbc_getBestPossibleObjValue(h.m) + obj_constant, a.objective_upper);
@@ -213,7 +218,7 @@ BackendAnswer cbc_solve_checked(const Model& model, double timeout_s, const Milp
   if (!model.has_integers()) return a;  // an LP: no search to go wrong
   for (int k = 1; k <= options.rechecks; ++k) {
     const bool claims_infeasible = a.status == Status::infeasible;
-    const bool claims_minimum = a.status == Status::feasible && model.objective.has_value();
+    const bool claims_minimum = a.status == Status::feasible && model.objective.has_value() && !model.any_solution;
     if (!claims_infeasible && !claims_minimum) break;  // nothing proved, nothing to check
     Model check = model;
     const double v = a.objective_lower;

@@ -242,7 +242,7 @@ BackendAnswer z3_solve_here(const Model& model, double timeout_s, unsigned seed,
     Z3Model zm(c, model);
     z3::params p(c);
     p.set("timeout", static_cast<unsigned>(std::clamp(timeout_s * 1000.0, 1.0, 4.0e9)));
-    if (!model.objective) {
+    if (!model.objective || model.any_solution) {  // a decision (any_solution: the objective only guides MILP search)
       z3::solver s(c);
       p.set("random_seed", seed);
       p.set("arith.solver", kArithSolver);

@@ -82,7 +82,8 @@ encodings::EncodeOptions encode_options(const util::Options& o, encodings::Encod
   e.encoding = o.encoding.empty() ? default_encoding : encodings::parse_encoding(o.encoding);
   e.bounds = encodings::parse_bound_source(o.encoding_bounds);
   e.mask_encoding = encodings::parse_mask_encoding(o.mask_encoding);
-  e.property_mode = encodings::parse_property_mode(o.property_mode);
+  e.property_mode =
+      o.property_mode.empty() ? encodings::PropertyMode::disjunction : encodings::parse_property_mode(o.property_mode);
   e.goal = o.goal.empty() ? default_goal : encodings::parse_goal(o.goal);
   e.alpha_iters = static_cast<int>(o.alpha_iters);
   e.alpha_lr = o.alpha_lr;
@@ -114,6 +115,12 @@ spec::Result run_engine(const std::string& engine, const spec::Problem& p, const
     mo.timeout_s = o.timeout;
     mo.seed = static_cast<unsigned>(o.seed);
     mo.rechecks = static_cast<int>(o.milp_rechecks);
+    mo.encode.decide_objective = !o.milp_feasibility;
+    // Deciding, CBC is far faster on one model per class (no selector binaries, the margin of one
+    // class as objective; most threatened class first) than on the disjunction: on FashionMNIST
+    // pruning queries at (5%,5%,10%), 0.2 s against 20 s without an answer.
+    if (o.property_mode.empty() && mo.encode.goal == encodings::Goal::decide)
+      mo.encode.property_mode = encodings::PropertyMode::per_class;
     r = solvers::solve_milp(p, mo);
   } else if (engine == "brute") {
     solvers::BruteOptions bo;

@@ -206,6 +206,10 @@ void run_bound(const spec::Problem& p, const bounds::MarginDeviation& deviation,
     const bounds::MarginDeviationResult r = deviation.bound(*p.net, p.box.lo, p.property, *p.budget);
     if (r.certified) take_lower(a, r.margin_lower, "bound");
     if (a.verdict != PruneVerdict::unknown) return;
+    // The top-s masks cost one forward and one backward pass per competitor, far less than the
+    // CROWN bounds below, and they end most not-robust queries: try them first.
+    top_s_witnesses(p, a);
+    if (a.verdict != PruneVerdict::unknown) return;
   }
   bounds::BoundOptions bo;
   bo.method = bounds::Method::crown;
@@ -213,7 +217,6 @@ void run_bound(const spec::Problem& p, const bounds::MarginDeviation& deviation,
   take_lower(a, root.margin_lower, "bound");
   if (a.verdict == PruneVerdict::unknown && !root.infeasible && root.pre.size() == p.net->layers.size())
     take_lower(a, pass_through_bound(p, root.pre), "bound");
-  if (a.verdict == PruneVerdict::unknown && point_query(p)) top_s_witnesses(p, a);
 }
 
 std::vector<attack::MaskAttackKind> parse_attack_list(const std::string& text) {
@@ -236,8 +239,17 @@ void run_attack(const spec::Problem& p, const util::Options& o, double time_left
 void run_complete(const std::string& engine, const spec::Problem& p, const util::Options& o, PruneAnswer& a) {
   const spec::Result r = run_engine(engine, p, o);
   if (r.witness) offer(p, a, r.witness->x, r.witness->mask.empty() ? p.net->full_mask() : r.witness->mask, engine);
-  if (r.verdict == spec::Verdict::unsat) take_lower(a, std::max(r.margin_lower, 0.0), engine);
-  else a.lower = std::max(a.lower, r.margin_lower);
+  if (r.verdict == spec::Verdict::unsat) {
+    // Robust. A decision engine (smt, milp --goal decide) proves the worst margin positive without
+    // a positive number for it, so its lower bound stays 0: the verdict cannot wait for take_lower.
+    take_lower(a, std::max(r.margin_lower, 0.0), engine);
+    if (a.verdict == PruneVerdict::unknown) {
+      a.verdict = PruneVerdict::robust;
+      a.engine = engine;
+    }
+  } else {
+    a.lower = std::max(a.lower, r.margin_lower);
+  }
   // r.margin_upper without a witness (robust answers) has no mask to show: `upper` stays the
   // margin of `worst`, so the two always agree.
 }
