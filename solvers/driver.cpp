@@ -118,16 +118,10 @@ spec::Result solve_encoded(const spec::Problem& problem, const encodings::Encode
     std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return at_centre[a] < at_centre[b]; });
   }
 
-  for (int c : order) {
-    const double left = timeout_s - seconds_since(start);
-    if (left <= 0) {
-      any_timeout = true;
-      all_proved = false;
-      lower = -kInf;
-      break;
-    }
+  // Solves case c within `limit` seconds; returns its status. Points are re-checked and kept.
+  auto solve_case = [&](int c, double limit) {
     const encodings::Model model = encodings::encode(problem, options, pre, c);
-    const BackendAnswer a = backend(model, left);
+    const BackendAnswer a = backend(model, limit);
     r.stats.solver_calls += 1;
     if (!a.note.empty()) trouble = a.note;
 
@@ -162,24 +156,65 @@ spec::Result solve_encoded(const spec::Problem& problem, const encodings::Encode
         }
       }
     }
-    if (!optimise && best_witness) break;  // deciding: one counterexample is enough
+    if (optimise) lower = std::min(lower, a.status == BackendAnswer::Status::infeasible ? kInf : a.objective_lower);
+    return a.status;
+  };
 
-    switch (a.status) {
-      case BackendAnswer::Status::infeasible:
-        // Decide: no unsafe point in this case. Optimise: no point at all (the lower bound is +inf).
+  if (optimise || cases == 1) {
+    for (int c : order) {
+      const double left = timeout_s - seconds_since(start);
+      if (left <= 0) {
+        any_timeout = true;
+        all_proved = false;
+        lower = -kInf;
         break;
-      case BackendAnswer::Status::feasible:
-        if (!optimise) all_proved = false;
-        break;
-      case BackendAnswer::Status::timeout:
+      }
+      switch (solve_case(c, left)) {
+        case BackendAnswer::Status::infeasible:
+          break;  // decide: no unsafe point in this case; optimise: no point at all
+        case BackendAnswer::Status::feasible:
+          if (!optimise) all_proved = false;
+          break;
+        case BackendAnswer::Status::timeout:
+          any_timeout = true;
+          all_proved = false;
+          break;
+        case BackendAnswer::Status::unknown:
+          all_proved = false;
+          break;
+      }
+      if (!optimise && best_witness) break;  // deciding: one counterexample is enough
+    }
+  } else {
+    // Deciding several cases: in rounds, each open case gets a slice of time, four times longer
+    // every round, so that one hard case cannot take the whole limit while another would give a
+    // counterexample at once. A case stays open only while it runs out of its slice; the last
+    // round's slices reach the limit. Restarted solves repeat work, at most a third more than
+    // the final round (slices grow 4x).
+    std::vector<int> open = order;
+    double slice = timeout_s / (16.0 * cases);
+    while (!open.empty() && !best_witness) {
+      std::vector<int> still;
+      for (size_t i = 0; i < open.size() && !best_witness; ++i) {
+        const double left = timeout_s - seconds_since(start);
+        if (left <= 0) {
+          still.insert(still.end(), open.begin() + static_cast<std::ptrdiff_t>(i), open.end());
+          break;
+        }
+        const bool whole = slice >= left;
+        const BackendAnswer::Status st = solve_case(open[i], std::min(slice, left));
+        if (st == BackendAnswer::Status::timeout && !whole) still.push_back(open[i]);
+        else if (st == BackendAnswer::Status::timeout) any_timeout = true, all_proved = false;
+        else if (st != BackendAnswer::Status::infeasible) all_proved = false;
+      }
+      if (!still.empty() && timeout_s - seconds_since(start) <= 0) {
         any_timeout = true;
         all_proved = false;
         break;
-      case BackendAnswer::Status::unknown:
-        all_proved = false;
-        break;
+      }
+      open = std::move(still);
+      slice *= 4.0;
     }
-    if (optimise) lower = std::min(lower, a.status == BackendAnswer::Status::infeasible ? kInf : a.objective_lower);
   }
 
   if (best_margin < kInf) r.margin_upper = best_margin;

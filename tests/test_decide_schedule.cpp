@@ -1,0 +1,123 @@
+// The driver's schedule for deciding several cases (solvers/driver.cpp): per-class models get
+// time slices that grow 4x per round, so a case that does not finish cannot take the whole limit
+// while another case holds a counterexample, and a case that needs more time than its first
+// slices is solved again with a longer one. Back ends here are CBC behind a wrapper that makes
+// chosen cases "time out"; verdicts are compared with brute.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <map>
+#include <random>
+#include <thread>
+
+#include "random_problems.h"
+#include "solvers/internal.h"
+#include "src/util/errors.h"
+
+namespace {
+
+struct Pruned {
+  spec::Problem problem;
+  spec::Result brute;
+};
+
+// Random pruning problems at a point with at least 3 output classes, decided by brute.
+std::vector<Pruned> problems(uint64_t first_seed, int count) {
+  std::vector<Pruned> out;
+  for (uint64_t seed = first_seed; static_cast<int>(out.size()) < count && seed < first_seed + 200; ++seed) {
+    std::mt19937_64 rng(seed);
+    const auto widths = testing_util::random_widths(rng, 2, 3, 2, 4, 2, 6, 3, 4);
+    auto net = testing_util::random_network(rng, widths);
+    spec::Problem p = testing_util::random_robustness_problem(rng, net, 0.0);
+    spec::PruningBudget b;
+    for (int k = 0; k < net->num_hidden(); ++k) b.s.push_back(std::min(2, net->hidden_width(k) - 1));
+    p.budget = b;
+    solvers::BruteOptions bo;
+    bo.max_bits = 14;
+    try {
+      spec::Result r = solvers::solve_brute(p, bo);
+      if (r.verdict == spec::Verdict::sat || r.verdict == spec::Verdict::unsat) out.push_back({p, r});
+    } catch (const util::InputError&) {
+    }
+  }
+  return out;
+}
+
+solvers::MilpOptions decide_per_class() {
+  solvers::MilpOptions mo;
+  mo.encode.goal = encodings::Goal::decide;
+  mo.encode.property_mode = encodings::PropertyMode::per_class;
+  mo.encode.decide_objective = true;
+  return mo;
+}
+
+}  // namespace
+
+// Every case "times out" unless its slice is at least `needed` seconds: the driver must come
+// back to each case with longer slices and still reach brute's verdict.
+TEST(DecideSchedule, CasesThatNeedLongerSlicesAreSolvedAgain) {
+  const auto ps = problems(7000, 12);
+  ASSERT_GE(ps.size(), 10u);
+  const solvers::MilpOptions mo = decide_per_class();
+  const double timeout = 40.0, needed = 4.0;  // first slice: 40 / (16 cases) < 1 s
+  int sat = 0, unsat = 0;
+  for (const auto& [p, brute] : ps) {
+    std::map<int, int> calls;
+    const solvers::Backend backend = [&](const encodings::Model& m, double limit) {
+      ++calls[m.disjunct];
+      if (limit < needed) {
+        solvers::BackendAnswer a;
+        a.status = solvers::BackendAnswer::Status::timeout;
+        return a;
+      }
+      return solvers::cbc_solve_checked(m, limit, mo);
+    };
+    const spec::Result r = solvers::solve_encoded(p, mo.encode, timeout, "milp", backend);
+    EXPECT_EQ(r.verdict, brute.verdict) << r.note;
+    // Robust: every case had to be proved, after at least one slice too short for it. (With a
+    // counterexample the loop ends at the first case that gives one.)
+    if (brute.verdict == spec::Verdict::unsat) {
+      EXPECT_EQ(calls.size(), p.property.disjuncts.size());
+      for (const auto& [c, n] : calls) EXPECT_GE(n, 2) << "case " << c << " was never given a longer slice";
+    }
+    sat += brute.verdict == spec::Verdict::sat;
+    unsat += brute.verdict == spec::Verdict::unsat;
+  }
+  EXPECT_GT(sat, 0);
+  EXPECT_GT(unsat, 0);
+}
+
+// Every case without a counterexample never answers (it sleeps through its whole slice): a problem
+// with a counterexample must still be decided `sat`, well within the limit.
+TEST(DecideSchedule, AHopelessCaseDoesNotHideACounterexampleInAnother) {
+  const auto ps = problems(7100, 20);
+  const solvers::MilpOptions mo = decide_per_class();
+  const double timeout = 8.0;
+  int tried = 0;
+  for (const auto& [p, brute] : ps) {
+    if (brute.verdict != spec::Verdict::sat || !brute.witness) continue;
+    const spec::Vector y = p.net->eval(brute.witness->x, brute.witness->mask);
+    std::vector<bool> holds(p.property.disjuncts.size());
+    for (size_t d = 0; d < holds.size(); ++d) {
+      double m = -std::numeric_limits<double>::infinity();
+      for (const auto& row : p.property.disjuncts[d].rows) m = std::max(m, row.c.dot(y) - row.d);
+      holds[d] = m <= 0.0;  // brute's counterexample lies in this case
+    }
+    const solvers::Backend backend = [&](const encodings::Model& m, double limit) {
+      if (!holds[m.disjunct]) {
+        std::this_thread::sleep_for(std::chrono::duration<double>(limit));
+        solvers::BackendAnswer a;
+        a.status = solvers::BackendAnswer::Status::timeout;
+        return a;
+      }
+      return solvers::cbc_solve_checked(m, limit, mo);
+    };
+    const auto t0 = std::chrono::steady_clock::now();
+    const spec::Result r = solvers::solve_encoded(p, mo.encode, timeout, "milp", backend);
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_EQ(r.verdict, spec::Verdict::sat) << r.note;
+    EXPECT_LT(took, 0.75 * timeout);
+    if (++tried == 5) break;
+  }
+  EXPECT_GE(tried, 3);
+}
