@@ -111,10 +111,7 @@ spec::Result solve_encoded(const spec::Problem& problem, const encodings::Encode
   if (!optimise && cases > 1) {
     const spec::Vector y = problem.net->eval(problem.box.center());
     std::vector<double> at_centre(cases);
-    for (int c = 0; c < cases; ++c) {
-      at_centre[c] = -kInf;
-      for (const auto& row : problem.property.disjuncts[c].rows) at_centre[c] = std::max(at_centre[c], row.c.dot(y) - row.d);
-    }
+    for (int c = 0; c < cases; ++c) at_centre[c] = problem.property.disjuncts[c].margin(y);
     std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return at_centre[a] < at_centre[b]; });
   }
 
@@ -160,61 +157,42 @@ spec::Result solve_encoded(const spec::Problem& problem, const encodings::Encode
     return a.status;
   };
 
-  if (optimise || cases == 1) {
-    for (int c : order) {
+  // Cases are solved in rounds. Deciding several cases, each open case gets a slice of time, four
+  // times longer every round, so that one hard case cannot take the whole limit while another
+  // would give a counterexample at once; a case stays open only while it runs out of its slice,
+  // and the last round's slices reach the limit (restarted solves repeat at most a third of the
+  // final round's work). Otherwise (optimising, or one case) a single round gives each case all
+  // the time left.
+  auto finished = [&] { return !optimise && best_witness.has_value(); };  // one counterexample decides
+  std::vector<int> open = order;
+  double slice = !optimise && cases > 1 ? timeout_s / (16.0 * cases) : kInf;
+  while (!open.empty() && !finished()) {
+    std::vector<int> still;
+    for (size_t i = 0; i < open.size() && !finished(); ++i) {
       const double left = timeout_s - seconds_since(start);
       if (left <= 0) {
-        any_timeout = true;
-        all_proved = false;
-        lower = -kInf;
+        still.insert(still.end(), open.begin() + static_cast<std::ptrdiff_t>(i), open.end());
         break;
       }
-      switch (solve_case(c, left)) {
-        case BackendAnswer::Status::infeasible:
-          break;  // decide: no unsafe point in this case; optimise: no point at all
-        case BackendAnswer::Status::feasible:
-          if (!optimise) all_proved = false;
-          break;
-        case BackendAnswer::Status::timeout:
-          any_timeout = true;
-          all_proved = false;
-          break;
-        case BackendAnswer::Status::unknown:
-          all_proved = false;
-          break;
-      }
-      if (!optimise && best_witness) break;  // deciding: one counterexample is enough
-    }
-  } else {
-    // Deciding several cases: in rounds, each open case gets a slice of time, four times longer
-    // every round, so that one hard case cannot take the whole limit while another would give a
-    // counterexample at once. A case stays open only while it runs out of its slice; the last
-    // round's slices reach the limit. Restarted solves repeat work, at most a third more than
-    // the final round (slices grow 4x).
-    std::vector<int> open = order;
-    double slice = timeout_s / (16.0 * cases);
-    while (!open.empty() && !best_witness) {
-      std::vector<int> still;
-      for (size_t i = 0; i < open.size() && !best_witness; ++i) {
-        const double left = timeout_s - seconds_since(start);
-        if (left <= 0) {
-          still.insert(still.end(), open.begin() + static_cast<std::ptrdiff_t>(i), open.end());
-          break;
-        }
-        const bool whole = slice >= left;
-        const BackendAnswer::Status st = solve_case(open[i], std::min(slice, left));
-        if (st == BackendAnswer::Status::timeout && !whole) still.push_back(open[i]);
-        else if (st == BackendAnswer::Status::timeout) any_timeout = true, all_proved = false;
-        else if (st != BackendAnswer::Status::infeasible) all_proved = false;
-      }
-      if (!still.empty() && timeout_s - seconds_since(start) <= 0) {
+      const bool whole = slice >= left;
+      const BackendAnswer::Status st = solve_case(open[i], std::min(slice, left));
+      if (st == BackendAnswer::Status::timeout && !whole) {
+        still.push_back(open[i]);
+      } else if (st == BackendAnswer::Status::timeout) {
         any_timeout = true;
         all_proved = false;
-        break;
+      } else if (st != BackendAnswer::Status::infeasible) {
+        all_proved = false;  // decide: a case left open (only read when deciding)
       }
-      open = std::move(still);
-      slice *= 4.0;
     }
+    if (!still.empty() && timeout_s - seconds_since(start) <= 0) {  // out of time with cases open
+      any_timeout = true;
+      all_proved = false;
+      lower = -kInf;
+      break;
+    }
+    open = std::move(still);
+    slice *= 4.0;
   }
 
   if (best_margin < kInf) r.margin_upper = best_margin;

@@ -98,11 +98,7 @@ TEST(DecideSchedule, AHopelessCaseDoesNotHideACounterexampleInAnother) {
     if (brute.verdict != spec::Verdict::sat || !brute.witness) continue;
     const spec::Vector y = p.net->eval(brute.witness->x, brute.witness->mask);
     std::vector<bool> holds(p.property.disjuncts.size());
-    for (size_t d = 0; d < holds.size(); ++d) {
-      double m = -std::numeric_limits<double>::infinity();
-      for (const auto& row : p.property.disjuncts[d].rows) m = std::max(m, row.c.dot(y) - row.d);
-      holds[d] = m <= 0.0;  // brute's counterexample lies in this case
-    }
+    for (size_t d = 0; d < holds.size(); ++d) holds[d] = p.property.disjuncts[d].margin(y) <= 0.0;  // brute's point is in case d
     const solvers::Backend backend = [&](const encodings::Model& m, double limit) {
       if (!holds[m.disjunct]) {
         std::this_thread::sleep_for(std::chrono::duration<double>(limit));

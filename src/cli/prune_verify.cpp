@@ -241,8 +241,9 @@ void run_complete(const std::string& engine, const spec::Problem& p, const util:
   if (r.witness) offer(p, a, r.witness->x, r.witness->mask.empty() ? p.net->full_mask() : r.witness->mask, engine);
   if (r.verdict == spec::Verdict::unsat) {
     // Robust. A decision engine (smt, milp --goal decide) proves the worst margin positive without
-    // a positive number for it, so its lower bound stays 0: the verdict cannot wait for take_lower.
-    take_lower(a, std::max(r.margin_lower, 0.0), engine);
+    // a positive number for it (its lower bound is 0), so the verdict is taken from `unsat`, not
+    // from a positive lower bound as take_lower would.
+    a.lower = std::max({a.lower, r.margin_lower, 0.0});
     if (a.verdict == PruneVerdict::unknown) {
       a.verdict = PruneVerdict::robust;
       a.engine = engine;

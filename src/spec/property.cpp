@@ -19,6 +19,12 @@ int OutputProperty::output_dim() const {
   return 0;
 }
 
+double Conjunction::margin(const Vector& y) const {
+  double m = -std::numeric_limits<double>::infinity();
+  for (const auto& r : rows) m = std::max(m, r.c.dot(y) - r.d);
+  return m;
+}
+
 double OutputProperty::margin(const Vector& y, const Row** active) const {
   double m = std::numeric_limits<double>::infinity();
   const Row* at = nullptr;

@@ -27,6 +27,8 @@ struct Row {       // c . y <= d
 };
 struct Conjunction {
   std::vector<Row> rows;
+  // max over rows of c.y - d: <= 0 exactly when y satisfies every row (-inf without rows).
+  double margin(const Vector& y) const;
 };
 struct OutputProperty {
   std::vector<Conjunction> disjuncts;  // unsafe region: OR of ANDs
