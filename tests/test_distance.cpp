@@ -4,9 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <random>
 
+#include "solvers/bab/bab.h"
 #include "solvers/solve.h"
+#include "src/net/io.h"
 #include "src/substitute/substitute.h"
 #include "tests/random_problems.h"
 
@@ -25,6 +29,26 @@ Case random_case(uint64_t seed) {
   c.anchor.x0 = Eigen::VectorXd::NullaryExpr(3, [&] { return N(rng); });
   c.net->eval(c.anchor.x0).maxCoeff(&c.anchor.label);
   return c;
+}
+
+// Odd seeds: a clip box around x0, so that the boundary may lie outside it.
+Case random_case_maybe_clipped(uint64_t seed) {
+  Case c = random_case(seed);
+  if (seed % 2) {
+    c.anchor.clip_lo = c.anchor.x0.minCoeff() - 0.2;
+    c.anchor.clip_hi = c.anchor.x0.maxCoeff() + 0.3;
+  }
+  return c;
+}
+
+// The brute-force oracle on a d_bnd bracket: robust at `lower` (shrunk by `slack`, relative:
+// CBC's tolerances), an adversarial point within `upper`.
+void expect_brute_confirms(const Case& c, double lower, double upper, double slack, const std::string& what) {
+  solvers::BruteOptions bo;
+  const auto below = solvers::solve_brute(substitute::ball_problem(c.net, c.anchor, lower * (1 - slack)), bo);
+  const auto at = solvers::solve_brute(substitute::ball_problem(c.net, c.anchor, upper), bo);
+  EXPECT_EQ(below.verdict, spec::Verdict::unsat) << what << " d_bnd lower end " << lower;
+  EXPECT_EQ(at.verdict, spec::Verdict::sat) << what << " d_bnd upper end " << upper;
 }
 
 substitute::DistanceOptions options() {
@@ -69,11 +93,7 @@ TEST(Distances, BoundaryBracketAgreesWithBruteForce) {
     Case c = random_case(seed);
     const auto bnd = substitute::boundary_distance(c.net, c.anchor, options());
     ASSERT_TRUE(bnd.complete);
-    solvers::BruteOptions bo;
-    const auto below = solvers::solve_brute(substitute::ball_problem(c.net, c.anchor, bnd.lower), bo);
-    const auto above = solvers::solve_brute(substitute::ball_problem(c.net, c.anchor, bnd.upper), bo);
-    EXPECT_EQ(below.verdict, spec::Verdict::unsat) << "d_bnd lower end " << bnd.lower;
-    EXPECT_EQ(above.verdict, spec::Verdict::sat) << "d_bnd upper end " << bnd.upper;
+    expect_brute_confirms(c, bnd.lower, bnd.upper, 0.0, "bab");
   }
 }
 
@@ -91,16 +111,12 @@ TEST(Distances, RobustDistanceIsZeroWhenTheLabelIsNotPredicted) {
 TEST(Distances, MilpBoundaryDistanceMatchesBisectionAndBruteForce) {
   for (uint64_t seed = 31; seed <= 42; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
-    Case c = random_case(seed);
-    if (seed % 2) {
-      c.anchor.clip_lo = c.anchor.x0.minCoeff() - 0.2;
-      c.anchor.clip_hi = c.anchor.x0.maxCoeff() + 0.3;
-    }
+    Case c = random_case_maybe_clipped(seed);
     auto o = options();
     const auto adv = substitute::adversarial_distance(c.net, c.anchor, o);
     const auto rob = substitute::robust_distance(c.net, c.anchor, o);
     const auto bab = substitute::boundary_distance(c.net, c.anchor, o, rob.lower, adv.upper);
-    o.bnd_milp = true;
+    o.bnd_engine = substitute::DistanceOptions::BndEngine::milp_min;
     o.milp.encode.bounds = seed % 3 ? encodings::BoundSource::crown : encodings::BoundSource::lp;
     const auto milp = substitute::boundary_distance(c.net, c.anchor, o, rob.lower, adv.upper);
     ASSERT_TRUE(bab.complete);
@@ -111,10 +127,89 @@ TEST(Distances, MilpBoundaryDistanceMatchesBisectionAndBruteForce) {
     ASSERT_EQ(milp.witness.size(), 3);
     EXPECT_NEAR((milp.witness - c.anchor.x0).lpNorm<Eigen::Infinity>(), milp.upper, 1e-12);
     EXPECT_LE(milp.upper - milp.lower, 1e-5 * milp.upper + 1e-9);
-    solvers::BruteOptions bo;
-    const auto below = solvers::solve_brute(substitute::ball_problem(c.net, c.anchor, milp.lower * (1 - 1e-6)), bo);
-    const auto at = solvers::solve_brute(substitute::ball_problem(c.net, c.anchor, milp.upper), bo);
-    EXPECT_EQ(below.verdict, spec::Verdict::unsat) << "MILP d_bnd lower end " << milp.lower;
-    EXPECT_EQ(at.verdict, spec::Verdict::sat) << "MILP d_bnd upper end " << milp.upper;
+    expect_brute_confirms(c, milp.lower, milp.upper, 1e-6, "MILP");
   }
+}
+
+// d_bnd by the bisection whose queries CBC decides per competing class: its bracket overlaps
+// bab's (both contain the exact distance), brute force says robust at its lower end (up to CBC's
+// 1e-6 relative tolerance) and adversarial at its upper end, and the witness is at that distance.
+// Unbracketed runs (grown from eps_start by doubling) and runs bracketed by d_rob and d_adv.
+TEST(Distances, MilpBisectionMatchesBabBisectionAndBruteForce) {
+  for (uint64_t seed = 51; seed <= 62; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    Case c = random_case_maybe_clipped(seed);
+    auto o = options();
+    o.rel_tol = 1e-2;
+    const auto adv = substitute::adversarial_distance(c.net, c.anchor, o);
+    const auto rob = substitute::robust_distance(c.net, c.anchor, o);
+    const double lo = seed % 3 ? rob.lower : 0.0, hi = seed % 3 ? adv.upper : substitute::kInf;
+    const auto bab = substitute::boundary_distance(c.net, c.anchor, o, lo, hi);
+    o.bnd_engine = substitute::DistanceOptions::BndEngine::milp;
+    o.milp.timeout_s = 20;
+    o.milp.encode.bounds = seed % 4 ? encodings::BoundSource::crown : encodings::BoundSource::lp;
+    const auto milp = substitute::boundary_distance(c.net, c.anchor, o, lo, hi);
+    if (!std::isfinite(milp.upper)) {  // no boundary point in the clip box: robust on all of it
+      EXPECT_FALSE(std::isfinite(bab.upper));
+      EXPECT_EQ(milp.lower, bab.lower);
+      continue;
+    }
+    ASSERT_TRUE(bab.complete);
+    ASSERT_TRUE(milp.complete) << milp.note;
+    EXPECT_LE(milp.lower, bab.upper * (1 + 1e-6));
+    EXPECT_LE(bab.lower, milp.upper * (1 + 1e-6));
+    EXPECT_LE(milp.upper - milp.lower, 1e-2 * milp.upper + 1e-12);
+    // A witness comes with an upper end the engine found itself (not the d_adv it was given).
+    if (milp.upper < hi) {
+      ASSERT_EQ(milp.witness.size(), 3);
+      EXPECT_NEAR((milp.witness - c.anchor.x0).lpNorm<Eigen::Infinity>(), milp.upper, 1e-12);
+    }
+    expect_brute_confirms(c, milp.lower, milp.upper, 1e-6, "milp bisection");
+  }
+}
+
+// A query left undecided (bab with no time at all) must not make the bracket unsound: whatever
+// the bisection certifies below is robust by brute force, and its upper end is adversarial.
+TEST(Distances, UndecidedQueriesKeepTheBracketSound) {
+  for (uint64_t seed = 71; seed <= 76; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    Case c = random_case(seed);
+    auto o = options();
+    const auto adv = substitute::adversarial_distance(c.net, c.anchor, o);
+    const auto rob = substitute::robust_distance(c.net, c.anchor, o);
+    if (!std::isfinite(adv.upper)) continue;
+    o.bab.timeout_s = seed % 2 ? 0.0 : 1e-4;
+    const auto bnd = substitute::boundary_distance(c.net, c.anchor, o, rob.lower, adv.upper);
+    EXPECT_GE(bnd.lower, rob.lower);
+    EXPECT_LE(bnd.upper, adv.upper);
+    expect_brute_confirms(c, bnd.lower, bnd.upper, 0.0, "undecided queries");
+  }
+}
+
+// ACAS Xu margins are ~1e-3, so near the boundary CBC returns points within its tolerance of it
+// (margin ~1e-7 > 0 exactly): such radii go to bab, and the 1% bracket closes. Without that
+// fallback the bisection stopped at a 2.3% bracket. The lower end is robust by bab, the upper end
+// is an adversarial point at that distance.
+TEST(Distances, MilpBisectionClosesOnAcasXuWithBabForBoundaryPoints) {
+  const std::string ex = std::string(PRUNECERT_SOURCE_DIR) + "/examples/";
+  auto net = std::make_shared<const net::LayeredNetwork>(net::read_network(ex + "acasxu_1_9.onnx").layered());
+  substitute::Anchor a;
+  std::ifstream in(ex + "acasxu_point.txt");
+  std::vector<double> v{std::istream_iterator<double>(in), std::istream_iterator<double>()};
+  a.x0 = Eigen::Map<Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
+  net->eval(a.x0).maxCoeff(&a.label);
+  auto o = options();
+  o.rel_tol = 1e-2;
+  o.bnd_engine = substitute::DistanceOptions::BndEngine::milp;
+  o.milp.timeout_s = 20;
+  const auto bnd = substitute::boundary_distance(net, a, o);
+  ASSERT_TRUE(bnd.complete) << "[" << bnd.lower << ", " << bnd.upper << "]";
+  ASSERT_EQ(bnd.witness.size(), a.x0.size());
+  EXPECT_NEAR((bnd.witness - a.x0).lpNorm<Eigen::Infinity>(), bnd.upper, 1e-12);
+  int top = 0;
+  net->eval(bnd.witness).maxCoeff(&top);
+  EXPECT_NE(top, a.label);
+  bab::BabOptions bo;
+  bo.timeout_s = 30;
+  EXPECT_EQ(bab::solve_bab(substitute::ball_problem(net, a, bnd.lower), bo).verdict, spec::Verdict::unsat);
 }

@@ -2,16 +2,23 @@
 //   transfer OUT.csv [cases=N]  Lemma 1 transfer on random networks and MNIST nets at radii
 //                               around d_bnd; every certificate is checked by solve_bab on f
 //                               (a false certificate is a sat verdict there).
-//   eval OUT.csv [inputs=N] [nets=a,b] [tol=T] [query_timeout=S] [bnd=bab|milp] [bounds=crown|lp]
+//   eval OUT.csv [inputs=N] [nets=a,b] [tol=T] [query_timeout=S] [bnd=bab|milp|milp-min]
+//                [bounds=crown|lp] [mnist=FILE.csv] [only=PRUNER[:AMOUNT],...]
 //                               seed 001 Figure 3: d_rob and d_bnd on f and on every pruned g,
 //                               per (network, pruner, amount) the mean relative error, the
 //                               d_adv baseline and the time including pruning; rows per input
-//                               in OUT.csv, the aggregate in OUT.summary.csv. bnd=milp computes
-//                               d_bnd (on f and g alike) as one MILP minimising eps, big-M
-//                               constants from `bounds` (default lp), instead of bisecting with bab.
-// Networks: mnist-net_256x2 (VNN-COMP 2021, inputs = the 15 images of its properties), Marabou's
-// mnist10x10 / mnist10x20 NNets (same images), the FashionMNIST MLPs of examples/ (fmnist-standard,
-// fmnist-prune-robust; inputs = the first test images) and seeded random MLPs.
+//                               in OUT.csv, the aggregate in OUT.summary.csv. d_bnd (on f and g
+//                               alike) by bisection with bab (default) or with CBC deciding each
+//                               query per competing class (bnd=milp), or as one MILP minimising
+//                               eps (bnd=milp-min); big-M constants from `bounds` (default crown
+//                               for milp, lp for milp-min).
+// Networks: mnist-net_256x2 (VNN-COMP 2021), Marabou's mnist10x10 / mnist10x20 / mnist20x20 /
+// mnist20x40 NNets, the FashionMNIST MLPs of examples/ (fmnist-standard, fmnist-prune-robust,
+// fmnist-ibp; inputs = the first test images) and seeded random MLPs. MNIST inputs: the 15 images
+// of the mnistfc properties, or with mnist=FILE.csv (fetch_mnist5k.sh: 5,000 MNIST training
+// images, pixel values 0-255 and the label per row) a seeded random choice of its rows, as seed 001
+// chose 100 random training images.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -20,6 +27,7 @@
 #include <random>
 #include <regex>
 #include <sstream>
+#include <stdexcept>
 
 #include "src/data/idx.h"
 #include "src/net/io.h"
@@ -62,6 +70,27 @@ std::vector<Input> mnist_inputs() {
     }
     out.push_back({x, std::stoi(m[1]), "mnist_" + std::to_string(i)});
   }
+  return out;
+}
+
+// A seeded random order of the rows of FILE.csv (784 pixels in 0..255, then the label).
+std::vector<Input> mnist_csv_inputs(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": cannot open (run benchmarks/substitute/fetch_mnist5k.sh)");
+  std::vector<Input> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::stringstream ss(line);
+    std::vector<double> v;
+    std::string cell;
+    while (std::getline(ss, cell, ',')) v.push_back(std::stod(cell));
+    if (v.size() != 785) throw std::runtime_error(path + ": a row without 785 values");
+    Input x{Eigen::VectorXd(784), static_cast<int>(v[784]), "mnist5k_" + std::to_string(out.size())};
+    for (int k = 0; k < 784; ++k) x.x[k] = v[k] / 255.0;
+    out.push_back(std::move(x));
+  }
+  std::mt19937_64 rng(2026);
+  std::shuffle(out.begin(), out.end(), rng);
   return out;
 }
 
@@ -232,10 +261,28 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
   dopt.rel_tol = tol;
   dopt.bab.timeout_s = qt;
   dopt.timeout_s = 20 * qt;
-  if (kv.count("bnd") && kv.at("bnd") == "milp") {
-    dopt.bnd_milp = true;
-    dopt.milp.encode.bounds = encodings::parse_bound_source(kv.count("bounds") ? kv.at("bounds") : "lp");
+  const std::string bnd = kv.count("bnd") ? kv.at("bnd") : "bab";
+  using E = substitute::DistanceOptions::BndEngine;
+  if (bnd != "bab" && bnd != "milp" && bnd != "milp-min") throw std::runtime_error("bnd=" + bnd + ": bab, milp or milp-min");
+  dopt.bnd_engine = bnd == "bab" ? E::bab : bnd == "milp" ? E::milp : E::milp_min;
+  dopt.milp.timeout_s = qt;
+  dopt.milp.encode.bounds =
+      encodings::parse_bound_source(kv.count("bounds") ? kv.at("bounds") : bnd == "milp-min" ? "lp" : "crown");
+  const std::string mnist_csv = kv.count("mnist") ? kv.at("mnist") : "";
+  // only=PRUNER[:AMOUNT],...: a subset of the substitutes (e.g. only=linear,activation:0.9).
+  std::vector<std::string> only;
+  {
+    std::stringstream ss(kv.count("only") ? kv.at("only") : "");
+    std::string s;
+    while (std::getline(ss, s, ',')) only.push_back(s);
   }
+  auto selected = [&](const Config& c) {
+    if (only.empty()) return true;
+    char amount[32];
+    std::snprintf(amount, sizeof amount, "%g", c.amount);
+    return std::any_of(only.begin(), only.end(),
+                       [&](const std::string& o) { return o == c.pruner || o == c.pruner + ":" + amount; });
+  };
   struct Agg {
     double rob_err = 0, bnd_err = 0, base_rob = 0, base_bnd = 0, t_rob_f = 0, t_bnd_f = 0, t_rob_g = 0, t_bnd_g = 0;
     int n_rob = 0, n_bnd = 0, neurons_g = 0, n = 0;
@@ -263,7 +310,9 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
     } else {
       n = load(name);
       // Up to three times the wanted count: only correctly classified inputs are used.
-      inputs = name.rfind("fmnist-", 0) == 0 ? fashion_inputs(3 * max_inputs) : mnist_inputs();
+      inputs = name.rfind("fmnist-", 0) == 0 ? fashion_inputs(3 * max_inputs)
+               : mnist_csv.empty()              ? mnist_inputs()
+                                                : mnist_csv_inputs(mnist_csv);
     }
     int used = 0;
     for (const Input& in : inputs) {
@@ -285,6 +334,7 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
       const auto bnd = substitute::boundary_distance(n.net, a, dopt, rob.lower, adv.upper);
       const double t_bnd_f = adv.time_s + rob.time_s + bnd.time_s;
       for (const Config& c : configs(*n.net)) {
+        if (!selected(c)) continue;
         const auto t0 = Clock::now();
         net::LayeredNetwork g;
         substitute::PruneReport rep;

@@ -1,8 +1,10 @@
 // prunecert distance: robustness distances around an input (seed 001 Section 2). d_adv: PGD
 // with a bisection over eps (the distance of a confirmed adversarial point); d_rob: the largest
 // eps certified by the incomplete bounds engine (--bound-method); d_bnd: the distance to the
-// decision boundary (eq. 1) by bisection with the complete engine (bab), bracketed by d_rob and
-// d_adv (or, with --engine milp, one MILP minimising eps). Always d_rob <= d_bnd <= d_adv. Also the helpers shared with substitute and transfer.
+// decision boundary (eq. 1) by bisection with the complete engine (bab; with --engine milp, CBC
+// per competing class), bracketed by d_rob and d_adv, or with --engine milp --goal optimize as one
+// MILP minimising eps. Always d_rob <= d_bnd <= d_adv. Also the helpers shared with substitute and
+// transfer.
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -48,10 +50,15 @@ substitute::DistanceOptions distance_options(const util::Options& o) {
   d.bab.attack = d.attack;
   d.bab.timeout_s = o.timeout;
   d.timeout_s = o.timeout;
-  // --engine milp: d_bnd as one MILP (big-M constants from --encoding-bounds).
+  // --engine milp: d_bnd by a bisection whose queries CBC decides (--goal decide, the default), or
+  // as one MILP minimising eps (--goal optimize); big-M constants from --encoding-bounds.
   if (o.engine != "auto" && o.engine != "bab" && o.engine != "milp")
     throw util::InputError("--engine", "", "'" + o.engine + "': d_bnd is computed by bab (auto) or milp");
-  d.bnd_milp = o.engine == "milp";
+  if (!o.goal.empty() && o.engine != "milp")
+    throw util::InputError("--goal", "", "distance: --goal chooses between the two milp methods (--engine milp)");
+  using E = substitute::DistanceOptions::BndEngine;
+  const bool decide = encodings::parse_goal(o.goal.empty() ? "decide" : o.goal) == encodings::Goal::decide;
+  d.bnd_engine = o.engine != "milp" ? E::bab : decide ? E::milp : E::milp_min;
   d.milp.encode.bounds = encodings::parse_bound_source(o.encoding_bounds);
   d.milp.seed = static_cast<unsigned>(o.seed);
   d.milp.rechecks = static_cast<int>(o.milp_rechecks);

@@ -3,7 +3,7 @@
 // bracket and bisecting over eps. d_adv is the L-inf distance of a confirmed adversarial point
 // (so d_bnd <= d_adv), d_rob a certified radius (so d_rob <= d_bnd); d_bnd is reported as the
 // certified lower end of its bracket, whose upper end is again a confirmed adversarial point.
-// With bnd_milp, d_bnd is one MILP minimising eps (solvers::boundary_distance_milp): its lower
+// With BndEngine::milp_min, d_bnd is one MILP minimising eps (solvers::boundary_distance_milp): its lower
 // end is CBC's floating-point bound, not a certificate (the note says so).
 #include <chrono>
 #include <cmath>
@@ -126,7 +126,7 @@ Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const
   d.kind = "bnd";
   d.lower = std::max(0.0, lower);
   d.upper = upper;
-  if (o.bnd_milp) {
+  if (o.bnd_engine == DistanceOptions::BndEngine::milp_min) {
     solvers::MilpOptions mo = o.milp;
     mo.timeout_s = o.timeout_s;
     const double radius = std::isfinite(upper) ? upper : max_eps(a, o);
@@ -146,17 +146,31 @@ Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const
   }
   bool stuck = false;
   // The complete engine at radius eps: +1 robust, -1 adversarial point found (upper tightened),
-  // 0 undecided (timeout or unknown: the bisection stops there).
+  // 0 undecided (timeout or unknown).
   auto decide = [&](double eps) {
-    bab::BabOptions bo = o.bab;
-    bo.timeout_s = std::max(0.0, std::min(bo.timeout_s, o.timeout_s - since(t0)));
+    const double left = std::max(0.0, o.timeout_s - since(t0));
     ++d.queries;
     spec::Problem p = ball_problem(net, a, eps);
-    spec::Result r = bab::solve_bab(p, bo);
+    spec::Result r;
+    if (o.bnd_engine == DistanceOptions::BndEngine::milp) {
+      solvers::MilpOptions mo = o.milp;
+      mo.timeout_s = std::min(mo.timeout_s, left);
+      mo.encode.goal = encodings::Goal::decide;
+      mo.encode.decide_objective = true;
+      mo.encode.property_mode = encodings::PropertyMode::per_class;
+      r = solvers::solve_milp(p, mo);
+    }
+    // bab decides; with milp, also the radii CBC answered `unknown` (its point lies within its
+    // tolerance of the boundary, margin just above 0: e.g. ACAS Xu, whose margins are ~1e-3).
+    if (o.bnd_engine == DistanceOptions::BndEngine::bab || r.verdict == spec::Verdict::unknown) {
+      bab::BabOptions bo = o.bab;
+      bo.timeout_s = std::min(bo.timeout_s, std::max(0.0, o.timeout_s - since(t0)));
+      r = bab::solve_bab(p, bo);
+    }
     if (r.verdict == spec::Verdict::unsat) return 1;
     if (r.verdict == spec::Verdict::sat && r.witness) {
       spec::Witness w = *r.witness;
-      if (!spec::confirm_witness(p, w)) throw util::InternalError("bab reported an unconfirmed witness");
+      if (!spec::confirm_witness(p, w)) throw util::InternalError("the complete engine reported an unconfirmed witness");
       const double dist = linf(w.x, a.x0);
       if (dist < d.upper) {
         d.upper = dist;
@@ -179,12 +193,22 @@ Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const
       if (eps >= cap || since(t0) > o.timeout_s) break;
     }
   }
+  if (o.bnd_engine == DistanceOptions::BndEngine::milp)
+    d.note = "queries decided by CBC (floating-point MILP answers, each infeasibility re-checked; bab where CBC's point "
+             "lay within its tolerance of the boundary)";
   if (std::isfinite(d.upper) && !stuck) {
+    // `hard`: the smallest radius whose query was undecided. The boundary is likely close to it
+    // (queries near the boundary are the hard ones), so the next queries bisect [lower, hard]:
+    // proofs there raise the certified lower end; the bisection ends when that interval is
+    // within a quarter of the tolerance.
+    double hard = kInf;
     while (!close_enough(d.lower, d.upper, o.rel_tol) && since(t0) < o.timeout_s) {
-      const double mid = 0.5 * (d.lower + d.upper);
+      const double top = std::min(d.upper, hard);
+      if (top < d.upper && top - d.lower <= 0.25 * o.rel_tol * d.upper) break;
+      const double mid = 0.5 * (d.lower + top);
       const int v = decide(mid);
       if (v > 0) d.lower = mid;
-      if (v == 0) break;
+      if (v == 0) hard = mid;
     }
     d.complete = close_enough(d.lower, d.upper, o.rel_tol);
   }

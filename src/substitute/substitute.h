@@ -46,10 +46,18 @@ struct DistanceOptions {
   double eps_max = 0.0;           // largest radius tried (0: the clip width, or 100 without clip)
   bounds::Method bound_method = bounds::Method::crown;  // the incomplete engine of d_rob
   attack::AttackOptions attack;   // PGD of d_adv
-  bab::BabOptions bab;            // the complete engine of d_bnd (its timeout_s is per query)
-  // d_bnd as one MILP (minimise eps, solvers::boundary_distance_milp) instead of the bisection
-  // with bab: a floating-point answer (CBC), `milp.timeout_s` is ignored (timeout_s applies).
-  bool bnd_milp = false;
+  // The complete engine of d_bnd:
+  //   bab        bisection over eps, each query decided by bab (bab.timeout_s per query);
+  //   milp       bisection over eps, each query decided by CBC: one model per competing class
+  //              with its margin as objective, stopping at the first point with margin <= 0
+  //              (milp.timeout_s per query; a floating-point answer, infeasibility re-checked;
+  //              a radius CBC answers `unknown`, its point within its tolerance of the boundary,
+  //              goes to bab);
+  //   milp_min   one MILP minimising eps (solvers::boundary_distance_milp; milp.timeout_s is
+  //              ignored, timeout_s applies).
+  enum class BndEngine { bab, milp, milp_min };
+  BndEngine bnd_engine = BndEngine::bab;
+  bab::BabOptions bab;
   solvers::MilpOptions milp;
   double timeout_s = 300;         // the whole distance computation
 };
@@ -72,7 +80,9 @@ Distance adversarial_distance(std::shared_ptr<const net::LayeredNetwork> net, co
 Distance robust_distance(std::shared_ptr<const net::LayeredNetwork> net, const Anchor& a, const DistanceOptions& o);
 // Bisection with bab::solve_bab between `lower` (a radius known to be robust, e.g. d_rob) and
 // `upper` (the distance of a known adversarial point, e.g. d_adv; kInf: grown by doubling).
-// With o.bnd_milp: one MILP over the ball of radius `upper` (kInf: the largest radius, eps_max).
+// With BndEngine::milp_min: one MILP over the ball of radius `upper` (kInf: the largest radius,
+// eps_max). A bisection query left undecided does not end the bisection: the next queries lie
+// below it (where a proof is likelier), so the certified lower end still rises.
 Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const Anchor& a, const DistanceOptions& o,
                            double lower = 0, double upper = kInf);
 
