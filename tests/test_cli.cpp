@@ -69,6 +69,23 @@ TEST(Cli, JsonOutputIsOneObjectWithTheVerdict) {
   EXPECT_TRUE(j.contains("margin_lower"));
 }
 
+// distance --engine milp: the bisection's radii decided by CBC (labelled so), the bracket closed
+// to --tol, with --query-timeout per radius; --goal optimize: one MILP minimising eps.
+TEST(Cli, DistanceByMilpBisectionAndByOneMilp) {
+  for (const char* goal : {"decide", "optimize"}) {
+    CmdRun r = run_cmd("distance " + kNet + " " + kPoint +
+                       " --method bnd --engine milp --tol 0.01 --query-timeout 20 --timeout 60 --json --goal " + goal);
+    ASSERT_EQ(r.code, 0) << r.out;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["method"], "bnd");
+    EXPECT_TRUE(j["complete"].get<bool>()) << r.out;
+    const double lo = j["lower"], hi = j["upper"];
+    EXPECT_LE(hi - lo, 0.01 * hi + 1e-12) << r.out;
+    EXPECT_NEAR(lo, 0.00432, 0.00005) << r.out;  // bab's bisection: [0.0043204, 0.0043237]
+    EXPECT_NE(j["note"].get<std::string>().find("CBC"), std::string::npos) << r.out;
+  }
+}
+
 TEST(Cli, BadInputGetsExitCodeTwoAndOneClearLine) {
   struct Case {
     std::string args, expect;
@@ -87,6 +104,8 @@ TEST(Cli, BadInputGetsExitCodeTwoAndOneClearLine) {
       {"verify " + kNet + " " + kPoint + " --clip 1", "--clip"},
       {"bounds " + kNet + " " + kPoint + " --method zonotope", "--method"},
       {"nosuchcommand", "unknown command"},
+      {"distance " + kNet + " " + kPoint + " --method bnd --goal optimize", "--goal"},
+      {"distance " + kNet + " " + kPoint + " --method bnd --engine smt", "--engine"},
   };
   for (const auto& c : cases) {
     CmdRun r = run_cmd(c.args);

@@ -48,8 +48,9 @@ substitute::DistanceOptions distance_options(const util::Options& o) {
   d.attack.seed = static_cast<uint64_t>(o.seed);
   d.bab.seed = static_cast<uint64_t>(o.seed);
   d.bab.attack = d.attack;
-  d.bab.timeout_s = o.timeout;
   d.timeout_s = o.timeout;
+  d.bab.timeout_s = o.query_timeout > 0 ? o.query_timeout : 0.25 * o.timeout;
+  d.milp.timeout_s = d.bab.timeout_s;
   // --engine milp: d_bnd by a bisection whose queries CBC decides (--goal decide, the default), or
   // as one MILP minimising eps (--goal optimize); big-M constants from --encoding-bounds.
   if (o.engine != "auto" && o.engine != "bab" && o.engine != "milp")
