@@ -3,7 +3,8 @@
 //                               around d_bnd; every certificate is checked by solve_bab on f
 //                               (a false certificate is a sat verdict there).
 //   eval OUT.csv [inputs=N] [nets=a,b] [tol=T] [query_timeout=S] [bnd=bab|milp|milp-min]
-//                [bounds=crown|lp] [mnist=FILE.csv] [only=PRUNER[:AMOUNT],...]
+//                [bounds=crown|lp] [mnist=FILE.csv] [only=PRUNER[:AMOUNT],...] [names=INPUT,...]
+//                [f_query_timeout=S]
 //                               seed 001 Figure 3: d_rob and d_bnd on f and on every pruned g,
 //                               per (network, pruner, amount) the mean relative error, the
 //                               d_adv baseline and the time including pruning; rows per input
@@ -124,6 +125,14 @@ std::map<std::string, std::string> parse_kv(int argc, char** argv, int from) {
     if (eq != std::string::npos) kv[a.substr(0, eq)] = a.substr(eq + 1);
   }
   return kv;
+}
+
+std::vector<std::string> split(const std::string& list) {
+  std::vector<std::string> out;
+  std::stringstream ss(list);
+  std::string s;
+  while (std::getline(ss, s, ',')) out.push_back(s);
+  return out;
 }
 
 std::string verdict_name(spec::Verdict v) { return spec::to_string(v); }
@@ -248,12 +257,7 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
   const int max_inputs = kv.count("inputs") ? std::stoi(kv.at("inputs")) : 100;
   const double tol = kv.count("tol") ? std::stod(kv.at("tol")) : 1e-2;
   const double qt = kv.count("query_timeout") ? std::stod(kv.at("query_timeout")) : 20;
-  std::vector<std::string> nets;
-  {
-    std::stringstream ss(kv.count("nets") ? kv.at("nets") : "mnist10x10,mnist10x20,mnist-net_256x2");
-    std::string s;
-    while (std::getline(ss, s, ',')) nets.push_back(s);
-  }
+  const std::vector<std::string> nets = split(kv.count("nets") ? kv.at("nets") : "mnist10x10,mnist10x20,mnist-net_256x2");
   std::ofstream csv(out_path);
   csv << "network,input,pruner,amount,neurons_f,neurons_g,d_adv,d_rob,d_bnd,d_bnd_upper,bnd_complete,d_rob_hat,"
          "d_bnd_hat,bnd_hat_complete,t_rob_f,t_bnd_f,t_prune,t_rob_g,t_bnd_g,d_bnd_hat_upper\n";
@@ -269,13 +273,12 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
   dopt.milp.encode.bounds =
       encodings::parse_bound_source(kv.count("bounds") ? kv.at("bounds") : bnd == "milp-min" ? "lp" : "crown");
   const std::string mnist_csv = kv.count("mnist") ? kv.at("mnist") : "";
-  // only=PRUNER[:AMOUNT],...: a subset of the substitutes (e.g. only=linear,activation:0.9).
-  std::vector<std::string> only;
-  {
-    std::stringstream ss(kv.count("only") ? kv.at("only") : "");
-    std::string s;
-    while (std::getline(ss, s, ',')) only.push_back(s);
-  }
+  // only=PRUNER[:AMOUNT],...: a subset of the substitutes (e.g. only=linear,activation:0.9);
+  // names=INPUT,...: of the inputs the run would use, only these (e.g. to rerun some with
+  // f_query_timeout=S, a longer per-query limit for d_bnd on f).
+  const std::vector<std::string> only = split(kv.count("only") ? kv.at("only") : "");
+  const std::vector<std::string> names = split(kv.count("names") ? kv.at("names") : "");
+  const double qt_f = kv.count("f_query_timeout") ? std::stod(kv.at("f_query_timeout")) : qt;
   auto selected = [&](const Config& c) {
     if (only.empty()) return true;
     char amount[32];
@@ -328,10 +331,14 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
       n.net->eval(a.x0).maxCoeff(&pred);
       if (pred != in.label) continue;  // correctly classified inputs only
       ++used;
+      if (!names.empty() && std::find(names.begin(), names.end(), in.name) == names.end()) continue;
       const auto adv = substitute::adversarial_distance(n.net, a, dopt);
       if (adv.witness.size() == 0) continue;
       const auto rob = substitute::robust_distance(n.net, a, dopt);
-      const auto bnd = substitute::boundary_distance(n.net, a, dopt, rob.lower, adv.upper);
+      substitute::DistanceOptions dopt_f = dopt;  // f_query_timeout: a longer limit on f only
+      dopt_f.bab.timeout_s = dopt_f.milp.timeout_s = qt_f;
+      dopt_f.timeout_s = 20 * qt_f;
+      const auto bnd = substitute::boundary_distance(n.net, a, dopt_f, rob.lower, adv.upper);
       const double t_bnd_f = adv.time_s + rob.time_s + bnd.time_s;
       for (const Config& c : configs(*n.net)) {
         if (!selected(c)) continue;

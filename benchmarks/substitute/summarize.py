@@ -8,7 +8,9 @@ time) no relative error can be computed, but it can be bounded: for an input who
 g is closed, [lo_g, hi_g], the error |d_g - d_f| / d_f is at most
 max(hi_g - lo_f, hi_f - lo_g) / lo_f. The columns `inputs_g_closed`, `rel_err_bnd_bound` (mean of
 that bound over those inputs) and `speedup_bnd_lower` (time spent on f over time on g, same
-inputs; a lower bound of the speed-up when f's bracket did not close) report it. hi_g is the
+inputs; a lower bound of the speed-up when f's bracket did not close) report it.
+`speedup_bnd_both_closed` is the speed-up over the inputs of `rel_err_bnd` (both brackets closed),
+so that error and speed-up describe the same inputs. hi_g is the
 CSV's d_bnd_hat_upper, or lo_g / (1 - tol) for CSVs without that column (bisection tolerance).
 
 Usage: python3 summarize.py results/eval.csv [--tol 0.01] > results/eval.summary.csv"""
@@ -26,7 +28,8 @@ groups = defaultdict(list)
 for r in rows:
     groups[(r["network"], r["pruner"], float(r["amount"]))].append(r)
 print("network,pruner,amount,inputs,inputs_bnd,mean_neurons_g,rel_err_rob,baseline_rob,rel_err_bnd,baseline_bnd,"
-      "t_rob_f,t_rob_g,t_bnd_f,t_bnd_g,speedup_bnd,speedup_rob,inputs_g_closed,rel_err_bnd_bound,speedup_bnd_lower")
+      "t_rob_f,t_rob_g,t_bnd_f,t_bnd_g,speedup_bnd,speedup_rob,inputs_g_closed,rel_err_bnd_bound,speedup_bnd_lower,"
+      "speedup_bnd_both_closed")
 
 
 def f(r, k):
@@ -54,7 +57,8 @@ for (net, pruner, amount), rs in sorted(groups.items()):
     closed = [r for r in rs if r["bnd_hat_complete"] == "1" and f(r, "d_bnd") > 0]
     bound = mean([max(hi_g(r) - f(r, "d_bnd"), f(r, "d_bnd_upper") - f(r, "d_bnd_hat")) / f(r, "d_bnd") for r in closed])
     sp_lower = mean([f(r, "t_bnd_f") for r in closed]) / mean([f(r, "t_bnd_g") for r in closed]) if closed else float("nan")
+    sp_both = mean([f(r, "t_bnd_f") for r in bnd]) / mean([f(r, "t_bnd_g") for r in bnd]) if bnd else float("nan")
     print(f"{net},{pruner},{amount:g},{len(rs)},{len(bnd)},{mean([f(r, 'neurons_g') for r in rs]):.1f},"
           f"{err_rob:.4f},{base_rob:.4f},{err_bnd:.4f},{base_bnd:.4f},{t['t_rob_f']:.4f},{t['t_rob_g']:.4f},"
           f"{t['t_bnd_f']:.4f},{t['t_bnd_g']:.4f},{t['t_bnd_f'] / t['t_bnd_g']:.3f},{t['t_rob_f'] / t['t_rob_g']:.3f},"
-          f"{len(closed)},{bound:.4f},{sp_lower:.3f}")
+          f"{len(closed)},{bound:.4f},{sp_lower:.3f},{sp_both:.3f}")
