@@ -78,11 +78,12 @@ struct Distance {
 Distance adversarial_distance(std::shared_ptr<const net::LayeredNetwork> net, const Anchor& a,
                               const DistanceOptions& o);
 Distance robust_distance(std::shared_ptr<const net::LayeredNetwork> net, const Anchor& a, const DistanceOptions& o);
-// Bisection with bab::solve_bab between `lower` (a radius known to be robust, e.g. d_rob) and
-// `upper` (the distance of a known adversarial point, e.g. d_adv; kInf: grown by doubling).
+// Bisection with the complete engine (o.bnd_engine: bab, or CBC per radius) between `lower` (a
+// radius known to be robust, e.g. d_rob) and `upper` (the distance of a known adversarial point,
+// e.g. d_adv; kInf: grown by doubling). A radius left undecided does not end the bisection: the
+// next ones lie below it (where a proof is likelier), so the lower end still rises.
 // With BndEngine::milp_min: one MILP over the ball of radius `upper` (kInf: the largest radius,
-// eps_max). A bisection query left undecided does not end the bisection: the next queries lie
-// below it (where a proof is likelier), so the certified lower end still rises.
+// eps_max).
 Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const Anchor& a, const DistanceOptions& o,
                            double lower = 0, double upper = kInf);
 
