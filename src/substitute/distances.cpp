@@ -148,13 +148,13 @@ Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const
   // The complete engine at radius eps: +1 robust, -1 adversarial point found (upper tightened),
   // 0 undecided (timeout or unknown).
   auto decide = [&](double eps) {
-    const double left = std::max(0.0, o.timeout_s - since(t0));
+    auto left = [&] { return std::max(0.0, o.timeout_s - since(t0)); };
     ++d.queries;
     spec::Problem p = ball_problem(net, a, eps);
     spec::Result r;
     if (o.bnd_engine == DistanceOptions::BndEngine::milp) {
       solvers::MilpOptions mo = o.milp;
-      mo.timeout_s = std::min(mo.timeout_s, left);
+      mo.timeout_s = std::min(mo.timeout_s, left());
       mo.encode.goal = encodings::Goal::decide;
       mo.encode.decide_objective = true;
       mo.encode.property_mode = encodings::PropertyMode::per_class;
@@ -164,7 +164,7 @@ Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const
     // tolerance of the boundary, margin just above 0: e.g. ACAS Xu, whose margins are ~1e-3).
     if (o.bnd_engine == DistanceOptions::BndEngine::bab || r.verdict == spec::Verdict::unknown) {
       bab::BabOptions bo = o.bab;
-      bo.timeout_s = std::min(bo.timeout_s, std::max(0.0, o.timeout_s - since(t0)));
+      bo.timeout_s = std::min(bo.timeout_s, left());
       r = bab::solve_bab(p, bo);
     }
     if (r.verdict == spec::Verdict::unsat) return 1;
