@@ -17,6 +17,7 @@ const char* to_string(BoundSource b) {
     case BoundSource::crown: return "crown";
     case BoundSource::alpha: return "alpha";
     case BoundSource::lp: return "lp";
+    case BoundSource::milp: return "milp";
   }
   return "?";
 }
@@ -50,7 +51,8 @@ Encoding parse_encoding(const std::string& t) {
   return parse_named(t, "--encoding", {Encoding::bigm, Encoding::smt});
 }
 BoundSource parse_bound_source(const std::string& t) {
-  return parse_named(t, "--encoding-bounds", {BoundSource::none, BoundSource::ibp, BoundSource::crown, BoundSource::alpha, BoundSource::lp});
+  return parse_named(t, "--encoding-bounds",
+                     {BoundSource::none, BoundSource::ibp, BoundSource::crown, BoundSource::alpha, BoundSource::lp, BoundSource::milp});
 }
 MaskEncoding parse_mask_encoding(const std::string& t) {
   return parse_named(t, "--mask-encoding", {MaskEncoding::pb, MaskEncoding::sortnet});
@@ -93,6 +95,8 @@ Model encode(const spec::Problem& problem, const EncodeOptions& options, const s
 
 std::vector<bounds::LayerBounds> encoding_bounds(const spec::Problem& problem, const EncodeOptions& options) {
   if (options.bounds == BoundSource::none) return {};
+  if (options.bounds == BoundSource::milp)
+    throw util::InputError("--encoding-bounds", "", "milp bounds are computed by CBC: use solvers::encoding_bounds");
   bounds::BoundOptions bo;
   bo.method = options.bounds == BoundSource::ibp     ? bounds::Method::ibp
               : options.bounds == BoundSource::alpha ? bounds::Method::alpha
@@ -100,6 +104,15 @@ std::vector<bounds::LayerBounds> encoding_bounds(const spec::Problem& problem, c
   bo.alpha_iters = options.alpha_iters;
   bo.alpha_lr = options.alpha_lr;
   std::vector<bounds::LayerBounds> pre = bounds::bound_root(problem, bo).pre;
+  if (options.known) {
+    if (options.known->size() != pre.size()) throw util::InternalError("encoding_bounds: known bounds of another network");
+    for (size_t k = 0; k < pre.size(); ++k) {
+      pre[k].lo = pre[k].lo.cwiseMax((*options.known)[k].lo);
+      pre[k].hi = pre[k].hi.cwiseMin((*options.known)[k].hi);
+      if ((pre[k].lo.array() > pre[k].hi.array()).any())
+        throw util::InternalError("encoding_bounds: known bounds disjoint from the computed ones at layer " + std::to_string(k));
+    }
+  }
   if (options.bounds == BoundSource::lp) tighten_with_lp(problem, pre, options.lp_time_limit_s);
   return pre;
 }

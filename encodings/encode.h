@@ -4,6 +4,7 @@
 // relations, no big-M; for Z3). Each ablation axis below is one enum.
 #pragma once
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,11 @@ enum class Encoding { bigm, smt };
 // `none` keeps every ReLU as a relation with unbounded variables (smt only). `lp`: CROWN, then
 // each hidden neuron's bounds tightened by two LPs over the triangle relaxation of the layers
 // before it (Tjeng et al.'s LP tightening; sound bounds from the LP duals; no pruning budgets).
-enum class BoundSource { none, ibp, crown, alpha, lp };
+// `milp`: lp, then each hidden neuron still unstable bounded by two MILPs over the exact big-M
+// model of the layers before it, layer after layer (MIPVerify's progressive tightening); CBC
+// computes them, so only solvers::encoding_bounds (solvers/solve.h) gives them; here, milp
+// throws util::InputError.
+enum class BoundSource { none, ibp, crown, alpha, lp, milp };
 // How "at most s_k pruned" is encoded when the model keeps relations (smt): a pseudo-Boolean
 // at-least constraint (Z3 atleast/PbGe) or a sorting network in clauses. bigm always uses the
 // linear row sum_i m_k[i] >= d_k - s_k (seed 003, after eq. 8).
@@ -39,7 +44,7 @@ const char* to_string(Goal g);
 const char* to_string(Format f);
 // Parsers for the CLI; throw util::InputError("--<option>", "", ...) naming the valid values.
 Encoding parse_encoding(const std::string& text);          // --encoding bigm|smt
-BoundSource parse_bound_source(const std::string& text);   // --encoding-bounds none|ibp|crown|alpha|lp
+BoundSource parse_bound_source(const std::string& text);   // --encoding-bounds none|ibp|crown|alpha|lp|milp
 MaskEncoding parse_mask_encoding(const std::string& text); // --mask-encoding pb|sortnet
 PropertyMode parse_property_mode(const std::string& text); // --property-mode disjunction|per-class
 Goal parse_goal(const std::string& text);                  // --goal decide|optimize
@@ -67,6 +72,13 @@ struct EncodeOptions {
   double alpha_lr = 0.1;  // alpha-CROWN step size
   // bounds == lp: seconds for the LP tightening; neurons not reached keep their CROWN bounds.
   double lp_time_limit_s = std::numeric_limits<double>::infinity();
+  // bounds == milp: seconds for the whole tightening (LPs and MILPs), and for each MILP (a MILP stopped by its limit
+  // still gives CBC's best bound); neurons not reached keep their LP bounds.
+  double milp_time_limit_s = std::numeric_limits<double>::infinity();
+  double milp_neuron_time_s = 0.2;
+  // Bounds known to hold on the problem's box (e.g. computed on a larger box that contains it):
+  // intersected with the computed root bounds before any LP or MILP tightening.
+  std::shared_ptr<const std::vector<bounds::LayerBounds>> known;
 };
 
 // Number of models encode_cases() produces: 1, or the number of disjuncts in per_class mode.

@@ -86,6 +86,32 @@ TEST(Cli, DistanceByMilpBisectionAndByOneMilp) {
   }
 }
 
+// --encoding-bounds milp (MILP-tightened big-M constants): the same answers as lp, and encode
+// writes the model with them.
+TEST(Cli, MilpTightenedBoundsGiveTheSameAnswersAsLp) {
+  for (const char* eps : {"0.004", "0.01"}) {
+    double margin[2];
+    std::string verdict[2];
+    for (int b = 0; b < 2; ++b) {
+      CmdRun r = run_cmd("verify " + kNet + " " + kPoint + " --eps " + eps + " --engine milp --json --encoding-bounds " +
+                         (b ? "milp" : "lp"));
+      ASSERT_EQ(r.code, 0) << r.out;
+      auto j = nlohmann::json::parse(r.out);
+      verdict[b] = j["verdict"];
+      margin[b] = j["margin_lower"];
+    }
+    EXPECT_EQ(verdict[0], verdict[1]) << eps;
+    EXPECT_NEAR(margin[0], margin[1], 1e-6) << eps;
+  }
+  const std::string mps = testutil::temp_file("milp_bounds.mps");
+  CmdRun r = run_cmd("encode " + kNet + " " + kPoint + " --eps 0.01 --encoding-bounds milp -o " + mps);
+  ASSERT_EQ(r.code, 0) << r.out;
+  std::ifstream in(mps);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("bounds milp"), std::string::npos);
+  std::remove(mps.c_str());
+}
+
 TEST(Cli, BadInputGetsExitCodeTwoAndOneClearLine) {
   struct Case {
     std::string args, expect;

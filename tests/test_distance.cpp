@@ -117,7 +117,9 @@ TEST(Distances, MilpBoundaryDistanceMatchesBisectionAndBruteForce) {
     const auto rob = substitute::robust_distance(c.net, c.anchor, o);
     const auto bab = substitute::boundary_distance(c.net, c.anchor, o, rob.lower, adv.upper);
     o.bnd_engine = substitute::DistanceOptions::BndEngine::milp_min;
-    o.milp.encode.bounds = seed % 3 ? encodings::BoundSource::crown : encodings::BoundSource::lp;
+    o.milp.encode.bounds = seed % 3 == 0   ? encodings::BoundSource::lp
+                           : seed % 3 == 1 ? encodings::BoundSource::milp
+                                           : encodings::BoundSource::crown;
     const auto milp = substitute::boundary_distance(c.net, c.anchor, o, rob.lower, adv.upper);
     ASSERT_TRUE(bab.complete);
     ASSERT_TRUE(milp.complete) << milp.note;
@@ -147,7 +149,11 @@ TEST(Distances, MilpBisectionMatchesBabBisectionAndBruteForce) {
     const auto bab = substitute::boundary_distance(c.net, c.anchor, o, lo, hi);
     o.bnd_engine = substitute::DistanceOptions::BndEngine::milp;
     o.milp.timeout_s = 20;
-    o.milp.encode.bounds = seed % 4 ? encodings::BoundSource::crown : encodings::BoundSource::lp;
+    // Big-M constants from CROWN, LP tightening, or MILP tightening (computed at a radius and
+    // reused at radii up to 5% below it).
+    o.milp.encode.bounds = seed % 4 == 0   ? encodings::BoundSource::lp
+                           : seed % 4 == 1 ? encodings::BoundSource::milp
+                                           : encodings::BoundSource::crown;
     const auto milp = substitute::boundary_distance(c.net, c.anchor, o, lo, hi);
     if (!std::isfinite(milp.upper)) {  // no boundary point in the clip box: robust on all of it
       EXPECT_FALSE(std::isfinite(bab.upper));

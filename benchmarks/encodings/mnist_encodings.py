@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Encoding ablation on Marabou's MNIST NNet nets: the same robustness queries solved by
 `prunecert verify --engine smt` (native SMT encoding, Z3) and `--engine milp` (big-M, CBC) with
-big-M constants from IBP, from CROWN and from LP-tightened CROWN bounds. One process per (net, image, eps, configuration) with a
+big-M constants from IBP, from CROWN, from LP-tightened CROWN bounds and from MILP-tightened ones. One process per (net, image, eps, configuration) with a
 hard time limit; prints a markdown table (median and total time, verdict counts per configuration)
 and writes every run to a CSV.
 
@@ -10,6 +10,7 @@ the clipped input boxes (lo = max(0, x - eps), hi = min(1, x + eps)); labels fro
 
 usage: mnist_encodings.py [--prunecert build/prunecert] [--nets mnist10x10,mnist10x20]
                           [--eps 0.005,0.01,0.02] [--images 5] [--timeout 60] [-o results.csv]
+                          [--configs smt,milp-ibp,milp-crown,milp-lp,milp-milp]
 """
 import argparse, csv, json, os, re, statistics, subprocess, sys, tempfile, time
 
@@ -22,6 +23,7 @@ CONFIGS = [
     ("milp-ibp", ["--engine", "milp", "--encoding-bounds", "ibp"]),
     ("milp-crown", ["--engine", "milp", "--encoding-bounds", "crown"]),
     ("milp-lp", ["--engine", "milp", "--encoding-bounds", "lp"]),
+    ("milp-milp", ["--engine", "milp", "--encoding-bounds", "milp"]),
 ]
 
 
@@ -54,6 +56,7 @@ def main():
     ap.add_argument("--eps", default="0.005,0.01,0.02")
     ap.add_argument("--images", type=int, default=5)
     ap.add_argument("--timeout", type=float, default=60.0)
+    ap.add_argument("--configs", default=",".join(n for n, _ in CONFIGS))
     ap.add_argument("-o", "--output", default=os.path.join(HERE, "results_mnist_encodings.csv"))
     a = ap.parse_args()
     tmp = tempfile.mkdtemp()
@@ -69,7 +72,7 @@ def main():
         net_path = os.path.join(SHARED, "marabou-resources", "nnet", "mnist", net + ".nnet")
         for eps in a.eps.split(","):
             for i, img, label in images:
-                for name, opts in CONFIGS:
+                for name, opts in [c for c in CONFIGS if c[0] in a.configs.split(",")]:
                     cmd = [a.prunecert, "verify", "--net", net_path, "--input", img, "--label", str(label),
                            "--eps", eps, "--clip", "0,1", "--timeout", str(a.timeout), "--json"] + opts
                     t0 = time.time()
@@ -95,13 +98,14 @@ def main():
         v = {r["verdict"] for r in rows if (r["net"], r["eps"], r["image"]) == k and r["verdict"] in ("sat", "unsat")}
         disagreements += len(v) > 1
     print()
-    print("| net | eps | queries | " + " | ".join(f"{n}: median s (total s), sat/unsat/other" for n, _ in CONFIGS) + " |")
-    print("| --- | --- | --- | " + " | ".join("---" for _ in CONFIGS) + " |")
+    configs = [c for c in CONFIGS if c[0] in a.configs.split(",")]
+    print("| net | eps | queries | " + " | ".join(f"{n}: median s (total s), sat/unsat/other" for n, _ in configs) + " |")
+    print("| --- | --- | --- | " + " | ".join("---" for _ in configs) + " |")
     for net in a.nets.split(","):
         for eps in a.eps.split(","):
             cells = []
             n = 0
-            for name, _ in CONFIGS:
+            for name, _ in configs:
                 sel = [r for r in rows if r["net"] == net and r["eps"] == eps and r["config"] == name]
                 n = len(sel)
                 t = [float(r["time"]) for r in sel]

@@ -23,14 +23,14 @@ struct Solved {
   encodings::Model model;
 };
 
-Solved solve_min_eps(const spec::Problem& outer, const spec::Vector& x0, double eps_lower, double eps_upper,
-                     const MilpOptions& options, double shift, double time_left) {
+Solved solve_min_eps(const spec::Problem& outer, const std::vector<bounds::LayerBounds>& pre, const spec::Vector& x0,
+                     double eps_lower, double eps_upper, const MilpOptions& options, double shift, double time_left) {
   encodings::EncodeOptions eo = options.encode;
   eo.goal = encodings::Goal::decide;
   eo.property_mode = encodings::PropertyMode::disjunction;
   eo.unsafe_shift = shift;
   eo.decide_objective = false;  // the objective is eps here
-  encodings::Model m = encodings::encode(outer, eo);
+  encodings::Model m = encodings::encode(outer, eo, pre);
   const int e = m.add_var("eps", encodings::VarKind::real, eps_lower, eps_upper);
   for (size_t j = 0; j < m.input_vars.size(); ++j) {
     const int x = m.input_vars[j];
@@ -70,7 +70,12 @@ BoundaryAnswer boundary_distance_milp(const spec::Problem& outer, const spec::Ve
     return true;
   };
 
-  const Solved first = solve_min_eps(outer, x0, eps_lower, eps_upper, options, 0.0, options.timeout_s);
+  encodings::EncodeOptions bounded = options.encode;  // LP or MILP tightening: at most half the time
+  bounded.lp_time_limit_s = std::min(bounded.lp_time_limit_s, 0.5 * options.timeout_s);
+  bounded.milp_time_limit_s = std::min(bounded.milp_time_limit_s, 0.5 * options.timeout_s);
+  const auto pre = solvers::encoding_bounds(outer, bounded);
+  const Solved first =
+      solve_min_eps(outer, pre, x0, eps_lower, eps_upper, options, 0.0, options.timeout_s - seconds_since(start));
   const BackendAnswer& a = first.answer;
   if (a.status == BackendAnswer::Status::infeasible) {
     out.lower = eps_upper;  // no point of the outer box reaches the boundary
@@ -84,7 +89,7 @@ BoundaryAnswer boundary_distance_milp(const spec::Problem& outer, const spec::Ve
       // The optimum sits on the boundary: ask for a point a little inside the unsafe region.
       const double left = options.timeout_s - seconds_since(start);
       if (left > 0.05) {
-        const Solved again = solve_min_eps(outer, x0, eps_lower, eps_upper, options, kShift, left);
+        const Solved again = solve_min_eps(outer, pre, x0, eps_lower, eps_upper, options, kShift, left);
         take(again);
       }
     }

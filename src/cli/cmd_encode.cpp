@@ -4,6 +4,7 @@
 
 #include "src/cli/cli.h"
 #include "src/cli/engines.h"
+#include "solvers/solve.h"
 #include "src/util/errors.h"
 
 namespace cli {
@@ -22,13 +23,15 @@ int run_encode(const util::Options& o) {
   int total = 0;
   for (const auto& p : problems) total += encodings::num_cases(p, eo);
   const auto dot = o.output.find_last_of('.');
-  for (size_t c = 0, n = 0; c < problems.size(); ++c)
+  for (size_t c = 0, n = 0; c < problems.size(); ++c) {
+    const auto pre = solvers::encoding_bounds(problems[c], eo);  // one bound computation per input case
     for (int i = 0; i < encodings::num_cases(problems[c], eo); ++i, ++n) {
       std::string path = o.output;
       if (total > 1) path = o.output.substr(0, dot) + "." + std::to_string(n) + o.output.substr(dot);
-      encodings::write_model(encodings::encode(problems[c], eo, i), format, path);
+      encodings::write_model(encodings::encode(problems[c], eo, pre, i), format, path);
       written.push_back(path);
     }
+  }
   if (o.json) {
     print_json({{"files", written}, {"encoding", encodings::to_string(eo.encoding)},
                 {"encoding_bounds", encodings::to_string(eo.bounds)}, {"format", encodings::to_string(format)}});

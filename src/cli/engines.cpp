@@ -87,6 +87,7 @@ encodings::EncodeOptions encode_options(const util::Options& o, encodings::Encod
   e.goal = o.goal.empty() ? default_goal : encodings::parse_goal(o.goal);
   e.alpha_iters = static_cast<int>(o.alpha_iters);
   e.alpha_lr = o.alpha_lr;
+  e.milp_neuron_time_s = o.milp_neuron_timeout;
   return e;
 }
 

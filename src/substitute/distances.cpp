@@ -10,6 +10,7 @@
 
 #include "src/substitute/substitute.h"
 #include "src/util/errors.h"
+#include "src/util/log.h"
 
 namespace substitute {
 
@@ -145,16 +146,33 @@ Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const
     return d;
   }
   bool stuck = false;
+  std::shared_ptr<const std::vector<bounds::LayerBounds>> tight;  // --encoding-bounds milp (decide())
+  double tight_radius = 0;
   // The complete engine at radius eps: +1 robust, -1 adversarial point found (upper tightened),
   // 0 undecided (timeout or unknown).
   auto decide = [&](double eps) {
     auto left = [&] { return std::max(0.0, o.timeout_s - since(t0)); };
+    const auto q0 = Clock::now();
     ++d.queries;
     spec::Problem p = ball_problem(net, a, eps);
     spec::Result r;
     if (o.bnd_engine == DistanceOptions::BndEngine::milp) {
       solvers::MilpOptions mo = o.milp;
       mo.timeout_s = std::min(mo.timeout_s, left());
+      if (mo.encode.bounds == encodings::BoundSource::milp) {
+        // MILP-tightened bounds: computed at this radius, unless those of a radius at most 5%
+        // larger are at hand (they hold here too, and are intersected with this radius's own
+        // LP-tightened ones): the bisection's last queries lie within a few percent of each other.
+        if (!tight || eps > tight_radius || tight_radius > 1.05 * eps) {
+          encodings::EncodeOptions eo = mo.encode;
+          eo.milp_time_limit_s = std::min(eo.milp_time_limit_s, 0.5 * mo.timeout_s);
+          tight = std::make_shared<const std::vector<bounds::LayerBounds>>(solvers::encoding_bounds(p, eo));
+          tight_radius = eps;
+        }
+        mo.encode.bounds = encodings::BoundSource::lp;
+        mo.encode.known = tight;
+        mo.timeout_s = std::min(o.milp.timeout_s - since(q0), left());  // the query's limit covers both
+      }
       mo.encode.goal = encodings::Goal::decide;
       mo.encode.decide_objective = true;
       mo.encode.property_mode = encodings::PropertyMode::per_class;
@@ -167,6 +185,8 @@ Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const
       bo.timeout_s = std::min(bo.timeout_s, left());
       r = bab::solve_bab(p, bo);
     }
+    util::log(util::LogLevel::verbose, "d_bnd: radius %.9g: %s by %s, margin in [%.3g, %.3g] (%.2f s)\n", eps,
+              spec::to_string(r.verdict), r.engine.c_str(), r.margin_lower, r.margin_upper, since(q0));
     if (r.verdict == spec::Verdict::unsat) return 1;
     if (r.verdict == spec::Verdict::sat && r.witness) {
       spec::Witness w = *r.witness;
