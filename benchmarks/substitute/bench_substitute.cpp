@@ -4,7 +4,7 @@
 //                               (a false certificate is a sat verdict there).
 //   eval OUT.csv [inputs=N] [nets=a,b] [tol=T] [query_timeout=S] [bnd=bab|milp|milp-min]
 //                [bounds=crown|lp] [mnist=FILE.csv] [only=PRUNER[:AMOUNT],...] [names=INPUT,...]
-//                [f_query_timeout=S]
+//                [f_query_timeout=S] [adv_only=1]
 //                               seed 001 Figure 3: d_rob and d_bnd on f and on every pruned g,
 //                               per (network, pruner, amount) the mean relative error, the
 //                               d_adv baseline and the time including pruning; rows per input
@@ -261,6 +261,9 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
   std::ofstream csv(out_path);
   csv << "network,input,pruner,amount,neurons_f,neurons_g,d_adv,d_rob,d_bnd,d_bnd_upper,bnd_complete,d_rob_hat,"
          "d_bnd_hat,bnd_hat_complete,t_rob_f,t_bnd_f,t_prune,t_rob_g,t_bnd_g,d_bnd_hat_upper\n";
+  // Inputs without an adversarial point found by PGD (so no d_adv, no x_adv for the linear pruner).
+  std::ofstream skipped(out_path.substr(0, out_path.rfind('.')) + ".skipped.csv");
+  skipped << "network,input,d_adv_lower,pgd_runs,time_s\n";
   substitute::DistanceOptions dopt;
   dopt.rel_tol = tol;
   dopt.bab.timeout_s = qt;
@@ -333,7 +336,12 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
       ++used;
       if (!names.empty() && std::find(names.begin(), names.end(), in.name) == names.end()) continue;
       const auto adv = substitute::adversarial_distance(n.net, a, dopt);
-      if (adv.witness.size() == 0) continue;
+      if (adv.witness.size() == 0) {  // no x_adv: d_adv, d_bnd's upper end and the linear pruner need one
+        skipped << name << "," << in.name << "," << adv.lower << "," << adv.queries << "," << adv.time_s << "\n";
+        skipped.flush();
+        continue;
+      }
+      if (kv.count("adv_only")) continue;  // adv_only=1: only which inputs PGD finds no point for
       const auto rob = substitute::robust_distance(n.net, a, dopt);
       substitute::DistanceOptions dopt_f = dopt;  // f_query_timeout: a longer limit on f only
       dopt_f.bab.timeout_s = dopt_f.milp.timeout_s = qt_f;
