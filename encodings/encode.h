@@ -72,8 +72,8 @@ struct EncodeOptions {
   double alpha_lr = 0.1;  // alpha-CROWN step size
   // bounds == lp: seconds for the LP tightening; neurons not reached keep their CROWN bounds.
   double lp_time_limit_s = std::numeric_limits<double>::infinity();
-  // bounds == milp: seconds for the whole tightening (LPs and MILPs), and for each MILP (a MILP stopped by its limit
-  // still gives CBC's best bound); neurons not reached keep their LP bounds.
+  // bounds == milp: seconds for the whole tightening (LPs and MILPs), and for each MILP (one
+  // stopped by its limit still gives CBC's best bound); neurons not reached keep their LP bounds.
   double milp_time_limit_s = std::numeric_limits<double>::infinity();
   double milp_neuron_time_s = 0.2;
   // Bounds known to hold on the problem's box (e.g. computed on a larger box that contains it):
