@@ -78,7 +78,7 @@ struct EncodeOptions {
   double milp_neuron_time_s = 0.2;
   // Bounds known to hold on the problem's box (e.g. computed on a larger box that contains it):
   // intersected with the computed root bounds before any LP or MILP tightening.
-  std::shared_ptr<const std::vector<bounds::LayerBounds>> known;
+  std::shared_ptr<const std::vector<bounds::LayerBounds>> known = nullptr;
 };
 
 // Number of models encode_cases() produces: 1, or the number of disjuncts in per_class mode.
