@@ -89,10 +89,7 @@ spec::Result solve_encoded(const spec::Problem& problem, const encodings::Encode
     }
 
   const auto t0 = std::chrono::steady_clock::now();
-  encodings::EncodeOptions bounded = options;  // LP or MILP tightening may take at most half the time
-  bounded.lp_time_limit_s = std::min(options.lp_time_limit_s, 0.5 * timeout_s);
-  bounded.milp_time_limit_s = std::min(options.milp_time_limit_s, 0.5 * timeout_s);
-  const auto pre = solvers::encoding_bounds(problem, bounded);
+  const auto pre = solvers::encoding_bounds(problem, options, 0.5 * timeout_s);  // LP or MILP tightening: at most half
   r.stats.bound_time_s = seconds_since(t0);
   r.stats.bound_calls += options.bounds != encodings::BoundSource::none;
 

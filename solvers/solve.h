@@ -52,14 +52,16 @@ struct BruteOptions {
 // Pre-activation bounds for the encodings (pre[k] for every layer): encodings::encoding_bounds,
 // and for BoundSource::milp the LP-tightened bounds tightened further by two MILPs per unstable
 // neuron of layers 1.. over the exact model of the layers before it (milp/milp_tightening.cpp;
-// floating-point CBC bounds, widened by 1e-6 relative). Throws util::InputError for pruning budgets
-// with lp or milp.
+// floating-point CBC bounds, widened by 1e-6 relative). time_limit_s caps the LP and MILP
+// tightening (options.lp_time_limit_s and milp_time_limit_s): the engines give it at most half of
+// a query's time. Throws util::InputError for pruning budgets with lp or milp.
 struct BoundTighteningStats {
   long long milps = 0, tightened = 0;
   bool stopped_by_time = false;
   double time_s = 0;
 };
 std::vector<bounds::LayerBounds> encoding_bounds(const spec::Problem& problem, const encodings::EncodeOptions& options,
+                                                 double time_limit_s = std::numeric_limits<double>::infinity(),
                                                  BoundTighteningStats* stats = nullptr);
 
 // Z3 (C++ API): check-sat for Goal::decide, Optimize for Goal::optimize (exact rational worst

@@ -49,7 +49,7 @@ TEST(MilpTightening, EachBoundIsTheExactRangeByBruteForce) {
     o.bounds = BoundSource::milp;
     o.milp_neuron_time_s = 10;  // small models: every MILP finishes
     solvers::BoundTighteningStats stats;
-    const auto milp = solvers::encoding_bounds(p, o, &stats);
+    const auto milp = solvers::encoding_bounds(p, o, std::numeric_limits<double>::infinity(), &stats);
     EXPECT_FALSE(stats.stopped_by_time);
     ASSERT_EQ(milp.size(), lp.size());
     for (size_t k = 0; k < milp.size(); ++k)

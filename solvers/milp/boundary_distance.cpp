@@ -70,10 +70,7 @@ BoundaryAnswer boundary_distance_milp(const spec::Problem& outer, const spec::Ve
     return true;
   };
 
-  encodings::EncodeOptions bounded = options.encode;  // LP or MILP tightening: at most half the time
-  bounded.lp_time_limit_s = std::min(bounded.lp_time_limit_s, 0.5 * options.timeout_s);
-  bounded.milp_time_limit_s = std::min(bounded.milp_time_limit_s, 0.5 * options.timeout_s);
-  const auto pre = solvers::encoding_bounds(outer, bounded);
+  const auto pre = solvers::encoding_bounds(outer, options.encode, 0.5 * options.timeout_s);  // at most half the time
   const Solved first =
       solve_min_eps(outer, pre, x0, eps_lower, eps_upper, options, 0.0, options.timeout_s - seconds_since(start));
   const BackendAnswer& a = first.answer;

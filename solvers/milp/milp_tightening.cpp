@@ -43,11 +43,14 @@ spec::Problem neuron_problem(const spec::Problem& p, int k, int i, double sense)
 
 }  // namespace
 
-std::vector<bounds::LayerBounds> encoding_bounds(const spec::Problem& problem, const encodings::EncodeOptions& options,
-                                                 BoundTighteningStats* stats) {
+std::vector<bounds::LayerBounds> encoding_bounds(const spec::Problem& problem, const encodings::EncodeOptions& given,
+                                                 double time_limit_s, BoundTighteningStats* stats) {
   BoundTighteningStats own;
   if (!stats) stats = &own;
   using encodings::BoundSource;
+  encodings::EncodeOptions options = given;
+  options.lp_time_limit_s = std::min(options.lp_time_limit_s, time_limit_s);
+  options.milp_time_limit_s = std::min(options.milp_time_limit_s, time_limit_s);
   if (options.bounds != BoundSource::milp) return encodings::encoding_bounds(problem, options);
   if (problem.budget)
     throw util::InputError("--encoding-bounds", "", "milp tightening does not handle pruning budgets yet: use crown or alpha");

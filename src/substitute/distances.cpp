@@ -164,9 +164,8 @@ Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const
         // larger are at hand (they hold here too, and are intersected with this radius's own
         // LP-tightened ones): the bisection's last queries lie within a few percent of each other.
         if (!tight || eps > tight_radius || tight_radius > 1.05 * eps) {
-          encodings::EncodeOptions eo = mo.encode;
-          eo.milp_time_limit_s = std::min(eo.milp_time_limit_s, 0.5 * mo.timeout_s);
-          tight = std::make_shared<const std::vector<bounds::LayerBounds>>(solvers::encoding_bounds(p, eo));
+          tight = std::make_shared<const std::vector<bounds::LayerBounds>>(
+              solvers::encoding_bounds(p, mo.encode, 0.5 * mo.timeout_s));
           tight_radius = eps;
         }
         mo.encode.bounds = encodings::BoundSource::lp;
