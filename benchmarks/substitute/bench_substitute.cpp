@@ -4,7 +4,7 @@
 //                               (a false certificate is a sat verdict there).
 //   eval OUT.csv [inputs=N] [nets=a,b] [tol=T] [query_timeout=S] [bnd=bab|milp|milp-min]
 //                [bounds=crown|lp] [mnist=FILE.csv] [only=PRUNER[:AMOUNT],...] [names=INPUT,...]
-//                [f_query_timeout=S] [adv_only=1]
+//                [f_query_timeout=S] [adv_only=1] [restarts=N] [steps=N]
 //                               seed 001 Figure 3: d_rob and d_bnd on f and on every pruned g,
 //                               per (network, pruner, amount) the mean relative error, the
 //                               d_adv baseline and the time including pruning; rows per input
@@ -264,10 +264,19 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
   // Inputs without an adversarial point found by PGD (so no d_adv, no x_adv for the linear pruner).
   std::ofstream skipped(out_path.substr(0, out_path.rfind('.')) + ".skipped.csv");
   skipped << "network,input,d_adv_lower,pgd_runs,time_s\n";
+  std::ofstream adv_csv;  // adv_only=1: d_adv of every input, in OUT.csv
+  if (kv.count("adv_only")) {
+    csv.close();
+    adv_csv.open(out_path);
+    adv_csv << "network,input,d_adv,d_adv_lower,pgd_runs,time_s\n";
+  }
   substitute::DistanceOptions dopt;
   dopt.rel_tol = tol;
   dopt.bab.timeout_s = qt;
   dopt.timeout_s = 20 * qt;
+  // PGD of d_adv (and x_adv): restarts=N, steps=N.
+  if (kv.count("restarts")) dopt.attack.restarts = std::stoi(kv.at("restarts"));
+  if (kv.count("steps")) dopt.attack.steps = std::stoi(kv.at("steps"));
   const std::string bnd = kv.count("bnd") ? kv.at("bnd") : "bab";
   using E = substitute::DistanceOptions::BndEngine;
   if (bnd != "bab" && bnd != "milp" && bnd != "milp-min") throw std::runtime_error("bnd=" + bnd + ": bab, milp or milp-min");
@@ -341,7 +350,12 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
         skipped.flush();
         continue;
       }
-      if (kv.count("adv_only")) continue;  // adv_only=1: only which inputs PGD finds no point for
+      if (kv.count("adv_only")) {  // adv_only=1: only d_adv (and which inputs PGD finds no point for)
+        adv_csv << name << "," << in.name << "," << adv.upper << "," << adv.lower << "," << adv.queries << ","
+                << adv.time_s << "\n";
+        adv_csv.flush();
+        continue;
+      }
       const auto rob = substitute::robust_distance(n.net, a, dopt);
       substitute::DistanceOptions dopt_f = dopt;  // f_query_timeout: a longer limit on f only
       dopt_f.bab.timeout_s = dopt_f.milp.timeout_s = qt_f;

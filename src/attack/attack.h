@@ -23,8 +23,10 @@ struct AttackResult {
   double best_margin = std::numeric_limits<double>::infinity();  // margin at best (exact)
 };
 
-// PGD (Madry et al. 2018) with random restarts on the input box, minimising the property
-// margin (signed L-inf steps, step size decaying from a quarter of the box width).
+// PGD (Madry et al. 2018) with restarts on the input box, minimising the property margin
+// (signed L-inf steps, step size decaying from a quarter of the box width). Restarts begin at
+// the given starts, then the box's center (only without given starts), its lower and upper
+// corners, then uniform random points.
 AttackResult pgd_attack(const spec::Problem& problem, const AttackOptions& options,
                         const std::vector<Eigen::VectorXd>& starts = {}, util::Stats* stats = nullptr);
 

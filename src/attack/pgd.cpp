@@ -46,8 +46,16 @@ AttackResult pgd_attack(const spec::Problem& problem, const AttackOptions& o, co
   for (int t = 0; t < total && !res.found; ++t) {
     if (elapsed() > o.time_limit_s) break;
     Eigen::VectorXd x;
-    if (t < static_cast<int>(starts.size())) x = starts[t].cwiseMax(box.lo).cwiseMin(box.hi);
-    else if (t == static_cast<int>(starts.size()) && starts.empty()) x = box.center();
+    // After the given starts: the box's center (without given starts), its lower and its upper
+    // corner, then uniform random points. The corners matter where most ReLUs are dead around
+    // x0 (e.g. an MNIST "8" on mnist-net_256x2: 2 of 256 first-layer neurons active): the
+    // subgradient sees only the active neurons, and PGD from x0, the center or noise stays in the
+    // same plateau, while the darkened image lo = max(x0 - eps, 0) may already cross the boundary.
+    const int r = t - static_cast<int>(starts.size());
+    if (r < 0) x = starts[t].cwiseMax(box.lo).cwiseMin(box.hi);
+    else if (r == 0 && starts.empty()) x = box.center();
+    else if (r == 1) x = box.lo;
+    else if (r == 2) x = box.hi;
     else x = box.lo + width.cwiseProduct(Eigen::VectorXd::NullaryExpr(box.dim(), [&] { return U(rng); }));
     Eigen::VectorXd g;
     for (int s = 0; s <= o.steps; ++s) {
