@@ -128,6 +128,7 @@ TEST(TransferCli, PrintsEveryQuantityAsJsonAndDistancesStayOrdered) {
   EXPECT_LE(rob, bnd);
   EXPECT_LE(bnd, adv);
   EXPECT_TRUE(all["bnd"].contains("time_s"));
+  EXPECT_EQ(all["bnd"]["note"], "");  // --engine auto on 3 inputs: bab (certified lower end)
   // d_bnd as one MILP: inside the bisection's bracket (CBC tolerances aside), labelled.
   const auto milp = nlohmann::json::parse(run_cli("distance " + base + " --method bnd --engine milp", &code));
   ASSERT_EQ(code, 0);
@@ -152,4 +153,30 @@ TEST(TransferCli, PrintsEveryQuantityAsJsonAndDistancesStayOrdered) {
   EXPECT_LT(s["max_diff_at_x0"].get<double>(), 1e-9);
   EXPECT_LT(s["max_diff_at_x_adv"].get<double>(), 1e-9);
   EXPECT_EQ(net::read_network(g_path).layered().num_hidden(), 1);
+}
+
+// distance --engine auto on a network with more than bab::kAutoInputDims inputs decides the
+// radii with CBC (labelled so), as --engine milp does. (bab takes minutes on this 20-ReLU net:
+// ReLU splitting near the boundary nearly enumerates the 2^20 phases; CBC takes seconds. The
+// milp bisection itself is checked against brute force in Distances.*.)
+TEST(TransferCli, DistanceAutoUsesCbcOnManyInputs) {
+  Case c = testing_util::random_anchored_network(9, {12, 10, 10, 3});
+  const std::string net_path = testutil::temp_file("distance_auto.onnx");
+  const std::string x_path = testutil::temp_file("distance_auto_x.txt");
+  net::write_network(net::Network::from_layered(*c.net), net_path);
+  {
+    std::ofstream x(x_path);
+    x.precision(17);
+    for (int i = 0; i < 12; ++i) x << c.anchor.x0[i] << " ";
+  }
+  int code = -1;
+  const std::string base = "distance --net " + net_path + " --input " + x_path + " --json --method bnd --tol 0.01";
+  const auto automatic = nlohmann::json::parse(run_cli(base, &code));
+  ASSERT_EQ(code, 0);
+  EXPECT_NE(automatic["note"].get<std::string>().find("CBC"), std::string::npos);
+  ASSERT_TRUE(automatic["complete"].get<bool>());
+  const auto milp = nlohmann::json::parse(run_cli(base + " --engine milp", &code));
+  ASSERT_EQ(code, 0);
+  EXPECT_EQ(automatic["lower"], milp["lower"]);
+  EXPECT_EQ(automatic["upper"], milp["upper"]);
 }
