@@ -76,6 +76,7 @@ struct EncodeOptions {
   // stopped by its limit still gives CBC's best bound); neurons not reached keep their LP bounds.
   double milp_time_limit_s = std::numeric_limits<double>::infinity();
   double milp_neuron_time_s = 0.2;
+  int milp_rechecks = 1;  // independent CBC re-solves of each neuron's claimed optimum (0: trust CBC)
   // Bounds known to hold on the problem's box (e.g. computed on a larger box that contains it):
   // intersected with the computed root bounds before any LP or MILP tightening.
   std::shared_ptr<const std::vector<bounds::LayerBounds>> known = nullptr;

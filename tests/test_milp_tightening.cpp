@@ -48,6 +48,7 @@ TEST(MilpTightening, EachBoundIsTheExactRangeByBruteForce) {
     const auto lp = encodings::encoding_bounds(p, o);
     o.bounds = BoundSource::milp;
     o.milp_neuron_time_s = 10;  // small models: every MILP finishes
+    o.milp_rechecks = seed % 2;  // the CLI's --milp-rechecks: 0 trusts CBC, 1 re-solves each optimum
     solvers::BoundTighteningStats stats;
     const auto milp = solvers::encoding_bounds(p, o, std::numeric_limits<double>::infinity(), &stats);
     EXPECT_FALSE(stats.stopped_by_time);

@@ -70,7 +70,8 @@ std::vector<bounds::LayerBounds> encoding_bounds(const spec::Problem& problem, c
               stats->tightened, stats->time_s, stats->stopped_by_time ? " (stopped by the time limit)" : "");
     return pre;
   };
-  MilpOptions cbc;  // the milp engine's CBC settings (one thread, isolated, one re-check)
+  MilpOptions cbc;  // the milp engine's CBC settings (one thread, isolated), the caller's re-checks
+  cbc.rechecks = options.milp_rechecks;
   const net::LayeredNetwork& net = *problem.net;
   for (int k = 1; k < net.num_hidden(); ++k) {
     for (int i = 0; i < net.hidden_width(k); ++i) {

@@ -63,6 +63,7 @@ substitute::DistanceOptions distance_options(const util::Options& o) {
   d.bnd_engine = o.engine != "milp" ? E::bab : decide ? E::milp : E::milp_min;
   d.milp.encode.bounds = encodings::parse_bound_source(o.encoding_bounds);
   d.milp.encode.milp_neuron_time_s = o.milp_neuron_timeout;
+  d.milp.encode.milp_rechecks = static_cast<int>(o.milp_rechecks);
   d.milp.seed = static_cast<unsigned>(o.seed);
   d.milp.rechecks = static_cast<int>(o.milp_rechecks);
   return d;

@@ -88,6 +88,7 @@ encodings::EncodeOptions encode_options(const util::Options& o, encodings::Encod
   e.alpha_iters = static_cast<int>(o.alpha_iters);
   e.alpha_lr = o.alpha_lr;
   e.milp_neuron_time_s = o.milp_neuron_timeout;
+  e.milp_rechecks = static_cast<int>(o.milp_rechecks);
   return e;
 }
 
