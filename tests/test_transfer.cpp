@@ -108,20 +108,23 @@ std::string run_cli(const std::string& args, int* code) {
   return r.out;
 }
 
+// "--net NET --input X" for the case's network and anchor, written to temporary files.
+std::string write_case(const Case& c, const std::string& name) {
+  const std::string net_path = testutil::temp_file(name + ".onnx");
+  const std::string x_path = testutil::temp_file(name + "_x.txt");
+  net::write_network(net::Network::from_layered(*c.net), net_path);
+  std::ofstream x(x_path);
+  x.precision(17);
+  for (Eigen::Index i = 0; i < c.anchor.x0.size(); ++i) x << c.anchor.x0[i] << " ";
+  return "--net " + net_path + " --input " + x_path;
+}
+
 }  // namespace
 
 TEST(TransferCli, PrintsEveryQuantityAsJsonAndDistancesStayOrdered) {
   Case c = testing_util::random_anchored_network(4, {3, 8, 8, 3});
-  const std::string net_path = testutil::temp_file("transfer_cli.onnx");
-  const std::string x_path = testutil::temp_file("transfer_cli_x.txt");
-  net::write_network(net::Network::from_layered(*c.net), net_path);
-  {
-    std::ofstream x(x_path);
-    x.precision(17);
-    for (int i = 0; i < 3; ++i) x << c.anchor.x0[i] << " ";
-  }
   int code = -1;
-  const std::string base = "--net " + net_path + " --input " + x_path + " --json";
+  const std::string base = write_case(c, "transfer_cli") + " --json";
   const auto all = nlohmann::json::parse(run_cli("distance " + base + " --method all", &code));
   ASSERT_EQ(code, 0);
   const double rob = all["rob"]["distance"], bnd = all["bnd"]["distance"], adv = all["adv"]["distance"];
@@ -161,16 +164,8 @@ TEST(TransferCli, PrintsEveryQuantityAsJsonAndDistancesStayOrdered) {
 // milp bisection itself is checked against brute force in Distances.*.)
 TEST(TransferCli, DistanceAutoUsesCbcOnManyInputs) {
   Case c = testing_util::random_anchored_network(9, {12, 10, 10, 3});
-  const std::string net_path = testutil::temp_file("distance_auto.onnx");
-  const std::string x_path = testutil::temp_file("distance_auto_x.txt");
-  net::write_network(net::Network::from_layered(*c.net), net_path);
-  {
-    std::ofstream x(x_path);
-    x.precision(17);
-    for (int i = 0; i < 12; ++i) x << c.anchor.x0[i] << " ";
-  }
   int code = -1;
-  const std::string base = "distance --net " + net_path + " --input " + x_path + " --json --method bnd --tol 0.01";
+  const std::string base = "distance " + write_case(c, "distance_auto") + " --json --method bnd --tol 0.01";
   const auto automatic = nlohmann::json::parse(run_cli(base, &code));
   ASSERT_EQ(code, 0);
   EXPECT_NE(automatic["note"].get<std::string>().find("CBC"), std::string::npos);
