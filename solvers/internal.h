@@ -40,10 +40,10 @@ BackendAnswer run_isolated(const char* solver, double kill_after_s, const Isolat
 // objective (exact rational optimum, rounded outwards to doubles). isolate: in a forked child
 // process killed shortly after timeout_s (libz3 checks its own limit only now and then).
 BackendAnswer z3_solve(const encodings::Model& model, double timeout_s, unsigned seed, bool isolate = true);
-// CBC (milp/cbc_solver.cpp) on a linear model; isolate: in a forked child process, so that a
-// crash of CBC (an assertion of the Debian build) gives an unknown answer instead of an abort.
-BackendAnswer cbc_solve(const encodings::Model& model, double timeout_s, int threads, unsigned seed, bool preprocess,
-                        bool isolate = true);
+// CBC (milp/cbc_solver.cpp) on a linear model with the CBC settings of `options` (threads,
+// preprocess, cuts and heuristics; isolate: in a forked child process, so that a crash of CBC,
+// an assertion of the Debian build, gives an unknown answer instead of an abort) and `seed`.
+BackendAnswer cbc_solve(const encodings::Model& model, double timeout_s, const MilpOptions& options, unsigned seed);
 
 // cbc_solve, then options.rechecks independent re-solves of what CBC proved (another random
 // seed; for a claimed minimum v, the model plus the row objective <= v - kRecheckGap max(1, |v|);

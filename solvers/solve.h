@@ -40,6 +40,13 @@ struct MilpOptions {
   bool isolate = true;
   // Independent re-solves of each infeasibility or minimum CBC proves (milp/cbc_solver.cpp).
   int rechecks = 1;
+  // CBC's cut generators and primal heuristics: on (CBC's defaults), off, or automatic: off for
+  // decision models without a pruning budget (solve_milp), on for everything else (optimisation,
+  // pruning, the MILP tightening). Deciding robustness queries, CBC was 1.0-4.3x faster without
+  // them on 6 radii of mnist-net_256x2 and mnist10x10 and 2.5x on ACAS Xu 1_1 prop_3, no slower on
+  // 3 more ACAS Xu queries (benchmarks/substitute/README.md); pruning queries were not measured.
+  enum class CbcExtras { automatic, on, off };
+  CbcExtras cbc_extras = CbcExtras::automatic;
 };
 
 struct BruteOptions {
@@ -74,6 +81,8 @@ spec::Result solve_smt(const spec::Problem& problem, const SmtOptions& options);
 // exactly; Goal::decide asks for any point with margin <= 0. Result::note says "floating-point
 // MILP answer". Throws util::InputError when the encoding is not linear (smt).
 spec::Result solve_milp(const spec::Problem& problem, const MilpOptions& options);
+// "on", "off" or "auto" (--milp-cbc); throws util::InputError("--milp-cbc", ...) otherwise.
+MilpOptions::CbcExtras parse_cbc_extras(const std::string& text);
 
 // Exact worst margin by enumerating every admissible mask and every activation pattern of the
 // ReLUs not fixed by interval bounds, with one exact LP per pattern (solvers/brute). Throws

@@ -151,8 +151,12 @@ bool run_all(const Case& c, int& compared, const encodings::EncodeOptions& smt_e
   const spec::Result milp_decide = timed(time.milp_decide, [&] { return solvers::solve_milp(c.problem, mo); });
   mo.encode.decide_objective = true;  // the margin as objective under margin <= 0, first point answers
   const spec::Result milp_guided = timed(time.milp_guided, [&] { return solvers::solve_milp(c.problem, mo); });
+  // The guided model again with the other CBC setting than automatic's (cuts and heuristics on
+  // without a budget, off with one), so that both settings meet brute on every kind of query.
+  mo.cbc_extras = c.problem.budget ? solvers::MilpOptions::CbcExtras::off : solvers::MilpOptions::CbcExtras::on;
+  const spec::Result milp_other = timed(time.milp_guided, [&] { return solvers::solve_milp(c.problem, mo); });
 
-  for (const auto* r : {&smt_decide, &smt_opt, &milp_opt, &milp_decide, &milp_guided}) {
+  for (const auto* r : {&smt_decide, &smt_opt, &milp_opt, &milp_decide, &milp_guided, &milp_other}) {
     EXPECT_EQ(std::string(spec::to_string(r->verdict)), std::string(spec::to_string(brute.verdict)))
         << r->engine << " (" << r->note << ") vs brute worst margin " << brute.margin_lower;
     expect_confirmed(c.problem, *r, r->engine.c_str());

@@ -174,4 +174,12 @@ TEST(TransferCli, DistanceAutoUsesCbcOnManyInputs) {
   ASSERT_EQ(code, 0);
   EXPECT_EQ(automatic["lower"], milp["lower"]);
   EXPECT_EQ(automatic["upper"], milp["upper"]);
+  // CBC's cuts and heuristics on (automatic turns them off here): the same distance within the
+  // tolerance, both brackets contain d_bnd.
+  const auto extras = nlohmann::json::parse(run_cli(base + " --milp-cbc on", &code));
+  ASSERT_EQ(code, 0);
+  EXPECT_LE(extras["lower"].get<double>(), automatic["upper"].get<double>() * (1 + 1e-6));
+  EXPECT_LE(automatic["lower"].get<double>(), extras["upper"].get<double>() * (1 + 1e-6));
+  run_cli(base + " --milp-cbc maybe", &code);
+  EXPECT_EQ(code, 2);
 }

@@ -46,16 +46,15 @@ struct CbcHandle {
   CbcHandle& operator=(const CbcHandle&) = delete;
 };
 
-BackendAnswer cbc_solve_here(const Model& model, double timeout_s, int threads, unsigned seed, bool preprocess,
+BackendAnswer cbc_solve_here(const Model& model, double timeout_s, const MilpOptions& o, unsigned seed,
                              bool scaling = true);
 
 }  // namespace
 
-BackendAnswer cbc_solve(const Model& model, double timeout_s, int threads, unsigned seed, bool preprocess,
-                        bool isolate) {
+BackendAnswer cbc_solve(const Model& model, double timeout_s, const MilpOptions& o, unsigned seed) {
   if (!model.is_linear()) throw util::InternalError("cbc_solve: the model still has relations");
   if (const char* d = std::getenv("PRUNECERT_CBC_DUMP")) encodings::write_model(model, encodings::Format::mps, d);
-  if (!isolate) return cbc_solve_here(model, timeout_s, threads, seed, preprocess);
+  if (!o.isolate) return cbc_solve_here(model, timeout_s, o, seed);
   // CBC keeps its own limit; the parent kills the child after a grace period.
   const double kill_after = timeout_s + 5.0 + 0.1 * timeout_s;
   auto save_model = [&]() -> std::string {
@@ -73,7 +72,7 @@ BackendAnswer cbc_solve(const Model& model, double timeout_s, int threads, unsig
   };
   const auto start = std::chrono::steady_clock::now();
   BackendAnswer a = run_isolated(
-      "cbc", kill_after, [&](const Progress&) { return cbc_solve_here(model, timeout_s, threads, seed, preprocess); },
+      "cbc", kill_after, [&](const Progress&) { return cbc_solve_here(model, timeout_s, o, seed); },
       save_model);
   // An assertion in Clp's scaled matrix (ClpPackedMatrix::allElementsInRange, CBC 2.10 / Clp
   // 1.17) fired on a pruning model whose MPS file the cbc binary solves: retry once without
@@ -82,7 +81,7 @@ BackendAnswer cbc_solve(const Model& model, double timeout_s, int threads, unsig
   if (a.crashed && left > 0.05) {
     BackendAnswer b = run_isolated(
         "cbc", left + 5.0 + 0.1 * left,
-        [&](const Progress&) { return cbc_solve_here(model, left, threads, seed, preprocess, /*scaling=*/false); });
+        [&](const Progress&) { return cbc_solve_here(model, left, o, seed, /*scaling=*/false); });
     b.note = (b.note.empty() ? "" : b.note + "; ") + "retried without scaling after: " + a.note;
     return b;
   }
@@ -91,7 +90,7 @@ BackendAnswer cbc_solve(const Model& model, double timeout_s, int threads, unsig
 
 namespace {
 
-BackendAnswer cbc_solve_here(const Model& model, double timeout_s, int threads, unsigned seed, bool preprocess,
+BackendAnswer cbc_solve_here(const Model& model, double timeout_s, const MilpOptions& o, unsigned seed,
                              bool scaling) {
   const int n = static_cast<int>(model.vars.size()), rows = static_cast<int>(model.rows.size());
 
@@ -140,7 +139,7 @@ BackendAnswer cbc_solve_here(const Model& model, double timeout_s, int threads, 
   Cbc_setParameter(h.m, "integerTolerance", "1e-9");
   // CglPreProcess can cut off the optimum when big-M bounds are nearly tight (pre-activation
   // intervals of width ~1e-9 at eps = 0 were seen to lose the worst mask): off by default.
-  Cbc_setParameter(h.m, "preprocess", preprocess ? "on" : "off");
+  Cbc_setParameter(h.m, "preprocess", o.preprocess ? "on" : "off");
   // CBC derives a cutoff increment from the objective and then discards incumbents that improve
   // by less (an optimum 8.5e-6 below the reported one was lost): require none.
   Cbc_setParameter(h.m, "increment", "0");
@@ -150,14 +149,18 @@ BackendAnswer cbc_solve_here(const Model& model, double timeout_s, int threads, 
   // reproduced with the cbc binary: `-preprocess off -increment 0` aborts, adding `-rins off`
   // does not). Off.
   Cbc_setParameter(h.m, "rins", "off");
-  // Gomory cuts stay on. They were off for a while because CBC cut off the optimum of a pruning
+  // Gomory cuts stay on (unless MilpOptions::cbc_extras turns all cuts off). They were off for a while because CBC cut off the optimum of a pruning
   // query (FashionMNIST MLP, sample 11, budget 0,10%,0); the cause was matrix entries of 1e-37
   // (encodings/negligible_terms.cpp removes them), and without those CBC finds the optimum with
   // or without Gomory cuts.
   if (!scaling) Cbc_setParameter(h.m, "scaling", "off");
   // "threads 1" would switch CBC to its threaded search with one worker: only ask for threads
   // when more than one is wanted.
-  if (threads > 1) Cbc_setParameter(h.m, "threads", std::to_string(threads).c_str());
+  if (o.threads > 1) Cbc_setParameter(h.m, "threads", std::to_string(o.threads).c_str());
+  if (o.cbc_extras == MilpOptions::CbcExtras::off) {  // automatic is resolved by solve_milp
+    Cbc_setParameter(h.m, "cuts", "off");
+    Cbc_setParameter(h.m, "heuristics", "off");
+  }
   Cbc_setParameter(h.m, "randomCbcSeed", std::to_string(seed + 1).c_str());
   // A guided decision model (every feasible point is an answer): stop at the first solution.
   if (model.any_solution) Cbc_setParameter(h.m, "maxSolutions", "1");
@@ -214,7 +217,7 @@ BackendAnswer cbc_solve_here(const Model& model, double timeout_s, int threads, 
 BackendAnswer cbc_solve_checked(const Model& model, double timeout_s, const MilpOptions& options) {
   using Status = BackendAnswer::Status;
   const auto start = std::chrono::steady_clock::now();
-  BackendAnswer a = cbc_solve(model, timeout_s, options.threads, options.seed, options.preprocess, options.isolate);
+  BackendAnswer a = cbc_solve(model, timeout_s, options, options.seed);
   if (!model.has_integers()) return a;  // an LP: no search to go wrong
   for (int k = 1; k <= options.rechecks; ++k) {
     const bool claims_infeasible = a.status == Status::infeasible;
@@ -230,7 +233,7 @@ BackendAnswer cbc_solve_checked(const Model& model, double timeout_s, const Milp
     const unsigned seed = options.seed + 1000u * k;
     BackendAnswer b;
     if (left > 0.01)
-      b = cbc_solve(check, left, options.threads, seed, options.preprocess, options.isolate);
+      b = cbc_solve(check, left, options, seed);
     else
       b.status = Status::timeout;
     const std::string claim = claims_minimum ? "minimum " + std::to_string(v) : "infeasibility";
@@ -257,11 +260,22 @@ BackendAnswer cbc_solve_checked(const Model& model, double timeout_s, const Milp
   return a;
 }
 
+MilpOptions::CbcExtras parse_cbc_extras(const std::string& text) {
+  if (text == "auto") return MilpOptions::CbcExtras::automatic;
+  if (text == "on") return MilpOptions::CbcExtras::on;
+  if (text == "off") return MilpOptions::CbcExtras::off;
+  throw util::InputError("--milp-cbc", "", "'" + text + "' is not on, off or auto");
+}
+
 spec::Result solve_milp(const spec::Problem& problem, const MilpOptions& options) {
   if (options.encode.encoding != encodings::Encoding::bigm)
     throw util::InputError("--encoding", "", std::string("the milp engine needs a linear encoding (bigm), not ") +
                                                  encodings::to_string(options.encode.encoding));
-  auto backend = [&](const Model& m, double left) { return cbc_solve_checked(m, left, options); };
+  MilpOptions resolved = options;
+  if (options.cbc_extras == MilpOptions::CbcExtras::automatic)
+    resolved.cbc_extras = options.encode.goal == encodings::Goal::decide && !problem.budget ? MilpOptions::CbcExtras::off
+                                                                                             : MilpOptions::CbcExtras::on;
+  auto backend = [&](const Model& m, double left) { return cbc_solve_checked(m, left, resolved); };
   spec::Result r = solve_encoded(problem, options.encode, options.timeout_s, "milp", backend);
   const std::string what = options.rechecks > 0
                                ? "floating-point MILP answer (CBC, each proof re-checked by " + std::to_string(options.rechecks) +

@@ -66,6 +66,7 @@ substitute::DistanceOptions distance_options(const util::Options& o) {
   d.milp.encode.milp_rechecks = static_cast<int>(o.milp_rechecks);
   d.milp.seed = static_cast<unsigned>(o.seed);
   d.milp.rechecks = static_cast<int>(o.milp_rechecks);
+  d.milp.cbc_extras = solvers::parse_cbc_extras(o.milp_cbc);
   return d;
 }
 

@@ -117,6 +117,7 @@ spec::Result run_engine(const std::string& engine, const spec::Problem& p, const
     mo.timeout_s = o.timeout;
     mo.seed = static_cast<unsigned>(o.seed);
     mo.rechecks = static_cast<int>(o.milp_rechecks);
+    mo.cbc_extras = solvers::parse_cbc_extras(o.milp_cbc);
     mo.encode.decide_objective = !o.milp_feasibility;
     // Deciding, CBC is far faster on one model per class (no selector binaries, the margin of one
     // class as objective; most threatened class first) than on the disjunction: on FashionMNIST
