@@ -149,15 +149,16 @@ BackendAnswer cbc_solve_here(const Model& model, double timeout_s, const MilpOpt
   // reproduced with the cbc binary: `-preprocess off -increment 0` aborts, adding `-rins off`
   // does not). Off.
   Cbc_setParameter(h.m, "rins", "off");
-  // Gomory cuts stay on (unless MilpOptions::cbc_extras turns all cuts off). They were off for a while because CBC cut off the optimum of a pruning
-  // query (FashionMNIST MLP, sample 11, budget 0,10%,0); the cause was matrix entries of 1e-37
-  // (encodings/negligible_terms.cpp removes them), and without those CBC finds the optimum with
-  // or without Gomory cuts.
+  // Gomory cuts stay on (unless MilpOptions::cbc_extras turns all cuts off). They were off for a
+  // while because CBC cut off the optimum of a pruning query (FashionMNIST MLP, sample 11, budget
+  // 0,10%,0); the cause was matrix entries of 1e-37 (encodings/negligible_terms.cpp removes them),
+  // and without those CBC finds the optimum with or without Gomory cuts.
   if (!scaling) Cbc_setParameter(h.m, "scaling", "off");
   // "threads 1" would switch CBC to its threaded search with one worker: only ask for threads
   // when more than one is wanted.
   if (o.threads > 1) Cbc_setParameter(h.m, "threads", std::to_string(o.threads).c_str());
-  if (o.cbc_extras == MilpOptions::CbcExtras::off) {  // automatic is resolved by solve_milp
+  // MilpOptions::cbc_extras (solve_milp resolves automatic; elsewhere it means CBC's defaults).
+  if (o.cbc_extras == MilpOptions::CbcExtras::off) {
     Cbc_setParameter(h.m, "cuts", "off");
     Cbc_setParameter(h.m, "heuristics", "off");
   }
