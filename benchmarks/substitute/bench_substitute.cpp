@@ -258,18 +258,16 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
   const double tol = kv.count("tol") ? std::stod(kv.at("tol")) : 1e-2;
   const double qt = kv.count("query_timeout") ? std::stod(kv.at("query_timeout")) : 20;
   const std::vector<std::string> nets = split(kv.count("nets") ? kv.at("nets") : "mnist10x10,mnist10x20,mnist-net_256x2");
+  const bool adv_only = kv.count("adv_only");  // only d_adv of every input (and which have no PGD point)
   std::ofstream csv(out_path);
-  csv << "network,input,pruner,amount,neurons_f,neurons_g,d_adv,d_rob,d_bnd,d_bnd_upper,bnd_complete,d_rob_hat,"
-         "d_bnd_hat,bnd_hat_complete,t_rob_f,t_bnd_f,t_prune,t_rob_g,t_bnd_g,d_bnd_hat_upper\n";
+  if (adv_only)
+    csv << "network,input,d_adv,d_adv_lower,pgd_runs,time_s\n";
+  else
+    csv << "network,input,pruner,amount,neurons_f,neurons_g,d_adv,d_rob,d_bnd,d_bnd_upper,bnd_complete,d_rob_hat,"
+           "d_bnd_hat,bnd_hat_complete,t_rob_f,t_bnd_f,t_prune,t_rob_g,t_bnd_g,d_bnd_hat_upper\n";
   // Inputs without an adversarial point found by PGD (so no d_adv, no x_adv for the linear pruner).
   std::ofstream skipped(out_path.substr(0, out_path.rfind('.')) + ".skipped.csv");
   skipped << "network,input,d_adv_lower,pgd_runs,time_s\n";
-  std::ofstream adv_csv;  // adv_only=1: d_adv of every input, in OUT.csv
-  if (kv.count("adv_only")) {
-    csv.close();
-    adv_csv.open(out_path);
-    adv_csv << "network,input,d_adv,d_adv_lower,pgd_runs,time_s\n";
-  }
   substitute::DistanceOptions dopt;
   dopt.rel_tol = tol;
   dopt.bab.timeout_s = qt;
@@ -350,10 +348,10 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
         skipped.flush();
         continue;
       }
-      if (kv.count("adv_only")) {  // adv_only=1: only d_adv (and which inputs PGD finds no point for)
-        adv_csv << name << "," << in.name << "," << adv.upper << "," << adv.lower << "," << adv.queries << ","
-                << adv.time_s << "\n";
-        adv_csv.flush();
+      if (adv_only) {
+        csv << name << "," << in.name << "," << adv.upper << "," << adv.lower << "," << adv.queries << ","
+            << adv.time_s << "\n";
+        csv.flush();
         continue;
       }
       const auto rob = substitute::robust_distance(n.net, a, dopt);

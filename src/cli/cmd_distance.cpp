@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "src/cli/cli.h"
+#include "src/cli/engines.h"
 #include "src/substitute/substitute.h"
 #include "src/util/errors.h"
 
@@ -51,6 +52,9 @@ substitute::DistanceOptions distance_options(const util::Options& o) {
   d.bab.attack = d.attack;
   d.timeout_s = o.timeout;
   d.bab.timeout_s = o.query_timeout > 0 ? o.query_timeout : 0.25 * o.timeout;
+  // CBC settings, re-checks and big-M constants (--encoding-bounds) as for `verify --engine milp`;
+  // the bisection and the eps-minimising MILP set the goal and the property mode themselves.
+  d.milp = milp_options(o);
   d.milp.timeout_s = d.bab.timeout_s;
   // --engine milp: d_bnd by a bisection whose queries CBC decides (--goal decide, the default), or
   // as one MILP minimising eps (--goal optimize); big-M constants from --encoding-bounds.
@@ -61,12 +65,6 @@ substitute::DistanceOptions distance_options(const util::Options& o) {
   using E = substitute::DistanceOptions::BndEngine;
   const bool decide = encodings::parse_goal(o.goal.empty() ? "decide" : o.goal) == encodings::Goal::decide;
   d.bnd_engine = o.engine != "milp" ? E::bab : decide ? E::milp : E::milp_min;
-  d.milp.encode.bounds = encodings::parse_bound_source(o.encoding_bounds);
-  d.milp.encode.milp_neuron_time_s = o.milp_neuron_timeout;
-  d.milp.encode.milp_rechecks = static_cast<int>(o.milp_rechecks);
-  d.milp.seed = static_cast<unsigned>(o.seed);
-  d.milp.rechecks = static_cast<int>(o.milp_rechecks);
-  d.milp.cbc_extras = solvers::parse_cbc_extras(o.milp_cbc);
   return d;
 }
 

@@ -92,6 +92,22 @@ encodings::EncodeOptions encode_options(const util::Options& o, encodings::Encod
   return e;
 }
 
+solvers::MilpOptions milp_options(const util::Options& o) {
+  solvers::MilpOptions mo;
+  mo.encode = encode_options(o, encodings::Encoding::bigm, encodings::Goal::optimize);
+  mo.timeout_s = o.timeout;
+  mo.seed = static_cast<unsigned>(o.seed);
+  mo.rechecks = static_cast<int>(o.milp_rechecks);
+  mo.cbc_extras = solvers::parse_cbc_extras(o.milp_cbc);
+  mo.encode.decide_objective = !o.milp_feasibility;
+  // Deciding, CBC is far faster on one model per class (no selector binaries, the margin of one
+  // class as objective; most threatened class first) than on the disjunction: on FashionMNIST
+  // pruning queries at (5%,5%,10%), 0.2 s against 20 s without an answer.
+  if (o.property_mode.empty() && mo.encode.goal == encodings::Goal::decide)
+    mo.encode.property_mode = encodings::PropertyMode::per_class;
+  return mo;
+}
+
 spec::Result run_engine(const std::string& engine, const spec::Problem& p, const util::Options& o, bab::BabTree* tree) {
   const auto t0 = std::chrono::steady_clock::now();
   spec::Result r;
@@ -112,19 +128,7 @@ spec::Result run_engine(const std::string& engine, const spec::Problem& p, const
     so.seed = static_cast<unsigned>(o.seed);
     r = solvers::solve_smt(p, so);
   } else if (engine == "milp") {
-    solvers::MilpOptions mo;
-    mo.encode = encode_options(o, encodings::Encoding::bigm, encodings::Goal::optimize);
-    mo.timeout_s = o.timeout;
-    mo.seed = static_cast<unsigned>(o.seed);
-    mo.rechecks = static_cast<int>(o.milp_rechecks);
-    mo.cbc_extras = solvers::parse_cbc_extras(o.milp_cbc);
-    mo.encode.decide_objective = !o.milp_feasibility;
-    // Deciding, CBC is far faster on one model per class (no selector binaries, the margin of one
-    // class as objective; most threatened class first) than on the disjunction: on FashionMNIST
-    // pruning queries at (5%,5%,10%), 0.2 s against 20 s without an answer.
-    if (o.property_mode.empty() && mo.encode.goal == encodings::Goal::decide)
-      mo.encode.property_mode = encodings::PropertyMode::per_class;
-    r = solvers::solve_milp(p, mo);
+    r = solvers::solve_milp(p, milp_options(o));
   } else if (engine == "brute") {
     solvers::BruteOptions bo;
     bo.timeout_s = o.timeout;

@@ -4,6 +4,7 @@
 
 #include "encodings/encode.h"
 #include "solvers/bab/bab.h"
+#include "solvers/solve.h"
 #include "src/spec/problem.h"
 #include "src/util/options.h"
 
@@ -13,6 +14,10 @@ namespace cli {
 // Encoding options from the command line; the defaults depend on the engine.
 encodings::EncodeOptions encode_options(const util::Options& options, encodings::Encoding default_encoding,
                                         encodings::Goal default_goal);
+
+// The milp engine's options from the command line (encoding, CBC settings, re-checks, the
+// per-class models when deciding); timeout_s = --timeout.
+solvers::MilpOptions milp_options(const util::Options& options);
 
 // With `tree`, a bab (or auto) run records its proven leaves there, for --certificate.
 spec::Result run_engine(const std::string& engine, const spec::Problem& problem, const util::Options& options,
