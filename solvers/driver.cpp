@@ -114,9 +114,10 @@ spec::Result solve_encoded(const spec::Problem& problem, const encodings::Encode
   }
 
   // Solves case c within `limit` seconds; returns its status. Points are re-checked and kept.
+  int round = 0;
   auto solve_case = [&](int c, double limit) {
     const encodings::Model model = encodings::encode(problem, options, pre, c);
-    const BackendAnswer a = backend(model, limit);
+    const BackendAnswer a = backend(model, limit, round);
     r.stats.solver_calls += 1;
     if (!a.note.empty()) trouble = a.note;
 
@@ -144,7 +145,7 @@ spec::Result solve_encoded(const spec::Problem& problem, const encodings::Encode
           const double left2 = timeout_s - seconds_since(start);
           if (left2 <= 0) break;
           const encodings::Model model2 = encodings::encode(problem, deeper, pre, c);
-          const BackendAnswer a2 = backend(model2, left2);
+          const BackendAnswer a2 = backend(model2, left2, round);
           r.stats.solver_calls += 1;
           if (!a2.values.empty()) take_point(model2, a2.values);
           if (a2.status == BackendAnswer::Status::timeout) any_timeout = true;
@@ -162,6 +163,8 @@ spec::Result solve_encoded(const spec::Problem& problem, const encodings::Encode
   // final round's work). Otherwise (optimising, or one case) a single round gives each case all
   // the time left.
   auto finished = [&] { return !optimise && best_witness.has_value(); };  // one counterexample decides
+  const bool per_disjunct = options.property_mode == encodings::PropertyMode::per_class;
+  if (per_disjunct) r.disjunct_unreachable.assign(cases, false);
   std::vector<int> open = order;
   double slice = !optimise && cases > 1 ? timeout_s / (16.0 * cases) : kInf;
   while (!open.empty() && !finished()) {
@@ -181,6 +184,8 @@ spec::Result solve_encoded(const spec::Problem& problem, const encodings::Encode
         all_proved = false;
       } else if (st != BackendAnswer::Status::infeasible) {
         all_proved = false;  // decide: a case left open (only read when deciding)
+      } else if (per_disjunct) {
+        r.disjunct_unreachable[open[i]] = true;
       }
     }
     if (!still.empty() && timeout_s - seconds_since(start) <= 0) {  // out of time with cases open
@@ -191,6 +196,7 @@ spec::Result solve_encoded(const spec::Problem& problem, const encodings::Encode
     }
     open = std::move(still);
     slice *= 4.0;
+    ++round;
   }
 
   if (best_margin < kInf) r.margin_upper = best_margin;

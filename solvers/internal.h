@@ -54,7 +54,9 @@ BackendAnswer cbc_solve(const encodings::Model& model, double timeout_s, const M
 constexpr double kRecheckGap = 1e-7;
 BackendAnswer cbc_solve_checked(const encodings::Model& model, double timeout_s, const MilpOptions& options);
 
-using Backend = std::function<BackendAnswer(const encodings::Model&, double time_left_s)>;
+// `round`: 0 for a case's first solve, then 1, 2, ... for each restart with a longer slice (see
+// solve_encoded); a back end may search differently once a case has proved hard.
+using Backend = std::function<BackendAnswer(const encodings::Model&, double time_left_s, int round)>;
 
 // Encodes every case of the problem, calls the back end on each (stopping early when deciding
 // and a confirmed counterexample is found), and concludes a verdict (driver.cpp).

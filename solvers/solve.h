@@ -40,12 +40,15 @@ struct MilpOptions {
   bool isolate = true;
   // Independent re-solves of each infeasibility or minimum CBC proves (milp/cbc_solver.cpp).
   int rechecks = 1;
-  // CBC's cut generators and primal heuristics: on (CBC's defaults), off, or automatic: off for
-  // decision models without a pruning budget (solve_milp), on for everything else (optimisation,
-  // pruning, the MILP tightening). Deciding robustness queries, CBC was 1.0-4.3x faster without
-  // them on 6 radii of mnist-net_256x2 and mnist10x10 and 2.5x on ACAS Xu 1_1 prop_3, no slower on
-  // 3 more ACAS Xu queries (benchmarks/substitute/README.md); pruning queries were not measured.
-  enum class CbcExtras { automatic, on, off };
+  // CBC's cut generators and primal heuristics: on (CBC's defaults), off, pump (off but for the
+  // feasibility pump), or automatic: for decision models without a pruning budget (solve_milp),
+  // off in each case's first solve and pump in its restarts (solve_encoded's later rounds), on
+  // for everything else (optimisation, pruning, the MILP tightening). Deciding robustness
+  // queries, CBC was 1.0-4.3x faster without them on 6 radii of mnist-net_256x2 and mnist10x10 and
+  // 2.5x on ACAS Xu 1_1 prop_3, no slower on 3 more ACAS Xu queries; but without the pump it found
+  // no point in 60 s at radii of mnist-net_256x2 far above the boundary, where the pump alone found
+  // one in 12-40 s (benchmarks/substitute/README.md); pruning queries were not measured.
+  enum class CbcExtras { automatic, on, off, pump };
   CbcExtras cbc_extras = CbcExtras::automatic;
 };
 

@@ -63,7 +63,8 @@ TEST(DecideSchedule, CasesThatNeedLongerSlicesAreSolvedAgain) {
   int sat = 0, unsat = 0;
   for (const auto& [p, brute] : ps) {
     std::map<int, int> calls;
-    const solvers::Backend backend = [&](const encodings::Model& m, double limit) {
+    const solvers::Backend backend = [&](const encodings::Model& m, double limit, int round) {
+      EXPECT_EQ(round, calls[m.disjunct]) << "a case's n-th solve is round n";  // the CBC setting depends on it
       ++calls[m.disjunct];
       if (limit < needed) {
         solvers::BackendAnswer a;
@@ -99,7 +100,8 @@ TEST(DecideSchedule, AHopelessCaseDoesNotHideACounterexampleInAnother) {
     const spec::Vector y = p.net->eval(brute.witness->x, brute.witness->mask);
     std::vector<bool> holds(p.property.disjuncts.size());
     for (size_t d = 0; d < holds.size(); ++d) holds[d] = p.property.disjuncts[d].margin(y) <= 0.0;  // brute's point is in case d
-    const solvers::Backend backend = [&](const encodings::Model& m, double limit) {
+    const solvers::Backend backend = [&](const encodings::Model& m, double limit, int round) {
+      (void)round;
       if (!holds[m.disjunct]) {
         std::this_thread::sleep_for(std::chrono::duration<double>(limit));
         solvers::BackendAnswer a;
@@ -116,4 +118,44 @@ TEST(DecideSchedule, AHopelessCaseDoesNotHideACounterexampleInAnother) {
     if (++tried == 5) break;
   }
   EXPECT_GE(tried, 3);
+}
+
+// One case never answers: the others are still decided, and the result says which disjuncts were
+// proved unreachable (the distance bisection leaves those out at smaller radii), only those, each
+// confirmed by brute on that disjunct alone.
+TEST(DecideSchedule, DisjunctsProvedUnreachableAreReportedWhenAnotherStaysOpen) {
+  const auto ps = problems(7200, 20);
+  const solvers::MilpOptions mo = decide_per_class();
+  int tried = 0, flagged = 0;
+  for (const auto& [p, brute] : ps) {
+    const solvers::Backend backend = [&](const encodings::Model& m, double limit, int /*round*/) {
+      if (m.disjunct == 0) {
+        solvers::BackendAnswer a;
+        a.status = solvers::BackendAnswer::Status::timeout;
+        return a;
+      }
+      return solvers::cbc_solve_checked(m, limit, mo);
+    };
+    const spec::Result r = solvers::solve_encoded(p, mo.encode, 4.0, "milp", backend);
+    ASSERT_EQ(r.disjunct_unreachable.size(), p.property.disjuncts.size());
+    EXPECT_FALSE(r.disjunct_unreachable[0]);
+    if (r.verdict == spec::Verdict::sat) continue;  // stopped at a counterexample: flags are partial
+    EXPECT_EQ(r.verdict, spec::Verdict::timeout) << r.note;
+    for (size_t d = 1; d < p.property.disjuncts.size(); ++d) {
+      spec::Problem one = p;
+      one.property.disjuncts = {p.property.disjuncts[d]};
+      solvers::BruteOptions bo;
+      bo.max_bits = 14;
+      const spec::Result alone = solvers::solve_brute(one, bo);
+      EXPECT_EQ(r.disjunct_unreachable[d], alone.verdict == spec::Verdict::unsat) << "disjunct " << d;
+      flagged += r.disjunct_unreachable[d];
+    }
+    ++tried;
+  }
+  EXPECT_GE(tried, 5);
+  EXPECT_GT(flagged, 0);
+  // Deciding one model for the whole disjunction gives no per-disjunct answer.
+  solvers::MilpOptions whole = mo;
+  whole.encode.property_mode = encodings::PropertyMode::disjunction;
+  EXPECT_TRUE(solvers::solve_milp(ps.front().problem, whole).disjunct_unreachable.empty());
 }

@@ -151,9 +151,12 @@ bool run_all(const Case& c, int& compared, const encodings::EncodeOptions& smt_e
   const spec::Result milp_decide = timed(time.milp_decide, [&] { return solvers::solve_milp(c.problem, mo); });
   mo.encode.decide_objective = true;  // the margin as objective under margin <= 0, first point answers
   const spec::Result milp_guided = timed(time.milp_guided, [&] { return solvers::solve_milp(c.problem, mo); });
-  // The guided model again with the other CBC setting than automatic's (cuts and heuristics on
-  // without a budget, off with one), so that both settings meet brute on every kind of query.
-  mo.cbc_extras = c.problem.budget ? solvers::MilpOptions::CbcExtras::off : solvers::MilpOptions::CbcExtras::on;
+  // The guided model again with a setting automatic does not use for the whole query (without a
+  // budget: cuts and heuristics on, or the feasibility pump from the first solve, every other
+  // problem; with one: off), so that every setting meets brute on every kind of query.
+  mo.cbc_extras = c.problem.budget ? solvers::MilpOptions::CbcExtras::off
+                  : compared % 2   ? solvers::MilpOptions::CbcExtras::on
+                                   : solvers::MilpOptions::CbcExtras::pump;
   const spec::Result milp_other = timed(time.milp_other, [&] { return solvers::solve_milp(c.problem, mo); });
 
   for (const auto* r : {&smt_decide, &smt_opt, &milp_opt, &milp_decide, &milp_guided, &milp_other}) {

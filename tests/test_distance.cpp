@@ -193,6 +193,33 @@ TEST(Distances, UndecidedQueriesKeepTheBracketSound) {
   }
 }
 
+// CBC with a few milliseconds per radius: many queries stay undecided with some competing
+// classes proved unreachable, which the bisection then leaves out at smaller radii. Whatever it
+// certifies must still be robust by brute force, and its upper end adversarial.
+TEST(Distances, MilpBisectionWithUndecidedQueriesKeepsTheBracketSound) {
+  for (uint64_t seed = 81; seed <= 88; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::mt19937_64 rng(seed);
+    Case c;
+    c.net = testing_util::random_network(rng, {3, 8, 8, 5});  // 4 competing classes
+    std::normal_distribution<double> N(0.0, 1.0);
+    c.anchor.x0 = Eigen::VectorXd::NullaryExpr(3, [&] { return N(rng); });
+    c.net->eval(c.anchor.x0).maxCoeff(&c.anchor.label);
+    auto o = options();
+    const auto adv = substitute::adversarial_distance(c.net, c.anchor, o);
+    const auto rob = substitute::robust_distance(c.net, c.anchor, o);
+    if (!std::isfinite(adv.upper)) continue;
+    o.bnd_engine = substitute::DistanceOptions::BndEngine::milp;
+    o.milp.timeout_s = seed % 2 ? 0.01 : 0.03;
+    o.milp.isolate = false;  // no fork per CBC call: the limits are a few milliseconds
+    o.timeout_s = 10;
+    const auto bnd = substitute::boundary_distance(c.net, c.anchor, o, rob.lower, adv.upper);
+    EXPECT_GE(bnd.lower, rob.lower);
+    EXPECT_LE(bnd.upper, adv.upper);
+    expect_brute_confirms(c, bnd.lower, bnd.upper, 1e-6, "milp bisection, undecided queries");
+  }
+}
+
 // ACAS Xu margins are ~1e-3, so near the boundary CBC returns points within its tolerance of it
 // (margin ~1e-7 > 0 exactly): such radii go to bab, and the 1% bracket closes. Without that
 // fallback the bisection stopped at a 2.3% bracket. The lower end is robust by bab, the upper end

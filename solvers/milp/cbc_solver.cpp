@@ -158,10 +158,11 @@ BackendAnswer cbc_solve_here(const Model& model, double timeout_s, const MilpOpt
   // when more than one is wanted.
   if (o.threads > 1) Cbc_setParameter(h.m, "threads", std::to_string(o.threads).c_str());
   // MilpOptions::cbc_extras (solve_milp resolves automatic; elsewhere it means CBC's defaults).
-  if (o.cbc_extras == MilpOptions::CbcExtras::off) {
+  if (o.cbc_extras == MilpOptions::CbcExtras::off || o.cbc_extras == MilpOptions::CbcExtras::pump) {
     Cbc_setParameter(h.m, "cuts", "off");
     Cbc_setParameter(h.m, "heuristics", "off");
   }
+  if (o.cbc_extras == MilpOptions::CbcExtras::pump) Cbc_setParameter(h.m, "feasibilityPump", "on");
   Cbc_setParameter(h.m, "randomCbcSeed", std::to_string(seed + 1).c_str());
   // A guided decision model (every feasible point is an answer): stop at the first solution.
   if (model.any_solution) Cbc_setParameter(h.m, "maxSolutions", "1");
@@ -265,18 +266,25 @@ MilpOptions::CbcExtras parse_cbc_extras(const std::string& text) {
   if (text == "auto") return MilpOptions::CbcExtras::automatic;
   if (text == "on") return MilpOptions::CbcExtras::on;
   if (text == "off") return MilpOptions::CbcExtras::off;
-  throw util::InputError("--milp-cbc", "", "'" + text + "' is not on, off or auto");
+  if (text == "pump") return MilpOptions::CbcExtras::pump;
+  throw util::InputError("--milp-cbc", "", "'" + text + "' is not on, off, pump or auto");
 }
 
 spec::Result solve_milp(const spec::Problem& problem, const MilpOptions& options) {
   if (options.encode.encoding != encodings::Encoding::bigm)
     throw util::InputError("--encoding", "", std::string("the milp engine needs a linear encoding (bigm), not ") +
                                                  encodings::to_string(options.encode.encoding));
-  MilpOptions resolved = options;
-  if (options.cbc_extras == MilpOptions::CbcExtras::automatic)
-    resolved.cbc_extras = options.encode.goal == encodings::Goal::decide && !problem.budget ? MilpOptions::CbcExtras::off
-                                                                                             : MilpOptions::CbcExtras::on;
-  auto backend = [&](const Model& m, double left) { return cbc_solve_checked(m, left, resolved); };
+  // automatic: deciding without a pruning budget, off for each case's first (short) solve and the
+  // feasibility pump for its restarts; CBC's defaults otherwise.
+  const bool plain_decision = options.encode.goal == encodings::Goal::decide && !problem.budget;
+  auto backend = [&](const Model& m, double left, int round) {
+    MilpOptions resolved = options;
+    if (options.cbc_extras == MilpOptions::CbcExtras::automatic)
+      resolved.cbc_extras = !plain_decision ? MilpOptions::CbcExtras::on
+                            : round == 0    ? MilpOptions::CbcExtras::off
+                                            : MilpOptions::CbcExtras::pump;
+    return cbc_solve_checked(m, left, resolved);
+  };
   spec::Result r = solve_encoded(problem, options.encode, options.timeout_s, "milp", backend);
   const std::string what = options.rechecks > 0
                                ? "floating-point MILP answer (CBC, each proof re-checked by " + std::to_string(options.rechecks) +

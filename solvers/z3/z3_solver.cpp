@@ -350,7 +350,7 @@ BackendAnswer z3_solve(const Model& model, double timeout_s, unsigned seed, bool
 }
 
 spec::Result solve_smt(const spec::Problem& problem, const SmtOptions& options) {
-  auto backend = [&](const Model& m, double left) { return z3_solve(m, left, options.seed, options.isolate); };
+  auto backend = [&](const Model& m, double left, int /*round*/) { return z3_solve(m, left, options.seed, options.isolate); };
   spec::Result r = solve_encoded(problem, options.encode, options.timeout_s, "smt", backend);
   const std::string how = std::string("Z3 ") + (options.encode.goal == encodings::Goal::decide ? "check-sat" : "Optimize") +
                           " on the " + encodings::to_string(options.encode.encoding) + " encoding, exact rationals";

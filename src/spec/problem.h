@@ -46,6 +46,10 @@ struct Result {
   std::string engine;
   std::string note;                // e.g. "floating-point MILP answer"
   util::Stats stats;
+  // Per disjunct of the property: true where the engine proved that disjunct unreachable on its
+  // own (one model per disjunct: milp/smt with PropertyMode::per_class), also when other
+  // disjuncts stayed open. Empty when the engine does not decide disjuncts separately.
+  std::vector<bool> disjunct_unreachable;
 };
 
 // Re-evaluates a candidate witness exactly and returns true when it really violates the

@@ -148,6 +148,11 @@ Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const
   bool stuck = false;
   std::shared_ptr<const std::vector<bounds::LayerBounds>> tight;  // --encoding-bounds milp (decide())
   double tight_radius = 0;
+  // Competing classes CBC proved unreachable at a radius whose query stayed undecided: they are
+  // unreachable at every smaller radius too (its ball lies inside), so queries below it leave
+  // them out, and the classes still open get the query's time without restarts between them
+  // (solvers::solve_encoded gives a single open model all the time left).
+  std::vector<std::pair<double, std::vector<bool>>> unreachable_at;
   // The complete engine at radius eps: +1 robust, -1 adversarial point found (upper tightened),
   // 0 undecided (timeout or unknown).
   auto decide = [&](double eps) {
@@ -157,6 +162,26 @@ Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const
     spec::Problem p = ball_problem(net, a, eps);
     spec::Result r;
     if (o.bnd_engine == DistanceOptions::BndEngine::milp) {
+      const size_t classes = p.property.disjuncts.size();  // one disjunct per competing class
+      std::vector<int> kept;                                // the original index of each disjunct of p
+      for (size_t j = 0; j < classes; ++j) kept.push_back(static_cast<int>(j));
+      std::vector<bool> skip(classes, false);
+      for (const auto& [radius, proved] : unreachable_at)
+        if (radius >= eps)
+          for (size_t j = 0; j < proved.size(); ++j) skip[j] = skip[j] || proved[j];
+      std::vector<spec::Conjunction> left_open;
+      std::vector<int> left_index;
+      for (size_t j = 0; j < skip.size(); ++j)
+        if (!skip[j]) {
+          left_open.push_back(p.property.disjuncts[j]);
+          left_index.push_back(static_cast<int>(j));
+        }
+      if (left_open.size() < skip.size()) {
+        util::log(util::LogLevel::verbose, "d_bnd: radius %.9g: %zu of %zu classes proved unreachable at a larger radius\n",
+                  eps, skip.size() - left_open.size(), skip.size());
+        p.property.disjuncts = std::move(left_open);
+        kept = std::move(left_index);
+      }
       solvers::MilpOptions mo = o.milp;
       mo.timeout_s = std::min(mo.timeout_s, left());
       if (mo.encode.bounds == encodings::BoundSource::milp) {
@@ -176,6 +201,12 @@ Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const
       mo.encode.decide_objective = true;
       mo.encode.property_mode = encodings::PropertyMode::per_class;
       r = solvers::solve_milp(p, mo);
+      if (r.verdict != spec::Verdict::unsat && r.verdict != spec::Verdict::sat &&
+          r.disjunct_unreachable.size() == kept.size()) {
+        std::vector<bool> proved(classes, false);
+        for (size_t j = 0; j < kept.size(); ++j) proved[kept[j]] = r.disjunct_unreachable[j];
+        unreachable_at.push_back({eps, proved});
+      }
     }
     // bab decides; with milp, also the radii CBC answered `unknown` (its point lies within its
     // tolerance of the boundary, margin just above 0: e.g. ACAS Xu, whose margins are ~1e-3).

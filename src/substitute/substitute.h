@@ -52,7 +52,8 @@ struct DistanceOptions {
   //              with its margin as objective, stopping at the first point with margin <= 0
   //              (milp.timeout_s per query; a floating-point answer, infeasibility re-checked;
   //              a radius CBC answers `unknown`, its point within its tolerance of the boundary,
-  //              goes to bab);
+  //              goes to bab; classes CBC proved unreachable at an undecided radius are left
+  //              out at the radii below it);
   //   milp_min   one MILP minimising eps (solvers::boundary_distance_milp; milp.timeout_s is
   //              ignored, timeout_s applies).
   enum class BndEngine { bab, milp, milp_min };
