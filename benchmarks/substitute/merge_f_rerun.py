@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""Replaces d_bnd of f in a bench_substitute eval CSV by the results of re-running it.
+
+usage: merge_f_rerun.py EVAL.csv RERUN.json... > MERGED.csv
+
+Each RERUN.json is the output of
+  prunecert distance --method bnd --json --net NET --input mnist5k_ROW.txt ... > mnist5k_ROW.json
+(the file's name gives the input). For every row of EVAL.csv with that input, the columns of f's
+d_bnd (d_bnd, d_bnd_upper, bnd_complete, t_bnd_f) take the re-run's lower end, upper end,
+completeness and time (which, like t_bnd_f, includes d_rob and d_adv); g's columns are kept.
+"""
+import csv
+import json
+import os
+import sys
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    rerun = {}
+    for path in sys.argv[2:]:
+        with open(path) as f:
+            text = f.read()
+        j = json.loads(text[text.index("{"):])
+        rerun[os.path.splitext(os.path.basename(path))[0]] = j
+    with open(sys.argv[1]) as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        sys.exit("empty CSV")
+    out = csv.DictWriter(sys.stdout, fieldnames=list(rows[0].keys()), lineterminator="\n")
+    out.writeheader()
+    seen = set()
+    for r in rows:
+        j = rerun.get(r["input"])
+        if j is not None:
+            seen.add(r["input"])
+            r["d_bnd"] = repr(j["lower"])
+            r["d_bnd_upper"] = repr(j["upper"])
+            r["bnd_complete"] = "1" if j["complete"] else "0"
+            r["t_bnd_f"] = "%.4f" % j["time_s"]
+        out.writerow(r)
+    missing = set(rerun) - seen
+    if missing:
+        sys.exit("inputs not in the CSV: " + ", ".join(sorted(missing)))
+
+
+if __name__ == "__main__":
+    main()
