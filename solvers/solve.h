@@ -84,7 +84,7 @@ spec::Result solve_smt(const spec::Problem& problem, const SmtOptions& options);
 // exactly; Goal::decide asks for any point with margin <= 0. Result::note says "floating-point
 // MILP answer". Throws util::InputError when the encoding is not linear (smt).
 spec::Result solve_milp(const spec::Problem& problem, const MilpOptions& options);
-// "on", "off" or "auto" (--milp-cbc); throws util::InputError("--milp-cbc", ...) otherwise.
+// "on", "off", "pump" or "auto" (--milp-cbc); throws util::InputError("--milp-cbc", ...) otherwise.
 MilpOptions::CbcExtras parse_cbc_extras(const std::string& text);
 
 // Exact worst margin by enumerating every admissible mask and every activation pattern of the

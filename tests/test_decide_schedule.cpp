@@ -100,8 +100,7 @@ TEST(DecideSchedule, AHopelessCaseDoesNotHideACounterexampleInAnother) {
     const spec::Vector y = p.net->eval(brute.witness->x, brute.witness->mask);
     std::vector<bool> holds(p.property.disjuncts.size());
     for (size_t d = 0; d < holds.size(); ++d) holds[d] = p.property.disjuncts[d].margin(y) <= 0.0;  // brute's point is in case d
-    const solvers::Backend backend = [&](const encodings::Model& m, double limit, int round) {
-      (void)round;
+    const solvers::Backend backend = [&](const encodings::Model& m, double limit, int /*round*/) {
       if (!holds[m.disjunct]) {
         std::this_thread::sleep_for(std::chrono::duration<double>(limit));
         solvers::BackendAnswer a;

@@ -163,24 +163,21 @@ Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const
     spec::Result r;
     if (o.bnd_engine == DistanceOptions::BndEngine::milp) {
       const size_t classes = p.property.disjuncts.size();  // one disjunct per competing class
-      std::vector<int> kept;                                // the original index of each disjunct of p
-      for (size_t j = 0; j < classes; ++j) kept.push_back(static_cast<int>(j));
       std::vector<bool> skip(classes, false);
       for (const auto& [radius, proved] : unreachable_at)
         if (radius >= eps)
-          for (size_t j = 0; j < proved.size(); ++j) skip[j] = skip[j] || proved[j];
+          for (size_t j = 0; j < classes; ++j) skip[j] = skip[j] || proved[j];
+      std::vector<int> kept;  // the original index of each disjunct left in p
       std::vector<spec::Conjunction> left_open;
-      std::vector<int> left_index;
-      for (size_t j = 0; j < skip.size(); ++j)
+      for (size_t j = 0; j < classes; ++j)
         if (!skip[j]) {
+          kept.push_back(static_cast<int>(j));
           left_open.push_back(p.property.disjuncts[j]);
-          left_index.push_back(static_cast<int>(j));
         }
-      if (left_open.size() < skip.size()) {
+      if (kept.size() < classes) {
         util::log(util::LogLevel::verbose, "d_bnd: radius %.9g: %zu of %zu classes proved unreachable at a larger radius\n",
-                  eps, skip.size() - left_open.size(), skip.size());
+                  eps, classes - kept.size(), classes);
         p.property.disjuncts = std::move(left_open);
-        kept = std::move(left_index);
       }
       solvers::MilpOptions mo = o.milp;
       mo.timeout_s = std::min(mo.timeout_s, left());
