@@ -38,7 +38,7 @@ void usage() {
       "usage: bab_run_suite [--suite acasxu|mnistfc|all] [--timeout S] [--filter TEXT] [--limit N]\n"
       "                     [--branching auto|input|relu-babsr|relu-widest] [--batch N] [--method crown|alpha]\n"
       "                     [--attack-restarts N] [--attack-steps N] [--attack-every N] [--no-adaptive-batch]\n"
-      "                     [--no-reuse] [--no-root-lp] [--no-relu-alpha]\n"
+      "                     [--no-reuse] [--no-root-lp] [--no-relu-alpha] [--no-beta]\n"
       "                     [--shared DIR] [--stats] [--csv FILE] [--certificates DIR]\n"
       "Runs solve_bab on the VNN-COMP 2021 suites under DIR/benchmarks/vnncomp2021 and compares\n"
       "with expected.csv. --timeout caps each instance's timeout from the suite's csv. --csv writes\n"
@@ -109,6 +109,8 @@ int main(int argc, char** argv) {
       a.bab.root_lp = false;
     } else if (k == "--no-relu-alpha") {
       a.bab.relu_alpha = false;
+    } else if (k == "--no-beta") {
+      a.bab.bound.beta = false;
     } else if (k == "--no-reuse") {
       a.bab.reuse_parent_bounds = false;
     } else if (k == "--no-adaptive-batch") {

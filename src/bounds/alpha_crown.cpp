@@ -5,33 +5,64 @@
 // lam_ji * u_ji with u the pre-activations of the relaxed forward pass from the minimiser
 // (crown.cpp computes it). Only the output rows are optimised; intermediate layers keep the
 // adaptive slopes.
+// beta-CROWN (Wang et al. 2021), when the subdomains fix phases (BaB's splits) and
+// BoundOptions::beta: the multipliers beta_ji >= 0 of the split constraints s z_ji >= 0 are
+// optimised jointly with the slopes (d/d beta_ji = -s u_ji, SplitMultipliers in internal.h),
+// projected onto beta >= 0, from beta = 0 (so the first iterate is alpha-CROWN's).
 #include <cmath>
 
 #include "src/bounds/internal.h"
 
 namespace bounds::detail {
 
+namespace {
+
+// One Adam ascent step on x (in place) with gradient g, projected onto [lo, hi].
+struct Adam {
+  Matrix mom, vel;
+  void step(Matrix& x, const Matrix& g, int it, double lr, double lo, double hi) {
+    constexpr double beta1 = 0.9, beta2 = 0.999, tiny = 1e-12;
+    if (mom.size() == 0) mom = vel = Matrix::Zero(x.rows(), x.cols());
+    mom = beta1 * mom + (1 - beta1) * g;
+    vel = beta2 * vel + (1 - beta2) * g.cwiseAbs2();
+    const double bc1 = 1 - std::pow(beta1, it), bc2 = 1 - std::pow(beta2, it);
+    x += (lr * (mom / bc1).array() / ((vel / bc2).array().sqrt() + tiny)).matrix();
+    x = x.cwiseMax(lo).cwiseMin(hi);
+  }
+};
+
+bool fixes_phases(const Batch& batch, int k) {
+  for (int j = 0; j < k; ++j)
+    if (batch.phase[j].cwiseAbs().sum() > 0) return true;
+  return false;
+}
+
+}  // namespace
+
 BacksubResult alpha_crown_lower(const net::LayeredNetwork& net, int k, const Matrix& Ct, const Matrix& c,
                                 const Batch& batch, const LayerBoundsBatch& pre, const std::vector<Relaxation>& relax,
                                 const BoundOptions& o) {
   const Eigen::Index m = c.rows(), B = batch.B;
-  std::vector<Matrix> alpha(k), grad, mom(k), vel(k);
+  std::vector<Matrix> alpha(k), grad;
+  std::vector<Adam> alpha_adam(k), beta_adam(k);
   for (int j = 0; j < k; ++j) {
     alpha[j].resize(relax[j].lower_slope.rows(), m * B);
     for (Eigen::Index b = 0; b < B; ++b) alpha[j].middleCols(b * m, m) = relax[j].lower_slope.col(b).replicate(1, m);
-    mom[j] = vel[j] = Matrix::Zero(alpha[j].rows(), alpha[j].cols());
   }
-  BacksubResult best = backsub_lower(net, k, Ct, c, batch, pre, relax, &alpha, &grad, true);
-  const double beta1 = 0.9, beta2 = 0.999, tiny = 1e-12;
+  SplitMultipliers split;
+  const bool use_beta = o.beta && !batch.has_masks && fixes_phases(batch, k);
+  if (use_beta) {
+    split.beta.resize(k);
+    for (int j = 0; j < k; ++j) split.beta[j] = Matrix::Zero(net.hidden_width(j), m * B);
+  }
+  SplitMultipliers* sp = use_beta ? &split : nullptr;
+  BacksubResult best = backsub_lower(net, k, Ct, c, batch, pre, relax, &alpha, &grad, true, sp);
   for (int it = 1; it <= o.alpha_iters && k > 0; ++it) {
-    for (int j = 0; j < k; ++j) {  // Adam ascent step, projected onto [0,1]
-      mom[j] = beta1 * mom[j] + (1 - beta1) * grad[j];
-      vel[j] = beta2 * vel[j] + (1 - beta2) * grad[j].cwiseAbs2();
-      const double bc1 = 1 - std::pow(beta1, it), bc2 = 1 - std::pow(beta2, it);
-      alpha[j] += (o.alpha_lr * (mom[j] / bc1).array() / ((vel[j] / bc2).array().sqrt() + tiny)).matrix();
-      alpha[j] = alpha[j].cwiseMax(0.0).cwiseMin(1.0);
+    for (int j = 0; j < k; ++j) {
+      alpha_adam[j].step(alpha[j], grad[j], it, o.alpha_lr, 0.0, 1.0);
+      if (use_beta) beta_adam[j].step(split.beta[j], split.grad[j], it, o.beta_lr, 0.0, HUGE_VAL);
     }
-    BacksubResult cur = backsub_lower(net, k, Ct, c, batch, pre, relax, &alpha, &grad, true);
+    BacksubResult cur = backsub_lower(net, k, Ct, c, batch, pre, relax, &alpha, &grad, true, sp);
     for (Eigen::Index b = 0; b < B; ++b)
       for (Eigen::Index r = 0; r < m; ++r)
         if (cur.lower(r, b) > best.lower(r, b)) {

@@ -24,6 +24,10 @@ struct BoundOptions {
   Method method = Method::crown;
   int alpha_iters = 20;     // projected-gradient steps of alpha-CROWN
   double alpha_lr = 0.1;    // step size of those steps
+  // beta-CROWN: with alpha, subdomains that fix ReLU phases (BaB's splits) also optimise the
+  // Lagrange multipliers of those split constraints (alpha_crown.cpp), step size beta_lr.
+  bool beta = true;
+  double beta_lr = 0.05;
   // Outward widening of every computed bound (numerical safety, see widen.h):
   // l -= rel*|l| + abs, u += rel*|u| + abs.
   double widen_rel = 1e-9;

@@ -6,6 +6,7 @@
 // Also returns d bound / d alpha for alpha-CROWN: Lambda_ji * u_ji where u is the forward pass
 // of the chosen linear relaxations started from the minimiser (derivation in alpha_crown.cpp).
 #include <algorithm>
+#include <stdexcept>
 
 #include "src/bounds/internal.h"
 
@@ -35,11 +36,18 @@ Matrix shared_offsets(const Vector& c, int B) { return c.replicate(1, B); }
 
 BacksubResult backsub_lower(const net::LayeredNetwork& net, int k, const Matrix& Ct, const Matrix& c,
                             const Batch& batch, const LayerBoundsBatch& pre, const std::vector<Relaxation>& relax,
-                            const std::vector<Matrix>* alpha, std::vector<Matrix>* grad, bool want_minimiser) {
+                            const std::vector<Matrix>* alpha, std::vector<Matrix>* grad, bool want_minimiser,
+                            SplitMultipliers* split) {
   const Eigen::Index m = c.rows(), B = batch.B, n = net.input_dim();
+  if (split && batch.has_masks) throw std::logic_error("backsub_lower: split multipliers with masks");
   BacksubResult res;
   res.lower.resize(m, B);
-  if (want_minimiser || grad) {
+  if (split) {
+    split->grad.resize(k);
+    for (int j = 0; j < k; ++j) split->grad[j] = Matrix::Zero(net.hidden_width(j), m * B);
+  }
+  const bool forward = grad || split;  // the relaxed forward pass from the minimiser is needed
+  if (want_minimiser || forward) {
     res.minimiser.resize(n, m * B);
     res.input_coef.resize(n, m * B);
     res.hidden_coef.resize(k);
@@ -84,8 +92,8 @@ BacksubResult backsub_lower(const net::LayeredNetwork& net, int k, const Matrix&
           }
         }
       }
-      if (want_minimiser || grad) res.hidden_coef[j].middleCols(b0 * m, M) = lam;
-      if (grad) lam_at[j] = lam;
+      if (want_minimiser || forward) res.hidden_coef[j].middleCols(b0 * m, M) = lam;
+      if (forward) lam_at[j] = lam;
       const Relaxation& rx = relax[j];
       Matrix G = Matrix::Zero(lam.rows(), M);
       if (alpha) {
@@ -102,13 +110,20 @@ BacksubResult backsub_lower(const net::LayeredNetwork& net, int k, const Matrix&
         scale_blocks(lam, rx.lower_slope, b0, m, G, true);
       }
       scale_blocks(lam, rx.upper_slope, b0, m, G, false);
+      if (split) {  // coefficient -beta s on z_j for the split constraints s z_j >= 0
+        const Matrix& be = split->beta[j];
+        for (Eigen::Index b = 0; b < nb; ++b)
+          for (Eigen::Index i = 0; i < G.rows(); ++i)
+            if (const int s = batch.phase[j](i, b0 + b))
+              G.row(i).segment(b * m, m) -= s * be.row(i).segment((b0 + b) * m, m);
+      }
       Matrix T = Matrix::Zero(lam.rows(), M);
       scale_blocks(lam, rx.upper_bias, b0, m, T, false);  // lam^- * t
       c0 += T.colwise().sum() + net.layers[j].b.transpose() * G;
       lam = net.layers[j].W.transpose() * G;
     }
     // Concretise over the input box: min of lam . x is attained at lo where lam > 0, hi where lam < 0.
-    const bool points = want_minimiser || grad;
+    const bool points = want_minimiser || forward;
     Matrix xs(points ? n : 0, M);
     for (Eigen::Index b = 0; b < nb; ++b) {
       const Vector mid = 0.5 * (batch.xlo.col(b0 + b) + batch.xhi.col(b0 + b));
@@ -127,9 +142,10 @@ BacksubResult backsub_lower(const net::LayeredNetwork& net, int k, const Matrix&
       res.minimiser.middleCols(b0 * m, M) = xs;
       res.input_coef.middleCols(b0 * m, M) = lam;
     }
-    if (!grad) continue;
+    if (!forward) continue;
     // Forward pass of the chosen relaxations from the minimiser: u_j = W_j v_{j-1} + b_j and
-    // d bound / d alpha_ji = lam_ji * u_ji where lam_ji >= 0 and the neuron is unstable.
+    // d bound / d alpha_ji = lam_ji * u_ji where lam_ji >= 0 and the neuron is unstable;
+    // d bound / d beta_ji = -s_ji * u_ji (the bound is linear in beta at a fixed minimiser).
     Matrix v = xs;
     for (int j = 0; j < k; ++j) {
       Matrix u = (net.layers[j].W * v).colwise() + net.layers[j].b;
@@ -143,10 +159,12 @@ BacksubResult backsub_lower(const net::LayeredNetwork& net, int k, const Matrix&
           for (Eigen::Index i = 0; i < u.rows(); ++i) {
             const double l = lj(i, col);
             double slope;
+            if (split)
+              if (const int s = batch.phase[j](i, b0 + b)) split->grad[j](i, (b0 + b) * m + r) = -s * u(i, col);
             if (l >= 0) {
               const bool uns = rx.unstable(i, b0 + b) > 0;
               slope = (alpha && uns) ? (*alpha)[j](i, (b0 + b) * m + r) : rx.lower_slope(i, b0 + b);
-              if (uns) (*grad)[j](i, (b0 + b) * m + r) = l * u(i, col);
+              if (uns && grad) (*grad)[j](i, (b0 + b) * m + r) = l * u(i, col);
               vn(i, col) = slope * u(i, col);
             } else {
               vn(i, col) = rx.upper_slope(i, b0 + b) * u(i, col) + rx.upper_bias(i, b0 + b);

@@ -69,9 +69,18 @@ struct BacksubResult {
   Matrix input_coef;                // n x (m*B), with the minimiser
   std::vector<Matrix> hidden_coef;  // per hidden layer j < k: d_j x (m*B), with the minimiser
 };
+// beta-CROWN (Wang et al. 2021): Lagrange multipliers beta >= 0 of the split constraints
+// s z_ji >= 0 of the fixed phases (s = +1 active, -1 inactive). The back-substitution then bounds
+// obj - sum beta s z over the relaxation, which is below obj wherever the constraints hold, so
+// every beta >= 0 gives a sound bound of the subdomain. Not with masks (rows concretised early).
+struct SplitMultipliers {
+  std::vector<Matrix> beta;  // per hidden layer j < k: d_j x (m*B); read only where the phase is fixed
+  std::vector<Matrix> grad;  // out: d bound / d beta (-s u_ji, u the relaxed forward pass), same shapes
+};
 BacksubResult backsub_lower(const net::LayeredNetwork& net, int k, const Matrix& Ct, const Matrix& c,
                             const Batch& batch, const LayerBoundsBatch& pre, const std::vector<Relaxation>& relax,
-                            const std::vector<Matrix>* alpha, std::vector<Matrix>* grad, bool want_minimiser);
+                            const std::vector<Matrix>* alpha, std::vector<Matrix>* grad, bool want_minimiser,
+                            SplitMultipliers* split = nullptr);
 // The same rows C (m x d_k) and offsets c (m) for every subdomain, in backsub_lower's layout.
 Matrix shared_rows(const Matrix& C, int B);
 Matrix shared_offsets(const Vector& c, int B);

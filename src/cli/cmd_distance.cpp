@@ -50,6 +50,8 @@ substitute::DistanceOptions distance_options(const util::Options& o) {
   d.attack.seed = static_cast<uint64_t>(o.seed);
   d.bab.seed = static_cast<uint64_t>(o.seed);
   d.bab.attack = d.attack;
+  d.bab.bound.beta = !o.no_beta;
+  d.bab.bound.beta_lr = o.beta_lr;
   d.timeout_s = o.timeout;
   d.bab.timeout_s = o.query_timeout > 0 ? o.query_timeout : 0.25 * o.timeout;
   // CBC settings, re-checks and big-M constants (--encoding-bounds) as for `verify --engine milp`;

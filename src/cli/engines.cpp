@@ -22,6 +22,8 @@ bounds::BoundOptions bound_options(const util::Options& o) {
   b.method = bounds::parse_method(o.method);
   b.alpha_iters = static_cast<int>(o.alpha_iters);
   b.alpha_lr = o.alpha_lr;
+  b.beta = !o.no_beta;
+  b.beta_lr = o.beta_lr;
   return b;
 }
 
