@@ -63,23 +63,17 @@ std::vector<double> exact_disjunct_minima(const spec::Problem& p, const bounds::
     Matrix A = Matrix::Identity(n, n);
     Vector a = Vector::Zero(n);
     for (int k = 0; k <= K; ++k) {
-      Matrix Az = net.layers[k].W * A;
-      Vector az = net.layers[k].W * a + net.layers[k].b;
-      if (k == K) {
-        A = Az;
-        a = az;
-        break;
-      }
+      A = net.layers[k].W * A;
+      a = net.layers[k].W * a + net.layers[k].b;
+      if (k == K) break;  // the output layer: no ReLU
       for (int i = 0; i < net.hidden_width(k); ++i) {
         const double sgn = ph[k][i];
-        lp.rows.push_back(to_affine(-sgn * Az.row(i), -sgn * az[i]));
+        lp.rows.push_back(to_affine(-sgn * A.row(i), -sgn * a[i]));
         if (sgn < 0) {
-          Az.row(i).setZero();
-          az[i] = 0;
+          A.row(i).setZero();
+          a[i] = 0;
         }
       }
-      A = Az;
-      a = az;
     }
     if (!solvers::brute::maybe_feasible(lp.rows, lp.lo, lp.hi, counters)) continue;
     for (size_t dj = 0; dj < disj.size(); ++dj) {
