@@ -3,12 +3,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 #include "tests/run_command.h"
 #include "tests/temp_file.h"
 
@@ -83,6 +86,16 @@ TEST(Cli, DistanceByMilpBisectionAndByOneMilp) {
     EXPECT_LE(hi - lo, 0.01 * hi + 1e-12) << r.out;
     EXPECT_NEAR(lo, 0.00432, 0.00005) << r.out;  // bab's bisection: [0.0043204, 0.0043237]
     EXPECT_NE(j["note"].get<std::string>().find("CBC"), std::string::npos) << r.out;
+    // The upper end's adversarial point (for --attack-start): 5 numbers at L-inf distance `upper`.
+    ASSERT_TRUE(j["witness"].is_array()) << r.out;
+    std::ifstream in(kExamples + "acasxu_point.txt");
+    double dist = 0;
+    for (double w : j["witness"].get<std::vector<double>>()) {
+      double x0 = 0;
+      ASSERT_TRUE(in >> x0);
+      dist = std::max(dist, std::abs(w - x0));
+    }
+    EXPECT_NEAR(dist, hi, 1e-12) << r.out;
   }
 }
 
@@ -132,6 +145,8 @@ TEST(Cli, BadInputGetsExitCodeTwoAndOneClearLine) {
       {"nosuchcommand", "unknown command"},
       {"distance " + kNet + " " + kPoint + " --method bnd --goal optimize", "--goal"},
       {"distance " + kNet + " " + kPoint + " --method bnd --engine smt", "--engine"},
+      {"distance " + kNet + " " + kPoint + " --method adv --attack-start " + kExamples + "../tests/fixtures/six_numbers.txt",
+       "the network expects 5"},
   };
   for (const auto& c : cases) {
     CmdRun r = run_cmd(c.args);

@@ -98,6 +98,34 @@ TEST(Distances, BoundaryBracketAgreesWithBruteForce) {
   }
 }
 
+// DistanceOptions::starts (distance --attack-start): with no random restarts and no PGD steps,
+// d_adv sees only the given start, so it finds nothing without it, and with the complete
+// engine's boundary point x* it finds a confirmed adversarial point no farther than x*, never
+// nearer than the certified lower end of d_bnd.
+TEST(Distances, AdversarialDistanceStartsFromTheGivenPoints) {
+  for (uint64_t seed = 31; seed <= 36; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    Case c = random_case_maybe_clipped(seed);
+    const auto bnd = substitute::boundary_distance(c.net, c.anchor, options());
+    ASSERT_TRUE(bnd.complete);
+    ASSERT_EQ(bnd.witness.size(), c.anchor.x0.size());
+    auto o = options();
+    o.attack.restarts = 0;
+    o.attack.steps = 0;
+    const auto blind = substitute::adversarial_distance(c.net, c.anchor, o);
+    EXPECT_FALSE(std::isfinite(blind.upper));
+    o.starts = {bnd.witness};
+    const auto adv = substitute::adversarial_distance(c.net, c.anchor, o);
+    ASSERT_TRUE(std::isfinite(adv.upper));
+    EXPECT_LE(adv.upper, bnd.upper * (1 + 1e-12));
+    EXPECT_GE(adv.upper, bnd.lower);
+    int top = 0;
+    c.net->eval(adv.witness).maxCoeff(&top);
+    EXPECT_NE(top, c.anchor.label);
+    EXPECT_NEAR((adv.witness - c.anchor.x0).lpNorm<Eigen::Infinity>(), adv.upper, 1e-12);
+  }
+}
+
 TEST(Distances, RobustDistanceIsZeroWhenTheLabelIsNotPredicted) {
   Case c = random_case(21);
   c.anchor.label = (c.anchor.label + 1) % 3;

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Replaces d_bnd of f in a bench_substitute eval CSV by the results of re-running it.
 
-usage: merge_f_rerun.py EVAL.csv RERUN.json... > MERGED.csv
+usage: merge_f_rerun.py EVAL.csv [RERUN.json | RERUN.csv]... > MERGED.csv
 
 Each RERUN.json is the output of
   prunecert distance --method bnd --json --net NET --input mnist5k_ROW.txt ... > mnist5k_ROW.json
 (the file's name gives the input). For every row of EVAL.csv with that input, the columns of f's
 d_bnd (d_bnd, d_bnd_upper, bnd_complete, t_bnd_f) take the re-run's lower end, upper end,
 completeness and time (which, like t_bnd_f, includes d_rob and d_adv); g's columns are kept.
+A RERUN.csv is a bench_substitute eval CSV of a re-run whole (`names=`): its rows replace the
+rows of EVAL.csv with the same input, pruner and amount, f's and g's columns alike.
 """
 import csv
 import json
@@ -19,7 +21,13 @@ def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
     rerun = {}
+    whole = {}  # (input, pruner, amount) -> a re-run row
     for path in sys.argv[2:]:
+        if path.endswith(".csv"):
+            with open(path) as f:
+                for r in csv.DictReader(f):
+                    whole[(r["input"], r["pruner"], r["amount"])] = r
+            continue
         with open(path) as f:
             text = f.read()
         j = json.loads(text[text.index("{"):])
@@ -32,6 +40,12 @@ def main():
     out.writeheader()
     seen = set()
     for r in rows:
+        key = (r["input"], r["pruner"], r["amount"])
+        if key in whole:
+            if r["input"] in rerun:
+                sys.exit(r["input"] + ": both a re-run row and a re-run of f")
+            seen.add(key)
+            r = whole[key]
         j = rerun.get(r["input"])
         if j is not None:
             seen.add(r["input"])
@@ -40,9 +54,9 @@ def main():
             r["bnd_complete"] = "1" if j["complete"] else "0"
             r["t_bnd_f"] = "%.4f" % j["time_s"]
         out.writerow(r)
-    missing = set(rerun) - seen
+    missing = (set(rerun) | set(whole)) - seen
     if missing:
-        sys.exit("inputs not in the CSV: " + ", ".join(sorted(missing)))
+        sys.exit("inputs not in the CSV: " + ", ".join(sorted(str(m) for m in missing)))
 
 
 if __name__ == "__main__":

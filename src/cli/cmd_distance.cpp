@@ -48,6 +48,7 @@ substitute::DistanceOptions distance_options(const util::Options& o) {
   d.attack.restarts = static_cast<int>(o.attack_restarts);
   d.attack.steps = static_cast<int>(o.attack_steps);
   d.attack.seed = static_cast<uint64_t>(o.seed);
+  if (!o.attack_start.empty()) d.starts.push_back(read_vector_file(o.attack_start));
   d.bab.seed = static_cast<uint64_t>(o.seed);
   d.bab.attack = d.attack;
   d.bab.bound.beta = !o.no_beta;
@@ -74,10 +75,13 @@ namespace {
 
 nlohmann::json to_json(const substitute::Distance& d) {
   auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  // The confirmed adversarial point at distance `upper` (null if none), e.g. for --attack-start.
+  const nlohmann::json witness = d.witness.size() ? nlohmann::json(std::vector<double>(d.witness.begin(), d.witness.end()))
+                                                  : nlohmann::json(nullptr);
   return {{"method", d.kind},        {"distance", num(d.value)}, {"lower", num(d.lower)},
           {"upper", num(d.upper)},   {"tolerance", num(d.upper - d.lower)},
           {"complete", d.complete},  {"queries", d.queries},     {"time_s", d.time_s},
-          {"note", d.note}};
+          {"note", d.note},          {"witness", witness}};
 }
 
 void print_text(const substitute::Distance& d) {
@@ -97,6 +101,10 @@ int run_distance(const util::Options& o) {
   auto f = std::make_shared<const net::LayeredNetwork>(network.layered());
   const substitute::Anchor a = read_anchor(o, *f);
   substitute::DistanceOptions d = distance_options(o);
+  for (const Eigen::VectorXd& s : d.starts)
+    if (s.size() != f->input_dim())
+      throw util::InputError(o.attack_start, "", "has " + std::to_string(s.size()) + " numbers, the network expects " +
+                                                     std::to_string(f->input_dim()));
   // --engine auto: bab where it splits the input (at most bab::kAutoInputDims inputs, e.g. ACAS
   // Xu), CBC per radius otherwise. On 784-input MNIST and FashionMNIST MLPs bab (ReLU splitting)
   // rarely decides a radius near the boundary within 20 s, CBC mostly does
@@ -116,6 +124,7 @@ int run_distance(const util::Options& o) {
     substitute::Distance adv = substitute::adversarial_distance(f, a, d);
     substitute::Distance bnd = substitute::boundary_distance(f, a, d, rob.lower, adv.upper);
     bnd.time_s += rob.time_s + adv.time_s;  // the bracket is part of the computation
+    if (bnd.witness.size() == 0 && bnd.upper >= adv.upper) bnd.witness = adv.witness;  // the upper end is PGD's
     if (method == "all") out = {adv, rob, bnd};
     else out.push_back(bnd);
   }

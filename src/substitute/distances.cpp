@@ -45,7 +45,7 @@ Distance adversarial_distance(std::shared_ptr<const net::LayeredNetwork> net, co
   const auto t0 = Clock::now();
   Distance d;
   d.kind = "adv";
-  std::vector<Vector> starts;
+  std::vector<Vector> starts = o.starts;
   // One PGD run at radius eps; a confirmed counterexample tightens the upper end.
   auto attack_at = [&](double eps) {
     attack::AttackOptions ao = o.attack;
@@ -70,6 +70,7 @@ Distance adversarial_distance(std::shared_ptr<const net::LayeredNetwork> net, co
     while (!close_enough(d.lower, d.upper, o.rel_tol) && since(t0) < o.timeout_s) {
       const double mid = 0.5 * (d.lower + d.upper);
       starts = {d.witness};  // from the last adversarial point, pulled into the smaller ball by PGD
+      starts.insert(starts.end(), o.starts.begin(), o.starts.end());
       if (!attack_at(mid)) d.lower = mid;
     }
     d.complete = close_enough(d.lower, d.upper, o.rel_tol);

@@ -46,6 +46,10 @@ struct DistanceOptions {
   double eps_max = 0.0;           // largest radius tried (0: the clip width, or 100 without clip)
   bounds::Method bound_method = bounds::Method::crown;  // the incomplete engine of d_rob
   attack::AttackOptions attack;   // PGD of d_adv
+  // Extra starting points of d_adv's PGD runs (each projected into the ball), tried first at
+  // every radius: e.g. a boundary point of a substitute g, which often lies near f's boundary
+  // where PGD from x0 and random starts stalls (class-8 MNIST inputs on mnist-net_256x2).
+  std::vector<Vector> starts;
   // The complete engine of d_bnd:
   //   bab        bisection over eps, each query decided by bab (bab.timeout_s per query);
   //   milp       bisection over eps, each query decided by CBC: one model per competing class
