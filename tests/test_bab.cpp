@@ -383,7 +383,8 @@ bab::BabOptions options_for(bab::Branching rule, int batch) {
 // without split constraints in the bound enumerates phase combinations that the box cannot
 // realise, so it is only asked to finish on instances with a modest number of regions).
 void run_differential(uint64_t seed0, int count, bab::Branching rule, int batch, int hidden_hi, int width_hi,
-                      int64_t max_regions, bool depth_first = false) {
+                      int64_t max_regions, bool depth_first = false,
+                      bounds::BoundOptions::Intermediate intermediate = bounds::BoundOptions::Intermediate::inherit) {
   std::mt19937_64 rng(seed0);
   Tally tally;
   for (int t = 0; t < count; ++t) {
@@ -399,6 +400,7 @@ void run_differential(uint64_t seed0, int count, bab::Branching rule, int batch,
     check_oracle(prng, p, o, nullptr);
     bab::BabOptions opts = options_for(rule, batch);
     if (depth_first) opts.max_memory_bytes = 1;
+    opts.bound.intermediate = intermediate;
     opts.seed = seed;
     check_against_oracle(p, o.min_margin, opts, tally);
     if (::testing::Test::HasFatalFailure()) return;
@@ -426,6 +428,13 @@ TEST(BabSolve, AgreesWithTheExactOracleUnderWidestReluSplitting) {
 
 TEST(BabSolve, AgreesWithTheExactOracleInDepthFirstMode) {
   run_differential(14, 60, bab::Branching::automatic, 2, 3, 6, 1 << 30, /*depth_first=*/true);
+}
+
+// BoundOptions::intermediate: children re-bound their intermediate layers under their splits
+// (CROWN, or alpha-CROWN with beta's split multipliers) instead of inheriting their parent's.
+TEST(BabSolve, AgreesWithTheExactOracleWithIntermediateLayersRebounded) {
+  run_differential(15, 120, bab::Branching::relu_babsr, 4, 4, 8, 64, false, bounds::BoundOptions::Intermediate::alpha);
+  run_differential(16, 60, bab::Branching::relu_widest, 2, 4, 8, 64, false, bounds::BoundOptions::Intermediate::crown);
 }
 
 // On unsat answers the tree's leaves cover the box: every sampled point lies in a leaf (its box

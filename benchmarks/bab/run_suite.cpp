@@ -39,6 +39,7 @@ void usage() {
       "                     [--branching auto|input|relu-babsr|relu-widest] [--batch N] [--method crown|alpha]\n"
       "                     [--attack-restarts N] [--attack-steps N] [--attack-every N] [--no-adaptive-batch]\n"
       "                     [--no-reuse] [--no-root-lp] [--no-relu-alpha] [--no-beta]\n"
+      "                     [--intermediate inherit|crown|alpha]\n"
       "                     [--shared DIR] [--stats] [--csv FILE] [--certificates DIR]\n"
       "Runs solve_bab on the VNN-COMP 2021 suites under DIR/benchmarks/vnncomp2021 and compares\n"
       "with expected.csv. --timeout caps each instance's timeout from the suite's csv. --csv writes\n"
@@ -111,6 +112,8 @@ int main(int argc, char** argv) {
       a.bab.relu_alpha = false;
     } else if (k == "--no-beta") {
       a.bab.bound.beta = false;
+    } else if (k == "--intermediate") {
+      a.bab.bound.intermediate = bounds::parse_intermediate(value());
     } else if (k == "--no-reuse") {
       a.bab.reuse_parent_bounds = false;
     } else if (k == "--no-adaptive-batch") {

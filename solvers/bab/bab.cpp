@@ -2,9 +2,12 @@
 // et al. 2018/2020 with batched bounding as in alpha,beta-CROWN). Root: CROWN, then alpha-CROWN
 // and PGD; loop: pop the `batch` lowest-bound subdomains, split each in two, bound all children
 // in one BoundEngine call, drop the proven ones, replay every candidate exactly, run a short PGD
-// every few steps. Departure: split ReLUs only clip intermediate bounds (no beta multipliers in
-// the loop); a leaf whose phases are all known is decided by its LP (linear_region.cpp) and,
-// failing that, by bisecting its input box.
+// every few steps. With ReLU splitting, children inherit their parent's intermediate bounds,
+// clipped by the split, and alpha-CROWN bounds their property rows with beta-CROWN's split
+// multipliers; on deep networks (BoundOptions::intermediate, kAutoIntermediateDepth) the
+// intermediate layers are re-bounded by alpha-CROWN under the splits as well. A leaf whose phases
+// are all known is decided by its LP (linear_region.cpp) and, failing that, by bisecting its
+// input box.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -66,6 +69,14 @@ class Search {
     loop_ = options.bound;
     if (options.relu_alpha && rule_ != Branching::input && !tree_ && loop_.method == bounds::Method::crown)
       loop_.method = bounds::Method::alpha;
+    using I = bounds::BoundOptions::Intermediate;
+    if (loop_.intermediate == I::automatic)
+      loop_.intermediate =
+          rule_ != Branching::input && !problem.budget && problem.net->num_hidden() >= kAutoIntermediateDepth
+              ? I::alpha
+              : I::inherit;
+    // A certificate's leaves are re-proved from CROWN bounds (check_exact.cpp): no alpha there.
+    if (tree_ && loop_.intermediate == I::alpha) loop_.intermediate = I::inherit;
     engine_ = options.engine;
     if (!engine_) {
       own_engine_ = bounds::make_cpu_engine();
@@ -95,6 +106,7 @@ class Search {
   bool root() {
     bounds::BoundOptions crown = options_.bound;
     crown.method = bounds::Method::crown;
+    crown.intermediate = loop_.intermediate;
     const auto t_root = Clock::now();
     bounds::SubdomainBounds rb = engine_->bound(problem_, {root_}, crown, &result_.stats)[0];
     per_child_s_ = seconds(t_root, Clock::now());
@@ -134,6 +146,7 @@ class Search {
     if (options_.root_alpha && !tree_ && time_left() > 0) {
       bounds::BoundOptions alpha = options_.bound;
       alpha.method = bounds::Method::alpha;
+      alpha.intermediate = loop_.intermediate;
       const bounds::SubdomainBounds ab = engine_->bound(problem_, {root_}, alpha, &result_.stats)[0];
       Split alpha_split;
       const Fate alpha_fate = process(nullptr, root_, ab, bounds::Method::alpha, &alpha_split);

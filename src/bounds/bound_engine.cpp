@@ -21,6 +21,24 @@ Method parse_method(const std::string& text) {
   throw util::InputError("--method", "", "'" + text + "' is not a bound method (ibp, crown, alpha)");
 }
 
+const char* to_string(BoundOptions::Intermediate i) {
+  switch (i) {
+    case BoundOptions::Intermediate::automatic: return "auto";
+    case BoundOptions::Intermediate::inherit: return "inherit";
+    case BoundOptions::Intermediate::crown: return "crown";
+    case BoundOptions::Intermediate::alpha: return "alpha";
+  }
+  return "?";
+}
+
+BoundOptions::Intermediate parse_intermediate(const std::string& text) {
+  if (text == "auto") return BoundOptions::Intermediate::automatic;
+  if (text == "inherit") return BoundOptions::Intermediate::inherit;
+  if (text == "crown") return BoundOptions::Intermediate::crown;
+  if (text == "alpha") return BoundOptions::Intermediate::alpha;
+  throw util::InputError("--intermediate", "", "'" + text + "' is not a way to bound intermediate layers (auto, inherit, crown, alpha)");
+}
+
 Subdomain root_subdomain(const spec::Problem& problem) {
   Subdomain s;
   s.box = problem.box;

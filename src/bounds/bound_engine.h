@@ -28,6 +28,16 @@ struct BoundOptions {
   // Lagrange multipliers of those split constraints (alpha_crown.cpp), step size beta_lr.
   bool beta = true;
   double beta_lr = 0.05;
+  // Intermediate layers' bounds of a subdomain with known bounds (BaB's children inherit their
+  // parent's): inherit = kept as they are, clipped by the fixed phases (only the property rows
+  // are back-substituted); crown = CROWN re-run for the unstable neurons of every intermediate
+  // layer and intersected with the known bounds, so that a split tightens the layers after it;
+  // alpha = as crown, but every intermediate layer's rows by alpha-CROWN (with beta's split
+  // multipliers where phases are fixed), at the root too (alpha_iters steps per layer);
+  // automatic = inherit here; BaB picks alpha for ReLU splitting without a pruning budget on
+  // networks with at least bab::kAutoIntermediateDepth hidden layers, inherit otherwise (bab.cpp).
+  enum class Intermediate { automatic, inherit, crown, alpha };
+  Intermediate intermediate = Intermediate::automatic;
   // Outward widening of every computed bound (numerical safety, see widen.h):
   // l -= rel*|l| + abs, u += rel*|u| + abs.
   double widen_rel = 1e-9;
@@ -36,6 +46,9 @@ struct BoundOptions {
   bool tight_output = false;
   double widen_abs = 1e-12;
 };
+// "auto" | "inherit" | "crown" | "alpha"; throws util::InputError("--intermediate", ...) otherwise.
+const char* to_string(BoundOptions::Intermediate i);
+BoundOptions::Intermediate parse_intermediate(const std::string& text);
 
 // Per hidden layer: +1 active (identity), -1 inactive (zero), 0 undecided.
 using Phases = std::vector<std::vector<int8_t>>;

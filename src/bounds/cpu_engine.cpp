@@ -33,13 +33,16 @@ using namespace detail;
 // CROWN bounds of layer k's pre-activations, only for the neurons that IBP leaves unstable
 // (the others' relaxations are exact already), selected per subdomain and padded with zero
 // rows to the batch's largest count; the tighter of the IBP and CROWN bound is kept.
+// Subdomains with known bounds only with BoundOptions::intermediate crown or alpha (alpha:
+// alpha-CROWN on these rows, beta-CROWN's multipliers where the batch fixes phases).
 void tighten_unstable(const net::LayeredNetwork& net, int k, const Batch& batch, const std::vector<Relaxation>& relax,
-                      std::span<const Subdomain> subs, LayerBoundsBatch& pre) {
+                      std::span<const Subdomain> subs, LayerBoundsBatch& pre, const BoundOptions& o) {
+  using I = BoundOptions::Intermediate;
   const int B = batch.B, d = static_cast<int>(pre.lo[k].rows());
   std::vector<std::vector<int>> rows(B);
   size_t u = 0;
   for (int b = 0; b < B; ++b) {
-    if (subs[b].known) continue;
+    if (subs[b].known && (o.intermediate == I::inherit || o.intermediate == I::automatic)) continue;
     for (int i = 0; i < d; ++i)
       if (pre.lo[k](i, b) < 0 && pre.hi[k](i, b) > 0) rows[b].push_back(i);
     u = std::max(u, rows[b].size());
@@ -52,7 +55,9 @@ void tighten_unstable(const net::LayeredNetwork& net, int k, const Batch& batch,
       Ct(rows[b][r], b * m + r) = 1.0;
       Ct(rows[b][r], b * m + u + r) = -1.0;
     }
-  BacksubResult res = backsub_lower(net, k, Ct, Matrix::Zero(m, B), batch, pre, relax, nullptr, nullptr, false);
+  BacksubResult res = o.intermediate == I::alpha
+                          ? alpha_crown_lower(net, k, Ct, Matrix::Zero(m, B), batch, pre, relax, o)
+                          : backsub_lower(net, k, Ct, Matrix::Zero(m, B), batch, pre, relax, nullptr, nullptr, false);
   for (int b = 0; b < B; ++b)
     for (size_t r = 0; r < rows[b].size(); ++r) {
       const int i = rows[b][r];
@@ -122,7 +127,7 @@ class CpuEngine final : public BoundEngine {
       ibp_next_layer(net.layers[k], hlo, hhi, batch, k - 1, pre.lo[k], pre.hi[k]);
       intersect_known(subs, k, pre);
       apply_phases(pre.lo[k], pre.hi[k], batch, k, pre.infeasible);
-      if (o.method != Method::ibp) tighten_unstable(net, k, batch, relax, subs, pre);
+      if (o.method != Method::ibp) tighten_unstable(net, k, batch, relax, subs, pre, o);
       widen(pre.lo[k], pre.hi[k], o);
       apply_phases(pre.lo[k], pre.hi[k], batch, k, pre.infeasible);
     }

@@ -53,6 +53,7 @@ substitute::DistanceOptions distance_options(const util::Options& o) {
   d.bab.attack = d.attack;
   d.bab.bound.beta = !o.no_beta;
   d.bab.bound.beta_lr = o.beta_lr;
+  d.bab.bound.intermediate = bounds::parse_intermediate(o.intermediate);
   d.timeout_s = o.timeout;
   d.bab.timeout_s = o.query_timeout > 0 ? o.query_timeout : 0.25 * o.timeout;
   // CBC settings, re-checks and big-M constants (--encoding-bounds) as for `verify --engine milp`;

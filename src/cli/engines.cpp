@@ -24,6 +24,7 @@ bounds::BoundOptions bound_options(const util::Options& o) {
   b.alpha_lr = o.alpha_lr;
   b.beta = !o.no_beta;
   b.beta_lr = o.beta_lr;
+  b.intermediate = bounds::parse_intermediate(o.intermediate);
   return b;
 }
 
