@@ -11,21 +11,15 @@
 #include <limits>
 
 #include "solvers/brute/exact_lp.h"
+#include "tests/activation_patterns.h"
 #include "src/bounds/bound_engine.h"
 #include "tests/random_problems.h"
 
 namespace {
 
-using solvers::brute::Affine;
+using testing_util::to_affine;
 using Matrix = Eigen::MatrixXd;
 using Vector = Eigen::VectorXd;
-
-Affine to_affine(const Eigen::RowVectorXd& a, double c) {
-  Affine f;
-  for (Eigen::Index i = 0; i < a.size(); ++i) f.a.emplace_back(a[i]);
-  f.c = c;
-  return f;
-}
 
 // Exact minimum of each disjunct's single row c.y - d over the subdomain (phases fixed in s), or
 // +inf for a disjunct when no pattern is feasible. `pre` are sound bounds of the subdomain.
@@ -58,23 +52,10 @@ std::vector<double> exact_disjunct_minima(const spec::Problem& p, const bounds::
   for (uint32_t bits = 0; bits < (1u << open.size()); ++bits) {
     auto ph = fixed;
     for (size_t t = 0; t < open.size(); ++t) ph[open[t].first][open[t].second] = (bits >> t) & 1 ? 1 : -1;
-    // z_k = A x + a, layer by layer under the pattern; constraints s z >= 0 as rows -s z <= 0.
     lp.rows.clear();
-    Matrix A = Matrix::Identity(n, n);
-    Vector a = Vector::Zero(n);
-    for (int k = 0; k <= K; ++k) {
-      A = net.layers[k].W * A;
-      a = net.layers[k].W * a + net.layers[k].b;
-      if (k == K) break;  // the output layer: no ReLU
-      for (int i = 0; i < net.hidden_width(k); ++i) {
-        const double sgn = ph[k][i];
-        lp.rows.push_back(to_affine(-sgn * A.row(i), -sgn * a[i]));
-        if (sgn < 0) {
-          A.row(i).setZero();
-          a[i] = 0;
-        }
-      }
-    }
+    const testing_util::PatternMaps maps = testing_util::pattern_maps(net, ph, lp.rows);
+    const Matrix& A = maps.A[K];
+    const Vector& a = maps.a[K];
     if (!solvers::brute::maybe_feasible(lp.rows, lp.lo, lp.hi, counters)) continue;
     for (size_t dj = 0; dj < disj.size(); ++dj) {
       EXPECT_EQ(disj[dj].rows.size(), 1u);

@@ -13,23 +13,17 @@
 #include <limits>
 
 #include "solvers/brute/exact_lp.h"
+#include "tests/activation_patterns.h"
 #include "src/bounds/bound_engine.h"
 #include "tests/random_problems.h"
 
 namespace {
 
-using solvers::brute::Affine;
+using testing_util::to_affine;
 using Matrix = Eigen::MatrixXd;
 using Vector = Eigen::VectorXd;
 using I = bounds::BoundOptions::Intermediate;
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-Affine to_affine(const Eigen::RowVectorXd& a, double c) {
-  Affine f;
-  for (Eigen::Index i = 0; i < a.size(); ++i) f.a.emplace_back(a[i]);
-  f.c = c;
-  return f;
-}
 
 struct Exact {
   std::vector<Vector> lo, hi;    // per hidden layer: the range of each pre-activation
@@ -65,27 +59,10 @@ Exact exact_ranges(const spec::Problem& p, const bounds::Subdomain& s) {
     std::vector<std::vector<int>> ph(K);
     for (int k = 0; k < K; ++k) ph[k].assign(s.phase[k].begin(), s.phase[k].end());
     for (size_t t = 0; t < open.size(); ++t) ph[open[t].first][open[t].second] = (bits >> t) & 1 ? 1 : -1;
-    // The pattern's affine maps z_k = A_k x + a_k and its constraints s z >= 0.
     lp.rows.clear();
-    std::vector<Matrix> As;
-    std::vector<Vector> as;
-    Matrix A = Matrix::Identity(n, n);
-    Vector a = Vector::Zero(n);
-    for (int k = 0; k <= K; ++k) {
-      A = net.layers[k].W * A;
-      a = net.layers[k].W * a + net.layers[k].b;
-      As.push_back(A);
-      as.push_back(a);
-      if (k == K) break;
-      for (int i = 0; i < net.hidden_width(k); ++i) {
-        const double sgn = ph[k][i];
-        lp.rows.push_back(to_affine(-sgn * A.row(i), -sgn * a[i]));
-        if (sgn < 0) {
-          A.row(i).setZero();
-          a[i] = 0;
-        }
-      }
-    }
+    const testing_util::PatternMaps maps = testing_util::pattern_maps(net, ph, lp.rows);
+    const std::vector<Matrix>& As = maps.A;
+    const std::vector<Vector>& as = maps.a;
     if (!solvers::brute::maybe_feasible(lp.rows, lp.lo, lp.hi, counters)) continue;
     bool any = false;
     for (int k = 0; k < K; ++k)
