@@ -186,7 +186,7 @@ class Search {
     LinearRegion region;
     if (linear_region(problem_, s, b, &region)) {
       LeafDecision leaf = decide_linear_region(problem_, s, b, region, options_.bound, options_.max_lp_tableau,
-                                               &result_.stats);
+                                               &result_.stats, time_left());
       if (leaf.outcome != LeafDecision::Outcome::undecided) {
         record_region_leaf(path, leaf, method);
         return Fate::proven;

@@ -50,14 +50,16 @@ Split choose_mask_split(const spec::Problem& problem, const bounds::Subdomain& s
 // True when neuron i of hidden layer j is undecided and its bounds straddle 0.
 bool unstable(const bounds::Subdomain& s, const bounds::SubdomainBounds& b, int j, int i);
 
-// Dense simplex (simplex.cpp): maximise c.v subject to A v <= b, v >= 0, at most max_pivots pivots.
+// Dense simplex (simplex.cpp): maximise c.v subject to A v <= b, v >= 0, at most max_pivots pivots
+// and about time_limit_s seconds (iteration_limit when either runs out).
 struct LpSolution {
   enum class Status { optimal, infeasible, unbounded, iteration_limit } status = Status::iteration_limit;
   double value = 0;      // optimal objective
   Eigen::VectorXd v;     // optimal point
   Eigen::VectorXd dual;  // >= 0 per row: optimal duals, or a Farkas vector when infeasible
 };
-LpSolution simplex_max(const Eigen::MatrixXd& A, const Eigen::VectorXd& b, const Eigen::VectorXd& c, int max_pivots);
+LpSolution simplex_max(const Eigen::MatrixXd& A, const Eigen::VectorXd& b, const Eigen::VectorXd& c, int max_pivots,
+                       double time_limit_s = std::numeric_limits<double>::infinity());
 
 // The network on a subdomain where every neuron's phase is known (linear_region.cpp): outputs
 // y = Y x + y0 on {x in box : P x + q >= 0}, one row per phase-fixed neuron in (layer, index)
@@ -82,10 +84,12 @@ struct LeafDecision {
   Eigen::VectorXd candidate;                     // the LP minimiser of the worst disjunct
 };
 // Solves the leaf LP of each disjunct the bound b does not already prove (tableaus above
-// max_tableau entries are not attempted: undecided).
+// max_tableau entries are not attempted: undecided; all LPs together stop after about
+// time_limit_s seconds, leaving the rest undecided).
 LeafDecision decide_linear_region(const spec::Problem& problem, const bounds::Subdomain& s,
                                   const bounds::SubdomainBounds& b, const LinearRegion& region,
-                                  const bounds::BoundOptions& o, int64_t max_tableau, util::Stats* stats);
+                                  const bounds::BoundOptions& o, int64_t max_tableau, util::Stats* stats,
+                                  double time_limit_s = std::numeric_limits<double>::infinity());
 
 // An open node of the search.
 struct Node {

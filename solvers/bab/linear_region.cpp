@@ -6,6 +6,7 @@
 //   max_r f_r(x) >= sum_r mu_r f_r(x) - sum_i lambda_i (P_i x + q_i)   on the polytope,
 // and its minimum over the box is exact interval arithmetic, widened like every bound.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 
@@ -142,7 +143,9 @@ bool farkas_empty(const spec::Box& box, const LinearRegion& region, const std::v
 
 LeafDecision decide_linear_region(const spec::Problem& problem, const bounds::Subdomain& s,
                                   const bounds::SubdomainBounds& b, const LinearRegion& region,
-                                  const bounds::BoundOptions& o, int64_t max_tableau, util::Stats* stats) {
+                                  const bounds::BoundOptions& o, int64_t max_tableau, util::Stats* stats,
+                                  double time_limit_s) {
+  const auto t0 = std::chrono::steady_clock::now();
   LeafDecision out;
   const spec::Box& box = s.box;
   const int n = box.dim(), F = static_cast<int>(region.P.rows());
@@ -190,7 +193,9 @@ LeafDecision decide_linear_region(const spec::Problem& problem, const bounds::Su
       rhs[n + R + i] = region.q[i] + region.P.row(i).dot(box.lo);
     }
     c[n] = -1;
-    const LpSolution sol = simplex_max(A, rhs, c, 50 * (rows + cols));
+    const double left = time_limit_s - std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (left <= 0) return LeafDecision{};
+    const LpSolution sol = simplex_max(A, rhs, c, 50 * (rows + cols), left);
     if (stats) stats->lp_calls += 1;
     if (sol.status == LpSolution::Status::infeasible) {
       std::vector<double> lambda(sol.dual.data() + n + R, sol.dual.data() + rows);

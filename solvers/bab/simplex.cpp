@@ -2,6 +2,7 @@
 // small LPs of linear-region leaves: maximise c.v subject to A v <= b, v >= 0. It returns the
 // duals of the rows (or a Farkas vector when infeasible). Nothing here needs to be exact: the
 // caller only uses the multipliers to build a Lagrangian bound it evaluates soundly itself.
+#include <chrono>
 #include <cmath>
 #include <limits>
 
@@ -18,8 +19,11 @@ constexpr double kEps = 1e-10;
 // right-hand side. Variable ids: 0..n-1 originals, n..n+m-1 slacks, -1 the artificial.
 class Tableau {
  public:
-  Tableau(const Eigen::MatrixXd& A, const Eigen::VectorXd& b, const Eigen::VectorXd& c, int max_pivots)
+  Tableau(const Eigen::MatrixXd& A, const Eigen::VectorXd& b, const Eigen::VectorXd& c, int max_pivots,
+          double time_limit_s)
       : m_(static_cast<int>(b.size())), n_(static_cast<int>(c.size())), max_pivots_(max_pivots),
+        deadline_(Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                     std::chrono::duration<double>(std::min(time_limit_s, 1e9)))),
         basic_(m_), nonbasic_(n_ + 1), D_(Eigen::MatrixXd::Zero(m_ + 2, n_ + 2)) {
     for (int i = 0; i < m_; ++i) {
       D_.row(i).head(n_) = A.row(i);
@@ -101,6 +105,9 @@ class Tableau {
   bool run(int phase) {
     const int x = phase == 1 ? m_ + 1 : m_;
     while (pivots_ < max_pivots_) {
+      // A pivot costs (m+2)(n+2) operations: about 1 ms on a 784-input network's leaf, whose LP
+      // could run for a minute past BaB's timeout before this check (mnist10x10, 30 s limit).
+      if (pivots_ % 16 == 15 && Clock::now() > deadline_) return false;
       int s = -1;
       for (int j = 0; j <= n_; ++j) {
         if (phase == 2 && nonbasic_[j] == -1) continue;
@@ -126,7 +133,9 @@ class Tableau {
     return false;
   }
 
+  using Clock = std::chrono::steady_clock;
   int m_, n_, max_pivots_, pivots_ = 0;
+  Clock::time_point deadline_;
   bool unbounded_ = false;
   std::vector<int> basic_, nonbasic_;
   Eigen::MatrixXd D_;
@@ -134,8 +143,9 @@ class Tableau {
 
 }  // namespace
 
-LpSolution simplex_max(const Eigen::MatrixXd& A, const Eigen::VectorXd& b, const Eigen::VectorXd& c, int max_pivots) {
-  return Tableau(A, b, c, max_pivots).solve();
+LpSolution simplex_max(const Eigen::MatrixXd& A, const Eigen::VectorXd& b, const Eigen::VectorXd& c, int max_pivots,
+                       double time_limit_s) {
+  return Tableau(A, b, c, max_pivots, time_limit_s).solve();
 }
 
 }  // namespace bab::detail
