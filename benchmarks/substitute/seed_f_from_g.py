@@ -3,7 +3,7 @@
 started from the linear substitute g's boundary point.
 
 usage: seed_f_from_g.py EVAL.csv --net NET.onnx --mnist build/mnist_5k.csv --layers N
-                        [--inputs mnist5k_A,...] [--query-timeout 20] [--tol 0.02]
+                        [--inputs mnist5k_A,...] [--query-timeout 20] [--tol 0.02] [--engine milp]
                         [--work DIR] [--prunecert build/prunecert] > SEEDED.csv
 
 For every row of EVAL.csv of the linear pruner with N layers whose bracket on f is open (or the
@@ -60,6 +60,7 @@ def main():
     ap.add_argument("--inputs", default="", help="comma-separated inputs (default: those whose f bracket is open)")
     ap.add_argument("--query-timeout", default="20", help="per-radius limit of g's d_bnd (the run's query_timeout=)")
     ap.add_argument("--encoding-bounds", default="lp", help="the run's bounds=")
+    ap.add_argument("--engine", default="milp", help="the run's bnd= (milp or bab)")
     ap.add_argument("--tol", type=float, default=0.02, help="the run's tol=")
     ap.add_argument("--work", default="seed_f_from_g.work")
     ap.add_argument("--prunecert", default="build/prunecert")
@@ -88,7 +89,7 @@ def main():
         g = os.path.join(a.work, name + ".g.onnx")
         js = run_json([a.prunecert, "substitute", "--net", a.net, "--input", x, "--method", "linear", "--layers", layers,
                        "-o", g, "--json"] + common)
-        jg = run_json([a.prunecert, "distance", "--net", g, "--input", x, "--method", "bnd", "--engine", "milp",
+        jg = run_json([a.prunecert, "distance", "--net", g, "--input", x, "--method", "bnd", "--engine", a.engine,
                        "--encoding-bounds", a.encoding_bounds, "--query-timeout", a.query_timeout,
                        "--timeout", str(20 * float(a.query_timeout)), "--json"] + common)
         # The same x_adv (PGD's point at the same d_adv) gives the same g as the benchmark's.

@@ -25,9 +25,9 @@ enum class Branching {
 constexpr int kAutoInputDims = 10;
 // BoundOptions::Intermediate::automatic: alpha-CROWN (with beta) re-bounds the intermediate
 // layers of ReLU-splitting subdomains (not in pruning queries, whose masks the measurements below
-// did not cover) on networks with at least this many hidden layers, where a
-// split's effect on the layers after it matters (Marabou's mnist10x10: 5 of 6 radii CBC proved
-// robust decided within 30 s, none inheriting); on mnist-net_256x2 (2 layers of 256) the cost
+// did not cover) on networks with at least this many hidden layers, where a split's effect on
+// the layers after it matters (Marabou's mnist10x10: 5 of 10 radii CBC proved robust decided
+// within 30 s, none inheriting); on mnist-net_256x2 (2 layers of 256) the cost
 // per subdomain outweighs it (mnistfc at 60 s: 194 s against 140 s, same 28 of 30 decided).
 constexpr int kAutoIntermediateDepth = 3;
 const char* to_string(Branching b);
