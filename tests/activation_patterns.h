@@ -3,10 +3,13 @@
 // and the pattern holds exactly where s z >= 0 for every neuron (s = +1 active, -1 inactive).
 // With solvers/brute/exact_lp.h these give certified minima over the pattern's region.
 #pragma once
+#include <random>
 #include <vector>
 
 #include "solvers/brute/exact_lp.h"
+#include "src/bounds/bound_engine.h"
 #include "src/net/network.h"
+#include "tests/random_problems.h"
 
 namespace testing_util {
 
@@ -46,6 +49,18 @@ inline PatternMaps pattern_maps(const net::LayeredNetwork& net, const std::vecto
     }
   }
   return m;
+}
+
+// Random split phases of a subdomain that is not empty: the phases of a random point of the box,
+// each neuron's fixed with probability p_fix (0: left open).
+inline bounds::Phases random_phases(std::mt19937_64& rng, const net::LayeredNetwork& net, const spec::Box& box,
+                                    double p_fix) {
+  std::uniform_real_distribution<double> U(0.0, 1.0);
+  const auto z = net.pre_activations(sample_box(rng, box));
+  bounds::Phases ph(net.num_hidden());
+  for (int k = 0; k < net.num_hidden(); ++k)
+    for (int i = 0; i < net.hidden_width(k); ++i) ph[k].push_back(U(rng) < p_fix ? (z[k][i] > 0 ? 1 : -1) : 0);
+  return ph;
 }
 
 }  // namespace testing_util

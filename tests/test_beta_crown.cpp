@@ -82,15 +82,9 @@ TEST(BetaCrown, SplitMultiplierBoundsLieBelowTheExactMinimumAndTightenAlphaCrown
     const double eps = std::uniform_real_distribution<double>(0.3, 1.5)(rng);
     const spec::Problem p = testing_util::random_robustness_problem(rng, net, eps);
     std::vector<bounds::Subdomain> batch;
-    std::uniform_real_distribution<double> U(0.0, 1.0);
     for (int t = 0; t < 6; ++t) {
       bounds::Subdomain s = bounds::root_subdomain(p);
-      // Phases of a reference point (the subdomain is not empty), each fixed with probability 0.4.
-      const auto z = net->pre_activations(testing_util::sample_box(rng, p.box));
-      s.phase.resize(net->num_hidden());
-      for (int k = 0; k < net->num_hidden(); ++k)
-        for (int i = 0; i < net->hidden_width(k); ++i)
-          s.phase[k].push_back(U(rng) < 0.4 ? (z[k][i] > 0 ? 1 : -1) : 0);
+      s.phase = testing_util::random_phases(rng, *net, p.box, 0.4);
       batch.push_back(std::move(s));
     }
     bounds::BoundOptions alpha;

@@ -101,16 +101,10 @@ TEST(IntermediateBounds, ContainTheExactRangesUnderSplitsAndTightenInheritedOnes
     const bounds::Subdomain r = bounds::root_subdomain(p);
     auto known = std::make_shared<const std::vector<bounds::LayerBounds>>(engine->bound(p, {r}, root)[0].pre);
     std::vector<bounds::Subdomain> batch;
-    std::uniform_real_distribution<double> U(0.0, 1.0);
     for (int t = 0; t < 5; ++t) {
       bounds::Subdomain s = r;
       s.known = known;
-      // Phases of a reference point (the subdomain is not empty), each fixed with probability 0.5.
-      const auto z = net->pre_activations(testing_util::sample_box(rng, p.box));
-      s.phase.resize(net->num_hidden());
-      for (int k = 0; k < net->num_hidden(); ++k)
-        for (int i = 0; i < net->hidden_width(k); ++i)
-          s.phase[k].push_back(U(rng) < 0.5 ? (z[k][i] > 0 ? 1 : -1) : 0);
+      s.phase = testing_util::random_phases(rng, *net, p.box, 0.5);
       batch.push_back(std::move(s));
     }
     std::vector<std::vector<bounds::SubdomainBounds>> res;

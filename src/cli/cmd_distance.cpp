@@ -51,9 +51,7 @@ substitute::DistanceOptions distance_options(const util::Options& o) {
   if (!o.attack_start.empty()) d.starts.push_back(read_vector_file(o.attack_start));
   d.bab.seed = static_cast<uint64_t>(o.seed);
   d.bab.attack = d.attack;
-  d.bab.bound.beta = !o.no_beta;
-  d.bab.bound.beta_lr = o.beta_lr;
-  d.bab.bound.intermediate = bounds::parse_intermediate(o.intermediate);
+  d.bab.bound = bound_options(o, d.bab.bound.method);  // --method picks the distance here
   d.timeout_s = o.timeout;
   d.bab.timeout_s = o.query_timeout > 0 ? o.query_timeout : 0.25 * o.timeout;
   // CBC settings, re-checks and big-M constants (--encoding-bounds) as for `verify --engine milp`;

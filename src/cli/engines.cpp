@@ -17,16 +17,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-bounds::BoundOptions bound_options(const util::Options& o) {
-  bounds::BoundOptions b;
-  b.method = bounds::parse_method(o.method);
-  b.alpha_iters = static_cast<int>(o.alpha_iters);
-  b.alpha_lr = o.alpha_lr;
-  b.beta = !o.no_beta;
-  b.beta_lr = o.beta_lr;
-  b.intermediate = bounds::parse_intermediate(o.intermediate);
-  return b;
-}
+bounds::BoundOptions bound_options(const util::Options& o) { return cli::bound_options(o, bounds::parse_method(o.method)); }
 
 attack::AttackOptions attack_options(const util::Options& o, double time_left) {
   attack::AttackOptions a;
@@ -93,6 +84,17 @@ encodings::EncodeOptions encode_options(const util::Options& o, encodings::Encod
   e.milp_neuron_time_s = o.milp_neuron_timeout;
   e.milp_rechecks = static_cast<int>(o.milp_rechecks);
   return e;
+}
+
+bounds::BoundOptions bound_options(const util::Options& o, bounds::Method method) {
+  bounds::BoundOptions b;
+  b.method = method;
+  b.alpha_iters = static_cast<int>(o.alpha_iters);
+  b.alpha_lr = o.alpha_lr;
+  b.beta = !o.no_beta;
+  b.beta_lr = o.beta_lr;
+  b.intermediate = bounds::parse_intermediate(o.intermediate);
+  return b;
 }
 
 solvers::MilpOptions milp_options(const util::Options& o) {
