@@ -439,6 +439,72 @@ TEST(BabSolve, AgreesWithTheExactOracleWithIntermediateLayersRebounded) {
   run_differential(16, 60, bab::Branching::relu_widest, 2, 4, 8, 64, false, bounds::BoundOptions::Intermediate::crown);
 }
 
+// Branching::first_layer: boxes of the first hidden layer's pre-activations z = W1 x + b1, each
+// bounded by CROWN over the box and the dual of "z is reached by some input". Where the inputs
+// outnumber the first layer's neurons (what it is for) it must decide every instance; where
+// they do not (z lies on a low-dimensional set, so most of every box is unreachable) it may time
+// out, but never answer wrongly, and every answer's bounds must contain the true minimum.
+TEST(BabSolve, AgreesWithTheExactOracleUnderFirstLayerSplitting) {
+  Tally tally;
+  int narrow_checked = 0, wide = 0, wide_decided = 0, depth_first = 0;
+  for (int t = 0; t < 200; ++t) {
+    const uint64_t seed = 17000 + t;
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::mt19937_64 prng(seed);
+    const bool narrow = t % 4 != 3;
+    const spec::Problem p = narrow ? random_problem(prng, 0.05, 1.5, 1, 3, 2, 3, 4, 7)
+                                   : random_problem(prng, 0.05, 1.5, 1, 3, 3, 6, 2, 3);
+    const Oracle o = exact_min_margin(p, nullptr, 20000);
+    if (o.gave_up || std::abs(o.min_margin) < 1e-6) {
+      ++tally.skipped;
+      continue;
+    }
+    bab::BabOptions opts = options_for(bab::Branching::first_layer, 1 + t % 8);
+    opts.seed = seed;
+    if (t % 10 == 5) {  // depth-first from the start
+      opts.max_memory_bytes = 1;
+      ++depth_first;
+    }
+    const bool fewer_neurons = p.net->hidden_width(0) < p.net->input_dim();
+    if (fewer_neurons) {
+      ++narrow_checked;
+      check_against_oracle(p, o.min_margin, opts, tally);
+      if (::testing::Test::HasFatalFailure()) return;
+      continue;
+    }
+    ++wide;
+    opts.timeout_s = 2;
+    const spec::Result r = bab::solve_bab(p, opts);
+    EXPECT_LE(r.margin_lower, o.min_margin + 1e-9) << "certified lower bound above the true minimum";
+    EXPECT_GE(r.margin_upper, o.min_margin - 1e-9);
+    if (r.verdict == spec::Verdict::unsat) EXPECT_GT(o.min_margin, 0) << "unsat on a violated instance";
+    if (r.verdict == spec::Verdict::sat) EXPECT_LE(o.min_margin, 0) << "sat on a safe instance";
+    wide_decided += r.verdict == spec::Verdict::sat || r.verdict == spec::Verdict::unsat;
+  }
+  std::printf("[ tally    ] %d checked with fewer first-layer neurons than inputs (%d sat, %d unsat, %d branched), "
+              "%d with more (%d decided in 2 s), %d skipped, %d depth-first\n",
+              narrow_checked, tally.sat, tally.unsat, tally.branched, wide, wide_decided, tally.skipped, depth_first);
+  EXPECT_GE(narrow_checked, 100);
+  EXPECT_GE(tally.sat, narrow_checked / 6);
+  EXPECT_GE(tally.unsat, narrow_checked / 6);
+  EXPECT_GE(tally.branched, narrow_checked / 6) << "too few instances needed branching";
+  EXPECT_GE(wide, 20);
+}
+
+// Pruning queries and certificates are not for first-layer splitting: an input error, not a
+// wrong answer.
+TEST(BabSolve, FirstLayerSplittingRefusesPruningQueriesAndCertificates) {
+  std::mt19937_64 prng(99);
+  spec::Problem p = random_problem(prng, 0.05, 1.5, 2, 2, 3, 3, 5, 5);
+  bab::BabOptions opts = options_for(bab::Branching::first_layer, 4);
+  bab::BabTree tree;
+  EXPECT_THROW(bab::solve_bab(p, opts, &tree), util::InputError);
+  p.budget = spec::PruningBudget{{1, 1}};
+  EXPECT_THROW(bab::solve_bab(p, opts), util::InputError);
+  EXPECT_EQ(bab::parse_branching("first-layer"), bab::Branching::first_layer);
+  EXPECT_STREQ(bab::to_string(bab::Branching::first_layer), "first-layer");
+}
+
 // On unsat answers the tree's leaves cover the box: every sampled point lies in a leaf (its box
 // and its fixed phases), every leaf re-proves with the recorded bound method, and no leaf's
 // certified bound exceeds the exact minimum of the margin over the leaf (box and fixed phases),

@@ -35,6 +35,24 @@ TEST(BabCli, StatsArePrintedWithoutCrashing) {
     EXPECT_EQ(out.rfind(prop == "prop_1" ? "unsat" : "timeout", 0), 0u) << out;
   }
 }
+
+// --branching first-layer from the command line: the IBP-trained FashionMNIST MLP (784 inputs into
+// 128 neurons) at eps 0.02 around a test image is proved at the root by the realisability LP;
+// a certificate is refused with an input error (exit 2), not silently dropped.
+TEST(BabCli, FirstLayerBranchingDecidesAndRefusesCertificates) {
+  const std::string src = PRUNECERT_SOURCE_DIR;
+  const std::string query = " verify --engine bab --branching first-layer --net " + src +
+                            "/examples/fmnist-mlp-ibp.onnx --input " + src +
+                            "/tests/fixtures/fmnist/test_sample_363.txt --eps 0.02 --clip 0,1 --timeout 60";
+  std::string out;
+  EXPECT_EQ(run(std::string(PRUNECERT_BINARY) + query, &out), 0) << out;
+  EXPECT_EQ(out.rfind("unsat", 0), 0u) << out;
+  EXPECT_NE(out.find("bab/first-layer"), std::string::npos) << out;
+  std::string refused;
+  const std::string cert = testing::TempDir() + "/first_layer_certificate.json";
+  EXPECT_EQ(run(std::string(PRUNECERT_BINARY) + query + " --certificate " + cert + " 2>&1", &refused), 2) << refused;
+  EXPECT_NE(refused.find("first-layer records no certificate"), std::string::npos) << refused;
+}
 #endif
 
 }  // namespace

@@ -248,6 +248,42 @@ TEST(Distances, MilpBisectionWithUndecidedQueriesKeepsTheBracketSound) {
   }
 }
 
+// bab_after_milp: radii CBC leaves undecided (here: no time at all) go to bab, with first-layer
+// splitting on networks whose 6 inputs feed 3 neurons. The bracket then closes and brute force
+// confirms both ends; without the fallback the same CBC limits leave brackets open.
+TEST(Distances, MilpBisectionHandsUndecidedRadiiToBab) {
+  int open_without = 0, checked = 0;
+  for (uint64_t seed = 91; seed <= 96; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::mt19937_64 rng(seed);
+    Case c;
+    c.net = testing_util::random_network(rng, {6, 3, 6, 4});
+    std::normal_distribution<double> N(0.0, 1.0);
+    c.anchor.x0 = Eigen::VectorXd::NullaryExpr(6, [&] { return N(rng); });
+    c.net->eval(c.anchor.x0).maxCoeff(&c.anchor.label);
+    auto o = options();
+    o.rel_tol = 1e-2;
+    const auto adv = substitute::adversarial_distance(c.net, c.anchor, o);
+    const auto rob = substitute::robust_distance(c.net, c.anchor, o);
+    if (!std::isfinite(adv.upper)) continue;
+    o.bnd_engine = substitute::DistanceOptions::BndEngine::milp;
+    o.milp.timeout_s = 1e-6;
+    o.milp.isolate = false;
+    o.bab.branching = bab::Branching::first_layer;
+    const auto without = substitute::boundary_distance(c.net, c.anchor, o, rob.lower, adv.upper);
+    open_without += !without.complete;
+    o.bab_after_milp = true;
+    const auto with = substitute::boundary_distance(c.net, c.anchor, o, rob.lower, adv.upper);
+    ASSERT_TRUE(with.complete) << with.note;
+    ++checked;
+    EXPECT_GE(with.lower, rob.lower);
+    EXPECT_LE(with.upper, adv.upper);
+    expect_brute_confirms(c, with.lower, with.upper, 1e-9, "milp bisection with bab after it");
+  }
+  EXPECT_GE(checked, 4);
+  EXPECT_GE(open_without, 1) << "CBC decided every radius: the fallback was not exercised";
+}
+
 // ACAS Xu margins are ~1e-3, so near the boundary CBC returns points within its tolerance of it
 // (margin ~1e-7 > 0 exactly): such radii go to bab, and the 1% bracket closes. Without that
 // fallback the bisection stopped at a 2.3% bracket. The lower end is robust by bab, the upper end

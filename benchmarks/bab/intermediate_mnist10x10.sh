@@ -3,7 +3,9 @@
 # by CBC: for the first N inputs of the 100-input substitute evaluation whose d_bnd lower end is
 # above 0 (benchmarks/substitute/results/eval_mnist10x10_cbc100.csv, a radius each CBC proved
 # robust), `prunecert verify --engine bab` at that radius with each --intermediate mode, one after
-# the other on the same input, T seconds each. Prints one CSV row per (input, mode).
+# the other on the same input, T seconds each. Prints one CSV row per (input, mode). Modes:
+# inherit, crown, alpha (--intermediate; ReLU splitting), first-layer (--branching first-layer)
+# and milp (CBC, --encoding-bounds lp, its default decision settings).
 # usage: benchmarks/bab/intermediate_mnist10x10.sh [BUILD] [N] [T] [MODES]
 #   (default: build 10 30 "inherit crown alpha"; needs build/mnist_5k.csv, fetch_mnist5k.sh)
 set -eu
@@ -15,7 +17,7 @@ net=${SHARED:-../shared}/benchmarks/marabou-resources/nnet/mnist/mnist10x10.nnet
 csv=benchmarks/substitute/results/eval_mnist10x10_cbc100.csv
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-echo "input,radius,intermediate,verdict,time_s,nodes"
+echo "input,radius,mode,verdict,time_s,nodes"
 python3 - "$csv" "$n" "$build/mnist_5k.csv" "$tmp" <<'PY' | while read -r name radius; do
 import csv, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1])) if float(r["d_bnd"]) > 0]
@@ -33,8 +35,14 @@ for name, radius in seen.items():
     print(name, radius)
 PY
   for m in $modes; do
-    "$build/prunecert" verify --net "$net" --input "$tmp/$name.txt" --eps "$radius" --clip 0,1 --engine bab \
-      --timeout "$t" --intermediate "$m" --json > "$tmp/out.json" || true
+    case $m in
+      first-layer) how="--engine bab --branching first-layer" ;;
+      milp) how="--engine milp --encoding-bounds lp --goal decide" ;;
+      *) how="--engine bab --intermediate $m" ;;
+    esac
+    # shellcheck disable=SC2086
+    "$build/prunecert" verify --net "$net" --input "$tmp/$name.txt" --eps "$radius" --clip 0,1 $how \
+      --timeout "$t" --json > "$tmp/out.json" || true
     python3 - "$tmp/out.json" "$name" "$radius" "$m" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1]))

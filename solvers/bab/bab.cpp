@@ -27,6 +27,7 @@ const char* to_string(Branching b) {
     case Branching::input: return "input";
     case Branching::relu_babsr: return "relu-babsr";
     case Branching::relu_widest: return "relu-widest";
+    case Branching::first_layer: return "first-layer";
   }
   return "?";
 }
@@ -36,7 +37,9 @@ Branching parse_branching(const std::string& text) {
   if (text == "input") return Branching::input;
   if (text == "relu-babsr") return Branching::relu_babsr;
   if (text == "relu-widest") return Branching::relu_widest;
-  throw util::InputError("--branching", "", "'" + text + "' is not a branching rule (auto, input, relu-babsr, relu-widest)");
+  if (text == "first-layer") return Branching::first_layer;
+  throw util::InputError("--branching", "",
+                         "'" + text + "' is not a branching rule (auto, input, relu-babsr, relu-widest, first-layer)");
 }
 
 namespace {
@@ -399,20 +402,9 @@ class Search {
   }
 
   bool finish(spec::Verdict v) {
-    result_.verdict = v;
     // A certified lower bound of the margin over the whole box: every point lies in a proven
     // leaf, an open node, a node being processed or an undecided one.
-    result_.margin_lower = v == spec::Verdict::unsat ? proven_min_ : global_lower();
-    if (v == spec::Verdict::sat) {
-      result_.witness = witness_;
-      result_.margin_lower = std::min(result_.margin_lower, result_.margin_upper);
-    }
-    if (v == spec::Verdict::unknown)
-      result_.note = std::to_string(stuck_) + " subdomain(s) too small to split in double precision were left undecided";
-    if (used_depth_first_) {
-      if (!result_.note.empty()) result_.note += "; ";
-      result_.note += "memory limit reached: searched depth-first";
-    }
+    finish_result(result_, v, proven_min_, global_lower(), witness_, stuck_, used_depth_first_);
     if (tree_) tree_->complete = v == spec::Verdict::unsat;
     result_.stats.time_s = elapsed();
     return true;
@@ -442,7 +434,31 @@ class Search {
 
 }  // namespace
 
+namespace detail {
+
+void finish_result(spec::Result& result, spec::Verdict v, double unsat_lower, double global_lower,
+                   const std::optional<spec::Witness>& witness, int64_t stuck, bool used_depth_first) {
+  result.verdict = v;
+  result.margin_lower = v == spec::Verdict::unsat ? unsat_lower : global_lower;
+  if (v == spec::Verdict::sat) {
+    result.witness = witness;
+    result.margin_lower = std::min(result.margin_lower, result.margin_upper);
+  }
+  if (v == spec::Verdict::unknown)
+    result.note = std::to_string(stuck) + " subdomain(s) too small to split in double precision were left undecided";
+  if (used_depth_first) {
+    if (!result.note.empty()) result.note += "; ";
+    result.note += "memory limit reached: searched depth-first";
+  }
+}
+
+}  // namespace detail
+
 spec::Result solve_bab(const spec::Problem& problem, const BabOptions& options, BabTree* tree) {
+  if (options.branching == Branching::first_layer) {
+    if (tree) throw util::InputError("--branching", "", "first-layer records no certificate (use input or relu-babsr)");
+    return detail::solve_first_layer_split(problem, options);
+  }
   Search search(problem, options, tree);
   return search.run();
 }

@@ -4,6 +4,7 @@
 #pragma once
 #include <limits>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -90,6 +91,16 @@ LeafDecision decide_linear_region(const spec::Problem& problem, const bounds::Su
                                   const bounds::SubdomainBounds& b, const LinearRegion& region,
                                   const bounds::BoundOptions& o, int64_t max_tableau, util::Stats* stats,
                                   double time_limit_s = std::numeric_limits<double>::infinity());
+
+// The end of a search (bab.cpp; both searches): the verdict, the margin's certified lower bound
+// (unsat_lower when unsat, else global_lower, and at most the witness's margin when sat), the
+// witness, and notes on undecided subdomains and the depth-first fallback.
+void finish_result(spec::Result& result, spec::Verdict v, double unsat_lower, double global_lower,
+                   const std::optional<spec::Witness>& witness, int64_t stuck, bool used_depth_first);
+
+// Branching::first_layer (first_layer_split.cpp): its own search over boxes of the first hidden
+// layer's pre-activations; throws util::InputError for pruning queries.
+spec::Result solve_first_layer_split(const spec::Problem& problem, const BabOptions& options);
 
 // An open node of the search.
 struct Node {

@@ -50,6 +50,7 @@ substitute::DistanceOptions distance_options(const util::Options& o) {
   d.attack.seed = static_cast<uint64_t>(o.seed);
   if (!o.attack_start.empty()) d.starts.push_back(read_vector_file(o.attack_start));
   d.bab.seed = static_cast<uint64_t>(o.seed);
+  d.bab.branching = bab::parse_branching(o.branching);
   d.bab.attack = d.attack;
   d.bab.bound = bound_options(o, d.bab.bound.method);  // --method picks the distance here
   d.timeout_s = o.timeout;
@@ -58,6 +59,8 @@ substitute::DistanceOptions distance_options(const util::Options& o) {
   // the bisection and the eps-minimising MILP set the goal and the property mode themselves.
   d.milp = milp_options(o);
   d.milp.timeout_s = d.bab.timeout_s;
+  d.bab_after_milp = o.bab_after_milp;
+  if (o.bab_after_milp && o.engine != "milp") throw util::InputError("--bab-after-milp", "", "needs --engine milp");
   // --engine milp: d_bnd by a bisection whose queries CBC decides (--goal decide, the default), or
   // as one MILP minimising eps (--goal optimize); big-M constants from --encoding-bounds.
   if (o.engine != "auto" && o.engine != "bab" && o.engine != "milp")

@@ -1,5 +1,6 @@
 // prunecert verify: decides a property with the chosen engine; the verdict is the first line
 // of output. With no arguments it runs the demo on the example shipped in examples/.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -71,6 +72,10 @@ int run_verify(const util::Options& given) {
     total.stats.nodes += r.stats.nodes;
     total.stats.attack_restarts += r.stats.attack_restarts;
     total.stats.attack_steps += r.stats.attack_steps;
+    total.stats.branch_time_s += r.stats.branch_time_s;
+    total.stats.lp_calls += r.stats.lp_calls;
+    total.stats.solver_calls += r.stats.solver_calls;
+    total.stats.max_queue = std::max(total.stats.max_queue, r.stats.max_queue);
     if (r.verdict == spec::Verdict::sat) {
       total.verdict = spec::Verdict::sat;
       total.witness = r.witness;

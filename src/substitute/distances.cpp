@@ -207,8 +207,11 @@ Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const
       }
     }
     // bab decides; with milp, also the radii CBC answered `unknown` (its point lies within its
-    // tolerance of the boundary, margin just above 0: e.g. ACAS Xu, whose margins are ~1e-3).
-    if (o.bnd_engine == DistanceOptions::BndEngine::bab || r.verdict == spec::Verdict::unknown) {
+    // tolerance of the boundary, margin just above 0: e.g. ACAS Xu, whose margins are ~1e-3), and
+    // with bab_after_milp every radius CBC left undecided.
+    const bool undecided = r.verdict != spec::Verdict::sat && r.verdict != spec::Verdict::unsat;
+    if (o.bnd_engine == DistanceOptions::BndEngine::bab || r.verdict == spec::Verdict::unknown ||
+        (o.bab_after_milp && undecided)) {
       bab::BabOptions bo = o.bab;
       bo.timeout_s = std::min(bo.timeout_s, left());
       r = bab::solve_bab(p, bo);
@@ -242,8 +245,11 @@ Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const
     }
   }
   if (o.bnd_engine == DistanceOptions::BndEngine::milp)
-    d.note = "queries decided by CBC (floating-point MILP answers, each infeasibility re-checked; bab where CBC's point "
-             "lay within its tolerance of the boundary)";
+    d.note = o.bab_after_milp
+                 ? "queries decided by CBC (floating-point MILP answers, each infeasibility re-checked), then by bab where "
+                   "CBC left them undecided"
+                 : "queries decided by CBC (floating-point MILP answers, each infeasibility re-checked; bab where CBC's "
+                   "point lay within its tolerance of the boundary)";
   if (std::isfinite(d.upper) && !stuck) {
     // `hard`: the smallest radius whose query was undecided. The boundary is likely close to it
     // (queries near the boundary are the hard ones), so the next queries bisect [lower, hard]:

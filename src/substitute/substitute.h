@@ -57,13 +57,15 @@ struct DistanceOptions {
   //              (milp.timeout_s per query; a floating-point answer, infeasibility re-checked;
   //              a radius CBC answers `unknown`, its point within its tolerance of the boundary,
   //              goes to bab; classes CBC proved unreachable at an undecided radius are left
-  //              out at the radii below it);
+  //              out at the radii below it; with bab_after_milp, a radius CBC leaves undecided
+  //              goes to bab as well, bab.timeout_s more: a portfolio of the two);
   //   milp_min   one MILP minimising eps (solvers::boundary_distance_milp; milp.timeout_s is
   //              ignored, timeout_s applies).
   enum class BndEngine { bab, milp, milp_min };
   BndEngine bnd_engine = BndEngine::bab;
   bab::BabOptions bab;
   solvers::MilpOptions milp;
+  bool bab_after_milp = false;
   double timeout_s = 300;         // the whole distance computation
 };
 
