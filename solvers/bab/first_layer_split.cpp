@@ -30,7 +30,6 @@
 
 #include "solvers/bab/internal.h"
 #include "src/util/errors.h"
-#include "src/util/log.h"
 
 namespace bab::detail {
 
