@@ -10,8 +10,11 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
+#include "src/net/io.h"
+#include "tests/random_problems.h"
 #include "tests/run_command.h"
 #include "tests/temp_file.h"
 
@@ -96,6 +99,33 @@ TEST(Cli, DistanceByMilpBisectionAndByOneMilp) {
       dist = std::max(dist, std::abs(w - x0));
     }
     EXPECT_NEAR(dist, hi, 1e-12) << r.out;
+  }
+}
+
+// distance --engine auto on a network whose 20 inputs feed 4 neurons: CBC decides the radii, and
+// those it leaves undecided go on to first-layer bab (said in the note); with 16 first-layer
+// neurons, or with --branching given, CBC alone. The bracket closes either way.
+TEST(Cli, DistanceAutoHandsUndecidedRadiiToFirstLayerBabOnNarrowFirstLayers) {
+  for (int width : {4, 16}) {
+    std::mt19937_64 rng(7 + width);
+    const auto layered = testing_util::random_network(rng, {20, width, 6, 3});
+    const std::string net = testutil::temp_file("narrow" + std::to_string(width) + ".nnet");
+    const std::string point = testutil::temp_file("narrow_point.txt");
+    net::write_network(net::Network::from_layered(*layered), net);
+    {
+      std::ofstream out(point);
+      std::normal_distribution<double> N(0.0, 1.0);
+      for (int i = 0; i < 20; ++i) out << N(rng) << "\n";
+    }
+    for (const std::string extra : {"", " --branching relu-babsr"}) {
+      CmdRun r = run_cmd("distance --net " + net + " --input " + point +
+                         " --method bnd --tol 0.01 --query-timeout 20 --timeout 60 --json" + extra);
+      ASSERT_EQ(r.code, 0) << r.out;
+      auto j = nlohmann::json::parse(r.out);
+      EXPECT_TRUE(j["complete"].get<bool>()) << r.out;
+      const bool portfolio = j["note"].get<std::string>().find("then by bab") != std::string::npos;
+      EXPECT_EQ(portfolio, width == 4 && extra.empty()) << r.out;
+    }
   }
 }
 
