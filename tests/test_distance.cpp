@@ -21,14 +21,19 @@ struct Case {
   substitute::Anchor anchor;
 };
 
-Case random_case(uint64_t seed) {
-  std::mt19937_64 rng(seed);
+// A seeded network of the given widths, a Gaussian input and its predicted label.
+Case random_case_of(std::mt19937_64& rng, const std::vector<int>& widths) {
   Case c;
-  c.net = testing_util::random_network(rng, {3, 8, 8, 3});
+  c.net = testing_util::random_network(rng, widths);
   std::normal_distribution<double> N(0.0, 1.0);
-  c.anchor.x0 = Eigen::VectorXd::NullaryExpr(3, [&] { return N(rng); });
+  c.anchor.x0 = Eigen::VectorXd::NullaryExpr(widths.front(), [&] { return N(rng); });
   c.net->eval(c.anchor.x0).maxCoeff(&c.anchor.label);
   return c;
+}
+
+Case random_case(uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  return random_case_of(rng, {3, 8, 8, 3});
 }
 
 // Odd seeds: a clip box around x0, so that the boundary may lie outside it.
@@ -228,11 +233,7 @@ TEST(Distances, MilpBisectionWithUndecidedQueriesKeepsTheBracketSound) {
   for (uint64_t seed = 81; seed <= 88; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     std::mt19937_64 rng(seed);
-    Case c;
-    c.net = testing_util::random_network(rng, {3, 8, 8, 5});  // 4 competing classes
-    std::normal_distribution<double> N(0.0, 1.0);
-    c.anchor.x0 = Eigen::VectorXd::NullaryExpr(3, [&] { return N(rng); });
-    c.net->eval(c.anchor.x0).maxCoeff(&c.anchor.label);
+    Case c = random_case_of(rng, {3, 8, 8, 5});  // 4 competing classes
     auto o = options();
     const auto adv = substitute::adversarial_distance(c.net, c.anchor, o);
     const auto rob = substitute::robust_distance(c.net, c.anchor, o);
@@ -256,11 +257,7 @@ TEST(Distances, MilpBisectionHandsUndecidedRadiiToBab) {
   for (uint64_t seed = 91; seed <= 96; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     std::mt19937_64 rng(seed);
-    Case c;
-    c.net = testing_util::random_network(rng, {6, 3, 6, 4});
-    std::normal_distribution<double> N(0.0, 1.0);
-    c.anchor.x0 = Eigen::VectorXd::NullaryExpr(6, [&] { return N(rng); });
-    c.net->eval(c.anchor.x0).maxCoeff(&c.anchor.label);
+    Case c = random_case_of(rng, {6, 3, 6, 4});
     auto o = options();
     o.rel_tol = 1e-2;
     const auto adv = substitute::adversarial_distance(c.net, c.anchor, o);

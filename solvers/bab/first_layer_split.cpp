@@ -96,12 +96,23 @@ class FirstLayerSearch {
     lifted_.box = spec::Box{zlo_, zhi_};
     pinv_ = W1_.completeOrthogonalDecomposition().pseudoInverse();
     zabs_ = mag;  // |W1 x + b1| <= this on X
-    // Property rows c.y - d, with the disjunct of each.
+    // Property rows c.y - d, with the disjunct of each, merged with the output layer: the start
+    // of every subdomain's back-substitution (refine()).
+    std::vector<const spec::Row*> rows;
     for (size_t dj = 0; dj < problem.property.disjuncts.size(); ++dj)
       for (const spec::Row& row : problem.property.disjuncts[dj].rows) {
-        rows_.push_back(row);
+        rows.push_back(&row);
         disjunct_of_.push_back(static_cast<int>(dj));
       }
+    const int R = static_cast<int>(rows.size()), K = f.num_hidden();
+    Matrix Cy(R, f.output_dim());
+    row_offset_.resize(R);
+    for (int q = 0; q < R; ++q) {
+      Cy.row(q) = rows[q]->c.transpose();
+      row_offset_[q] = -rows[q]->d;
+    }
+    row_coef_ = Cy * f.layers[K].W;
+    row_offset_ += Cy * f.layers[K].b;
     engine_ = options.engine;
     if (!engine_) {
       own_engine_ = bounds::make_cpu_engine();
@@ -262,17 +273,12 @@ class FirstLayerSearch {
       return r;
     }
     const net::LayeredNetwork& g = *lifted_.net;
-    const int K = g.num_hidden(), R = static_cast<int>(rows_.size());
+    const int K = g.num_hidden(), R = static_cast<int>(disjunct_of_.size());
+    const int D = static_cast<int>(problem_.property.disjuncts.size());
     // CROWN's back-substitution of the property rows down to z (the relaxation of every hidden
     // layer from the engine's pre-activation bounds).
-    Matrix Cy(R, g.output_dim());
-    Vector cst(R);
-    for (int q = 0; q < R; ++q) {
-      Cy.row(q) = rows_[q].c.transpose();
-      cst[q] = -rows_[q].d;
-    }
-    Matrix A = Cy * g.layers[K].W;
-    cst += Cy * g.layers[K].b;
+    Matrix A = row_coef_;
+    Vector cst = row_offset_;
     Vector scale = cst.cwiseAbs();
     Matrix Ah;  // coefficients on relu(z) before the first layer's relaxation (for branching)
     for (int j = K - 1; j >= 0; --j) {
@@ -324,8 +330,7 @@ class FirstLayerSearch {
     // queries near margin 0 need them to finish at all.
     if (lp_time_ <= kLpShare * elapsed()) {
       const auto t_lp = Clock::now();
-      const int D0 = static_cast<int>(problem_.property.disjuncts.size());
-      for (int dj = 0; dj < D0; ++dj) {
+      for (int dj = 0; dj < D; ++dj) {
         bool proven = sb.disjunct_lower[dj] > 0;
         for (int q = 0; q < R && !proven; ++q)
           proven = disjunct_of_[q] == dj && row_lower[q] > 0;
@@ -347,7 +352,6 @@ class FirstLayerSearch {
     }
     r.mu = std::make_shared<const std::vector<Vector>>(std::move(mus));
     // Disjunct bounds: the better of the engine's and the rows' (max over a disjunct's rows).
-    const int D = static_cast<int>(problem_.property.disjuncts.size());
     Vector dl = sb.disjunct_lower;
     std::vector<int> best_row(D, -1);
     std::vector<double> best_row_lower(D, -kInf);
@@ -625,8 +629,9 @@ class FirstLayerSearch {
   Matrix W1_, pinv_;
   Vector b1_, zlo_, zhi_, zabs_;
   int m_ = 0;
-  std::vector<spec::Row> rows_;
-  std::vector<int> disjunct_of_;
+  Matrix row_coef_;         // property rows times the output layer (R x last hidden width)
+  Vector row_offset_;       // their constants
+  std::vector<int> disjunct_of_;  // the disjunct of each row
   std::unique_ptr<bounds::BoundEngine> own_engine_;
   bounds::BoundEngine* engine_ = nullptr;
   bounds::BoundOptions loop_;
