@@ -491,6 +491,60 @@ TEST(BabSolve, AgreesWithTheExactOracleUnderFirstLayerSplitting) {
   EXPECT_GE(wide, 20);
 }
 
+// First-layer splitting on networks whose first layer is stable on the box (each first-layer
+// bias moved so that its interval over the box misses 0): the search splits deeper ReLUs and
+// the box by strong branching (first_layer_split.cpp, relu_splits_), and must still agree with
+// the exact oracle on every instance.
+TEST(BabSolve, FirstLayerSplittingWithAStableFirstLayerSplitsDeeperReLUsAndAgreesWithTheOracle) {
+  Tally tally;
+  int with_relu_splits = 0;
+  for (int t = 0; t < 200; ++t) {
+    const uint64_t seed = 23000 + t;
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::mt19937_64 prng(seed);
+    spec::Problem p = random_problem(prng, 0.05, 1.5, 2, 3, 4, 8, 4, 7);
+    ASSERT_TRUE(p.property.disjuncts.size() > 0);
+    auto net = std::make_shared<net::LayeredNetwork>(*p.net);
+    const MatrixXd& W = net->layers[0].W;
+    VectorXd& b = net->layers[0].b;
+    const VectorXd lo = W.cwiseMax(0.0) * p.box.lo + W.cwiseMin(0.0) * p.box.hi + b;
+    const VectorXd hi = W.cwiseMax(0.0) * p.box.hi + W.cwiseMin(0.0) * p.box.lo + b;
+    for (Eigen::Index i = 0; i < b.size(); ++i) {
+      if (!(lo[i] < 0 && hi[i] > 0)) continue;
+      const double margin = 0.05 * (hi[i] - lo[i]);
+      b[i] += lo[i] + hi[i] >= 0 ? margin - lo[i] : -margin - hi[i];
+    }
+    p.net = net;
+    const Oracle o0 = exact_min_margin(p, nullptr, 20000);
+    if (o0.gave_up || !std::isfinite(o0.min_margin)) {
+      ++tally.skipped;
+      continue;
+    }
+    // Near the boundary, where the search has to branch: every row's threshold moved so that the
+    // exact minimum margin becomes +-(0.2..5)% of its size.
+    std::uniform_real_distribution<double> U(0.0, 1.0);
+    const double target = (t % 2 ? 1 : -1) * (0.002 + 0.048 * U(prng)) * (std::abs(o0.min_margin) + 0.1);
+    for (spec::Conjunction& conj : p.property.disjuncts)
+      for (spec::Row& row : conj.rows) row.d -= target - o0.min_margin;
+    const Oracle o = exact_min_margin(p, nullptr, 20000);
+    ASSERT_FALSE(o.gave_up);
+    ASSERT_NEAR(o.min_margin, target, 1e-9 * (1 + std::abs(o0.min_margin)));
+    bab::BabOptions opts = options_for(bab::Branching::first_layer, 1 + t % 4);
+    opts.seed = seed;
+    const int64_t before = tally.checked;
+    check_against_oracle(p, o.min_margin, opts, tally);
+    if (::testing::Test::HasFatalFailure()) return;
+    ASSERT_EQ(tally.checked, before + 1);
+    with_relu_splits += bab::solve_bab(p, opts).stats.relu_splits > 0;
+  }
+  std::printf("[ tally    ] %d checked (%d sat, %d unsat, %d branched, %d with ReLU splits), %d skipped\n", tally.checked,
+              tally.sat, tally.unsat, tally.branched, with_relu_splits, tally.skipped);
+  EXPECT_GE(tally.checked, 150);
+  EXPECT_GE(tally.sat, tally.checked / 6);
+  EXPECT_GE(tally.unsat, tally.checked / 6);
+  EXPECT_GE(with_relu_splits, 15) << "too few instances split deeper ReLUs";
+}
+
 // Pruning queries and certificates are not for first-layer splitting: an input error, not a
 // wrong answer.
 TEST(BabSolve, FirstLayerSplittingRefusesPruningQueriesAndCertificates) {

@@ -48,6 +48,9 @@ TEST(BabCli, FirstLayerBranchingDecidesAndRefusesCertificates) {
   EXPECT_EQ(run(std::string(PRUNECERT_BINARY) + query, &out), 0) << out;
   EXPECT_EQ(out.rfind("unsat", 0), 0u) << out;
   EXPECT_NE(out.find("bab/first-layer"), std::string::npos) << out;
+  std::string stats;  // --stats counts the nodes split on a ReLU's phase
+  EXPECT_EQ(run(std::string(PRUNECERT_BINARY) + query + " --stats", &stats), 0) << stats;
+  EXPECT_NE(stats.find("c relu_splits"), std::string::npos) << stats;
   std::string refused;
   const std::string cert = testing::TempDir() + "/first_layer_certificate.json";
   EXPECT_EQ(run(std::string(PRUNECERT_BINARY) + query + " --certificate " + cert + " 2>&1", &refused), 2) << refused;

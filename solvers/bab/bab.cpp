@@ -224,7 +224,10 @@ class Search {
       children.reserve(2 * parents.size());
       for (size_t p = 0; p < parents.size(); ++p) {
         bounds::Subdomain base = materialise(problem_, root_, parents[p].path);
-        if (parents[p].split.kind == Split::Kind::relu) base.known = parents[p].known;
+        if (parents[p].split.kind == Split::Kind::relu) {
+          base.known = parents[p].known;
+          ++result_.stats.relu_splits;
+        }
         const auto [d0, d1] = split_decisions(parents[p].split);
         for (const Decision& d : {d0, d1}) {
           children.push_back(base);

@@ -16,12 +16,21 @@
 //     fed back into the same dual formula, so the bound stays sound whatever the simplex does).
 //     The regions of Z that no input reaches are what a box of z alone cannot exclude: without
 //     this term the search stalls on them.
+// Each box is bounded a second time as the part {x in X : W1 x + b1 in Z} of f's own input box
+// (CROWN over X, every layer intersected with the lifted pass's bounds): the better bound of
+// every neuron, layer after layer, goes into the dual.
 // Branching: the z dimension whose box costs the worst row most (an unstable neuron's relaxation
-// gap, split at 0; otherwise coefficient times width, split in the middle).
+// gap, split at 0; otherwise coefficient times width, split in the middle). When the whole first
+// layer is stable on the ball, z splits fix no phase: the search then also splits the phases of
+// deeper ReLUs (BaBSR's intercept score), bounds every subdomain with alpha-CROWN, and keeps, per
+// node, whichever of the two splits leaves the smaller gap in its children (strong branching).
 // Counterexamples are input points: the LP's optimum or the dual's minimiser (points of X), a
 // point of X reaching the bound's minimiser in Z (alternating projections), replayed exactly on
-// f, and PGD on f from them. Sound for unsat: every x in X has its z in some leaf Z.
-// Tests: BabSolve.AgreesWithTheExactOracleUnderFirstLayerSplitting (tests/test_bab.cpp).
+// f, and PGD on f from them. Sound for unsat: every x in X has its z in some leaf Z, and its
+// deeper pre-activations on the side of 0 of that leaf's fixed phases.
+// Tests: BabSolve.AgreesWithTheExactOracleUnderFirstLayerSplitting and
+// BabSolve.FirstLayerSplittingWithAStableFirstLayerSplitsDeeperReLUsAndAgreesWithTheOracle
+// (tests/test_bab.cpp).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -49,11 +58,13 @@ double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::d
 
 struct ZNode {
   Vector lo, hi;     // the box Z of first-layer pre-activations
-  double lower = 0;  // certified lower bound of the margin on {x in X : W1 x + b1 in Z}
-  int split = -1;    // dimension to split, chosen when bounded
+  double lower = 0;  // certified lower bound of the margin on {x in X : W1 x + b1 in Z, phases}
+  int split = -1;    // dimension of z to split, chosen when bounded
   double at = 0;     // where
+  int deep = -1, deep_layer = 0;  // and/or a deeper neuron whose phase to split (relu_splits_)
   uint64_t id = 0;
   std::shared_ptr<const std::vector<Vector>> mu;  // the dual multipliers of each row, for warm starts
+  std::shared_ptr<const bounds::Phases> phase;     // fixed phases of layers 2.. (null: none)
 };
 struct LaterNode {
   bool operator()(const ZNode& a, const ZNode& b) const { return a.lower != b.lower ? a.lower > b.lower : a.id > b.id; }
@@ -63,10 +74,12 @@ struct LaterNode {
 struct Bounded {
   double lower = -kInf;
   bool infeasible = false;
-  int split = -1;
+  int split = -1;     // z dimension to split
   double at = 0;
+  int deep = -1, deep_layer = 0;  // or a deeper neuron (relu_splits_)
   Vector candidate;  // a point of X (the dual's minimiser for the worst row)
   Vector reached;    // a point of X whose z is near the lifted bound's minimiser in Z (reach())
+  Vector x_candidate;  // the minimiser in X of the bound over X (two-pass bounding)
   std::shared_ptr<const std::vector<Vector>> mu;
 };
 
@@ -120,6 +133,18 @@ class FirstLayerSearch {
     }
     loop_ = options.bound;
     loop_.intermediate = bounds::BoundOptions::Intermediate::crown;  // no known bounds are handed down
+    no_phases_.resize(K);
+    for (int j = 0; j < K; ++j) no_phases_[j].assign(f.hidden_width(j), 0);
+    // Every first-layer phase fixed on the whole ball: splitting z cannot fix a phase, so the
+    // search splits deeper ReLUs instead, every subdomain bounded by alpha-CROWN (CROWN alone
+    // stalls on them: mnist10x10, mnist5k_4925 at eps 0.0089, README of benchmarks/bab).
+    relu_splits_ = true;
+    for (int j = 0; j < m_; ++j) relu_splits_ &= !(zlo_[j] < 0 && zhi_[j] > 0);
+    relu_splits_ &= K > 1;
+    if (relu_splits_) {
+      loop_.method = bounds::Method::alpha;
+      loop_.intermediate = bounds::BoundOptions::Intermediate::alpha;
+    }
   }
 
   spec::Result run() {
@@ -151,7 +176,7 @@ class FirstLayerSearch {
     result_.stats.nodes += 1;
     in_flight_ = best.lower;
     if (best.infeasible || best.lower > 0) return finish(spec::Verdict::unsat, best.lower);
-    if (replay(best.candidate) || replay(best.reached)) return finish(spec::Verdict::sat);
+    if (replay(best.candidate) || replay(best.reached) || replay(best.x_candidate)) return finish(spec::Verdict::sat);
     std::vector<Vector> starts{best.candidate};
     if (best.reached.size()) starts.push_back(best.reached);
     if (options_.root_alpha && time_left() > 0) {
@@ -159,7 +184,7 @@ class FirstLayerSearch {
       alpha.method = bounds::Method::alpha;
       const Bounded a = bound_all(subs, alpha)[0];
       if (a.infeasible || a.lower > 0) return finish(spec::Verdict::unsat, a.lower);
-      if (replay(a.candidate) || replay(a.reached)) return finish(spec::Verdict::sat);
+      if (replay(a.candidate) || replay(a.reached) || replay(a.x_candidate)) return finish(spec::Verdict::sat);
       starts.push_back(a.candidate);
       if (a.reached.size()) starts.push_back(a.reached);
       if (a.lower > best.lower) best = a;
@@ -169,12 +194,12 @@ class FirstLayerSearch {
     ao.seed = options_.attack.seed + options_.seed;
     if (attack_from(starts, ao)) return finish(spec::Verdict::sat);
     if (time_left() <= 0) return finish(spec::Verdict::timeout);
-    if (best.split < 0) {
+    if (best.split < 0 && best.deep < 0) {
       stuck_min_ = best.lower;
       ++stuck_;
       return finish(spec::Verdict::unknown);
     }
-    push(ZNode{zlo_, zhi_, best.lower, best.split, best.at, next_id_++, best.mu});
+    push(node(zlo_, zhi_, best.lower, best, nullptr));
     in_flight_ = kInf;
     return false;
   }
@@ -195,41 +220,82 @@ class FirstLayerSearch {
         parents.push_back(pop());
         in_flight_ = std::min(in_flight_, parents.back().lower);
       }
+      // Children of each parent: by its box's split and, where it has one, by a deeper neuron's
+      // phase; with both, the pair whose worse child's bound is higher is kept (strong branching
+      // between the two: on mnist10x10 the box alone stalls on mnist5k_4925, phases alone on 3772).
       std::vector<bounds::Subdomain> children;
-      std::vector<double> parent_lower;
+      std::vector<std::shared_ptr<const bounds::Phases>> child_phase;
+      std::vector<size_t> child_parent;
+      std::vector<bool> child_by_phase;
       std::vector<std::shared_ptr<const std::vector<Vector>>> warm;
-      for (const ZNode& p : parents) {
-        for (int side = 0; side < 2; ++side) {
-          bounds::Subdomain s;
-          s.box = spec::Box{p.lo, p.hi};
-          (side == 0 ? s.box.hi : s.box.lo)[p.split] = p.at;
-          children.push_back(std::move(s));
-          parent_lower.push_back(p.lower);
-          warm.push_back(p.mu);
+      for (size_t pi = 0; pi < parents.size(); ++pi) {
+        const ZNode& p = parents[pi];
+        for (int option = 0; option < 2; ++option) {
+          if (option == 0 ? p.split < 0 : p.deep < 0) continue;
+          for (int side = 0; side < 2; ++side) {
+            bounds::Subdomain s;
+            s.box = spec::Box{p.lo, p.hi};
+            std::shared_ptr<const bounds::Phases> ph = p.phase;
+            if (option == 0) {
+              (side == 0 ? s.box.hi : s.box.lo)[p.split] = p.at;
+            } else {  // a deeper neuron's phase: inactive (pre-activation <= 0), active (>= 0)
+              auto fixed = std::make_shared<bounds::Phases>(ph ? *ph : no_phases_);
+              (*fixed)[p.deep_layer][p.deep] = side == 0 ? -1 : 1;
+              ph = std::move(fixed);
+            }
+            if (ph) s.phase = *ph;
+            children.push_back(std::move(s));
+            child_phase.push_back(std::move(ph));
+            child_parent.push_back(pi);
+            child_by_phase.push_back(option == 1);
+            warm.push_back(p.mu);
+          }
         }
       }
       result_.stats.branch_time_s += seconds(tb, Clock::now());
       const std::vector<Bounded> bs = bound_all(children, loop_, warm);
       result_.stats.nodes += static_cast<int64_t>(children.size());
+      // Children come in pairs; a parent with two options has two pairs: keep the better.
+      std::vector<bool> keep(children.size(), true);
+      auto pair_value = [&](size_t c) {
+        double v = 0;  // the gap left to prove, summed over the pair (proven children: none)
+        for (size_t k = c; k < c + 2; ++k)
+          if (!bs[k].infeasible) v += std::min(bs[k].lower, 0.0);
+        return v;
+      };
+      for (size_t c = 0; c + 3 < children.size(); c += 2)
+        if (child_parent[c] == child_parent[c + 2]) {
+          const bool second = pair_value(c + 2) > pair_value(c);
+          keep[second ? c : c + 2] = keep[second ? c + 1 : c + 3] = false;
+          c += 2;
+        }
+      for (size_t c = 0; c < children.size(); c += 2) result_.stats.relu_splits += keep[c] && child_by_phase[c];
       std::vector<std::pair<double, Vector>> open_candidates;
       for (size_t c = 0; c < children.size(); ++c) {
         const Bounded& b = bs[c];
         if (b.infeasible) continue;
+        if (!keep[c]) {  // not a leaf of the tree, but its points are points of X all the same
+          if (b.lower <= 0 && (replay(b.candidate) || replay(b.reached) || replay(b.x_candidate))) {
+            finish(spec::Verdict::sat);
+            return;
+          }
+          continue;
+        }
         if (b.lower > 0) {
           proven_min_ = std::min(proven_min_, b.lower);
           continue;
         }
-        if (replay(b.candidate) || replay(b.reached)) {
+        if (replay(b.candidate) || replay(b.reached) || replay(b.x_candidate)) {
           finish(spec::Verdict::sat);
           return;
         }
-        const double lower = std::max(b.lower, parent_lower[c]);
-        if (b.split < 0) {
+        const double lower = std::max(b.lower, parents[child_parent[c]].lower);
+        if (b.split < 0 && b.deep < 0) {
           ++stuck_;
           stuck_min_ = std::min(stuck_min_, lower);
           continue;
         }
-        push(ZNode{children[c].box.lo, children[c].box.hi, lower, b.split, b.at, next_id_++, b.mu});
+        push(node(children[c].box.lo, children[c].box.hi, lower, b, child_phase[c]));
         open_candidates.push_back({lower, b.reached.size() ? b.reached : b.candidate});
       }
       in_flight_ = kInf;
@@ -253,13 +319,43 @@ class FirstLayerSearch {
     finish(stuck_ > 0 ? spec::Verdict::unknown : spec::Verdict::unsat, proven_min_);
   }
 
-  // The engine's bounds of the lifted subdomains, each raised by the realisability dual.
+  // Each subdomain Z (with its fixed phases) is bounded twice by the engine: as the lifted
+  // problem over the box Z, then as the part {x in X : W1 x + b1 in Z, phases} of f's input box,
+  // every layer intersected with the first pass's bounds (known). The second pass concretises
+  // each layer over X instead of over Z, which contains the image of X loosely, and the
+  // intersection keeps the better of the two for every neuron, layer after layer (on mnist10x10
+  // it halves the nodes of mnist5k_3892 and 3772). Then the realisability dual raises the rows.
   std::vector<Bounded> bound_all(const std::vector<bounds::Subdomain>& subs, const bounds::BoundOptions& o,
                                  const std::vector<std::shared_ptr<const std::vector<Vector>>>& warm = {}) {
-    const std::vector<bounds::SubdomainBounds> bs = engine_->bound(lifted_, subs, o, &result_.stats);
+    std::vector<bounds::SubdomainBounds> bs = engine_->bound(lifted_, subs, o, &result_.stats);
+    std::vector<bounds::Subdomain> on_x(subs.size());
+    for (size_t i = 0; i < subs.size(); ++i) {
+      on_x[i].box = problem_.box;
+      on_x[i].phase = subs[i].phase;
+      on_x[i].known = std::make_shared<const std::vector<bounds::LayerBounds>>(bs[i].pre);
+    }
+    bounds::BoundOptions ox = o;
+    if (ox.intermediate == bounds::BoundOptions::Intermediate::inherit ||
+        ox.intermediate == bounds::BoundOptions::Intermediate::automatic)
+      ox.intermediate = bounds::BoundOptions::Intermediate::crown;
+    const std::vector<bounds::SubdomainBounds> bx = engine_->bound(problem_, on_x, ox, &result_.stats);
     const auto t = Clock::now();
     std::vector<Bounded> out(subs.size());
-    for (size_t i = 0; i < subs.size(); ++i) out[i] = refine(subs[i].box, bs[i], i < warm.size() ? warm[i] : nullptr);
+    for (size_t i = 0; i < subs.size(); ++i) {
+      bounds::SubdomainBounds& b = bs[i];
+      if (b.infeasible || bx[i].infeasible) {
+        b.infeasible = true;
+      } else {
+        for (size_t k = 0; k < b.pre.size(); ++k) {  // the engine intersects already; kept explicit
+          b.pre[k].lo = b.pre[k].lo.cwiseMax(bx[i].pre[k].lo);
+          b.pre[k].hi = b.pre[k].hi.cwiseMin(bx[i].pre[k].hi);
+        }
+        b.disjunct_lower = b.disjunct_lower.cwiseMax(bx[i].disjunct_lower);
+        b.margin_lower = std::max(b.margin_lower, bx[i].margin_lower);
+      }
+      out[i] = refine(subs[i].box, b, i < warm.size() ? warm[i] : nullptr);
+      out[i].x_candidate = bx[i].candidate;
+    }
     result_.stats.bound_time_s += seconds(t, Clock::now());
     return out;
   }
@@ -280,9 +376,9 @@ class FirstLayerSearch {
     Matrix A = row_coef_;
     Vector cst = row_offset_;
     Vector scale = cst.cwiseAbs();
-    Matrix Ah;  // coefficients on relu(z) before the first layer's relaxation (for branching)
+    std::vector<Matrix> Apre(K);  // coefficients on each hidden layer's output before its relaxation (for branching)
     for (int j = K - 1; j >= 0; --j) {
-      if (j == 0) Ah = A;
+      Apre[j] = A;
       const Vector& l = sb.pre[j].lo;
       const Vector& u = sb.pre[j].hi;
       for (Eigen::Index i = 0; i < A.cols(); ++i) {
@@ -382,7 +478,7 @@ class FirstLayerSearch {
       double score = 1e-12 * w;
       if (q >= 0) {
         score += std::abs(A(q, j)) * w;
-        if (Z.lo[j] < 0 && Z.hi[j] > 0) score += std::abs(Ah(q, j)) * Z.hi[j] * (-Z.lo[j]) / w;
+        if (Z.lo[j] < 0 && Z.hi[j] > 0) score += std::abs(Apre[0](q, j)) * Z.hi[j] * (-Z.lo[j]) / w;
       }
       if (score > best) {
         best = score;
@@ -393,6 +489,27 @@ class FirstLayerSearch {
       const int j = r.split;
       r.at = Z.lo[j] < 0 && Z.hi[j] > 0 ? 0.0 : 0.5 * (Z.lo[j] + Z.hi[j]);
       if (!(r.at > Z.lo[j] && r.at < Z.hi[j])) r.split = -1;  // no double strictly inside
+    }
+    // With the first layer stable on the ball (relu_splits_): the phase of the unstable neuron of
+    // a deeper layer with the largest intercept score instead, while one is left.
+    if (q >= 0 && relu_splits_) {
+      double best_deep = 0;
+      int layer = 0, neuron = -1;
+      for (int j = 1; j < K; ++j)
+        for (Eigen::Index i = 0; i < Apre[j].cols(); ++i) {
+          const double l = sb.pre[j].lo[i], u = sb.pre[j].hi[i];
+          if (!(l < 0 && u > 0)) continue;
+          const double score = std::abs(Apre[j](q, i)) * u * (-l) / (u - l);
+          if (score > best_deep) {
+            best_deep = score;
+            layer = j;
+            neuron = static_cast<int>(i);
+          }
+        }
+      if (neuron >= 0) {
+        r.deep = neuron;
+        r.deep_layer = layer;
+      }
     }
     return r;
   }
@@ -602,6 +719,11 @@ class FirstLayerSearch {
     return replay(a.best.x);
   }
 
+  ZNode node(const Vector& lo, const Vector& hi, double lower, const Bounded& b,
+             std::shared_ptr<const bounds::Phases> phase) {
+    return ZNode{lo, hi, lower, b.split, b.at, b.deep, b.deep_layer, next_id_++, b.mu, std::move(phase)};
+  }
+
   void push(ZNode n) {
     if (depth_first_) stack_.push_back(std::move(n));
     else heap_.push(std::move(n));
@@ -646,6 +768,8 @@ class FirstLayerSearch {
   double lp_time_ = 0;
   double proven_min_ = kInf, stuck_min_ = kInf, in_flight_ = kInf;
   int64_t stuck_ = 0;
+  bounds::Phases no_phases_;  // every neuron undecided
+  bool relu_splits_ = false;  // split deeper ReLUs (the first layer is stable on the ball)
 };
 
 }  // namespace

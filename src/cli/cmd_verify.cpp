@@ -74,6 +74,7 @@ int run_verify(const util::Options& given) {
     total.stats.attack_steps += r.stats.attack_steps;
     total.stats.branch_time_s += r.stats.branch_time_s;
     total.stats.lp_calls += r.stats.lp_calls;
+    total.stats.relu_splits += r.stats.relu_splits;
     total.stats.solver_calls += r.stats.solver_calls;
     total.stats.max_queue = std::max(total.stats.max_queue, r.stats.max_queue);
     if (r.verdict == spec::Verdict::sat) {

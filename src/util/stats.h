@@ -13,6 +13,7 @@ struct Stats {
   int64_t subdomains_bounded = 0;  // subdomains bounded, summed over calls
   int64_t nodes = 0;            // branch-and-bound nodes visited (or patterns enumerated)
   int64_t max_queue = 0;        // largest number of open subdomains
+  int64_t relu_splits = 0;      // nodes split on a ReLU's phase (the others on the input, z or a mask bit)
   int64_t attack_restarts = 0;  // PGD restarts run
   int64_t attack_steps = 0;     // PGD gradient steps taken
   int64_t lp_calls = 0;         // exact LPs solved (leaves, brute force)
