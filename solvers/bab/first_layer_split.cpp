@@ -132,7 +132,9 @@ class FirstLayerSearch {
       engine_ = own_engine_.get();
     }
     loop_ = options.bound;
-    loop_.intermediate = bounds::BoundOptions::Intermediate::crown;  // no known bounds are handed down
+    // CROWN re-run for every intermediate layer: the lifted pass has no known bounds, and the pass
+    // over X must tighten the lifted pass's bounds it is given, not merely inherit them.
+    loop_.intermediate = bounds::BoundOptions::Intermediate::crown;
     no_phases_.resize(K);
     for (int j = 0; j < K; ++j) no_phases_[j].assign(f.hidden_width(j), 0);
     // Every first-layer phase fixed on the whole ball: splitting z cannot fix a phase, so the
@@ -334,11 +336,7 @@ class FirstLayerSearch {
       on_x[i].phase = subs[i].phase;
       on_x[i].known = std::make_shared<const std::vector<bounds::LayerBounds>>(bs[i].pre);
     }
-    bounds::BoundOptions ox = o;
-    if (ox.intermediate == bounds::BoundOptions::Intermediate::inherit ||
-        ox.intermediate == bounds::BoundOptions::Intermediate::automatic)
-      ox.intermediate = bounds::BoundOptions::Intermediate::crown;
-    const std::vector<bounds::SubdomainBounds> bx = engine_->bound(problem_, on_x, ox, &result_.stats);
+    const std::vector<bounds::SubdomainBounds> bx = engine_->bound(problem_, on_x, o, &result_.stats);
     const auto t = Clock::now();
     std::vector<Bounded> out(subs.size());
     for (size_t i = 0; i < subs.size(); ++i) {

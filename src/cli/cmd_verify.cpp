@@ -66,17 +66,7 @@ int run_verify(const util::Options& given) {
     total.margin_lower = std::min(total.margin_lower, r.margin_lower);
     total.margin_upper = std::min(total.margin_upper, r.margin_upper);
     total.note = r.note;
-    total.stats.bound_calls += r.stats.bound_calls;
-    total.stats.subdomains_bounded += r.stats.subdomains_bounded;
-    total.stats.bound_time_s += r.stats.bound_time_s;
-    total.stats.nodes += r.stats.nodes;
-    total.stats.attack_restarts += r.stats.attack_restarts;
-    total.stats.attack_steps += r.stats.attack_steps;
-    total.stats.branch_time_s += r.stats.branch_time_s;
-    total.stats.lp_calls += r.stats.lp_calls;
-    total.stats.relu_splits += r.stats.relu_splits;
-    total.stats.solver_calls += r.stats.solver_calls;
-    total.stats.max_queue = std::max(total.stats.max_queue, r.stats.max_queue);
+    total.stats.add(r.stats);
     if (r.verdict == spec::Verdict::sat) {
       total.verdict = spec::Verdict::sat;
       total.witness = r.witness;

@@ -18,6 +18,23 @@ struct Stats {
   int64_t attack_steps = 0;     // PGD gradient steps taken
   int64_t lp_calls = 0;         // exact LPs solved (leaves, brute force)
   int64_t solver_calls = 0;     // calls into an external solver (Z3, CBC)
+
+  // Another run's counters added to these (several properties of one query): times and counts
+  // summed, max_queue the larger.
+  void add(const Stats& o) {
+    time_s += o.time_s;
+    bound_time_s += o.bound_time_s;
+    branch_time_s += o.branch_time_s;
+    bound_calls += o.bound_calls;
+    subdomains_bounded += o.subdomains_bounded;
+    nodes += o.nodes;
+    max_queue = max_queue > o.max_queue ? max_queue : o.max_queue;
+    relu_splits += o.relu_splits;
+    attack_restarts += o.attack_restarts;
+    attack_steps += o.attack_steps;
+    lp_calls += o.lp_calls;
+    solver_calls += o.solver_calls;
+  }
 };
 
 }  // namespace util
