@@ -117,6 +117,7 @@ TEST(Distances, AdversarialDistanceStartsFromTheGivenPoints) {
     auto o = options();
     o.attack.restarts = 0;
     o.attack.steps = 0;
+    o.crown_start = false;
     const auto blind = substitute::adversarial_distance(c.net, c.anchor, o);
     EXPECT_FALSE(std::isfinite(blind.upper));
     o.starts = {bnd.witness};
@@ -129,6 +130,49 @@ TEST(Distances, AdversarialDistanceStartsFromTheGivenPoints) {
     EXPECT_NE(top, c.anchor.label);
     EXPECT_NEAR((adv.witness - c.anchor.x0).lpNorm<Eigen::Infinity>(), adv.upper, 1e-12);
   }
+}
+
+// DistanceOptions::crown_start: at every radius PGD also starts at the corner where CROWN's
+// linear lower bound of the margin is least. On a network whose ReLUs are all active on every
+// ball tried (hidden biases +1000, subtracted again after the layer), CROWN is exact, so that corner is a worst point of the ball:
+// with no random restarts and no PGD steps, d_adv then finds the boundary itself (within the
+// bisection's tolerance of bab's certified d_bnd), and nothing without it.
+TEST(Distances, AdversarialDistanceStartsAtCrownsLeastCorner) {
+  int with_boundary = 0;
+  for (uint64_t seed = 51; seed <= 58; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::mt19937_64 rng(seed);
+    Case c = random_case_of(rng, {3, 8, 3});
+    c.net->layers[0].b.array() += 1000.0;  // taken back out of the outputs
+    c.net->layers[1].b -= c.net->layers[1].W * Eigen::VectorXd::Constant(8, 1000.0);
+    c.net->eval(c.anchor.x0).maxCoeff(&c.anchor.label);
+    if (seed % 2) {
+      c.anchor.clip_lo = c.anchor.x0.minCoeff() - 0.5;
+      c.anchor.clip_hi = c.anchor.x0.maxCoeff() + 0.5;
+    }
+    const auto bnd = substitute::boundary_distance(c.net, c.anchor, options());
+    auto o = options();
+    o.attack.restarts = 0;
+    o.attack.steps = 0;
+    o.crown_start = false;
+    EXPECT_FALSE(std::isfinite(substitute::adversarial_distance(c.net, c.anchor, o).upper));
+    o.crown_start = true;
+    const auto adv = substitute::adversarial_distance(c.net, c.anchor, o);
+    if (!std::isfinite(bnd.upper)) {  // no boundary within the clip box
+      EXPECT_FALSE(std::isfinite(adv.upper));
+      continue;
+    }
+    ++with_boundary;
+    ASSERT_TRUE(bnd.complete);
+    ASSERT_TRUE(std::isfinite(adv.upper));
+    EXPECT_TRUE(adv.complete);
+    EXPECT_GE(adv.upper, bnd.lower);
+    EXPECT_LE(adv.upper, bnd.upper * (1 + 2 * o.rel_tol));
+    int top = 0;
+    c.net->eval(adv.witness).maxCoeff(&top);
+    EXPECT_NE(top, c.anchor.label);
+  }
+  EXPECT_GE(with_boundary, 5);
 }
 
 TEST(Distances, RobustDistanceIsZeroWhenTheLabelIsNotPredicted) {

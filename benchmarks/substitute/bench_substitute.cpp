@@ -275,6 +275,9 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
   // PGD of d_adv (and x_adv): restarts=N, steps=N.
   if (kv.count("restarts")) dopt.attack.restarts = std::stoi(kv.at("restarts"));
   if (kv.count("steps")) dopt.attack.steps = std::stoi(kv.at("steps"));
+  // crown_start=0: PGD without the start at CROWN's least corner of each ball (the runs before
+  // the seventeenth session).
+  if (kv.count("crown_start")) dopt.crown_start = kv.at("crown_start") != "0";
   const std::string bnd = kv.count("bnd") ? kv.at("bnd") : "bab";
   using E = substitute::DistanceOptions::BndEngine;
   if (bnd != "bab" && bnd != "milp" && bnd != "milp-min") throw std::runtime_error("bnd=" + bnd + ": bab, milp or milp-min");

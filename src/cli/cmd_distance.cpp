@@ -49,6 +49,7 @@ substitute::DistanceOptions distance_options(const util::Options& o) {
   d.attack.steps = static_cast<int>(o.attack_steps);
   d.attack.seed = static_cast<uint64_t>(o.seed);
   if (!o.attack_start.empty()) d.starts.push_back(read_vector_file(o.attack_start));
+  d.crown_start = !o.no_crown_start;
   d.bab.seed = static_cast<uint64_t>(o.seed);
   d.bab.branching = bab::parse_branching(o.branching);
   d.bab.attack = d.attack;

@@ -46,12 +46,22 @@ Distance adversarial_distance(std::shared_ptr<const net::LayeredNetwork> net, co
   Distance d;
   d.kind = "adv";
   std::vector<Vector> starts = o.starts;
+  auto engine = o.crown_start ? bounds::make_cpu_engine() : nullptr;
   // One PGD run at radius eps; a confirmed counterexample tightens the upper end.
   auto attack_at = [&](double eps) {
     attack::AttackOptions ao = o.attack;
     ao.time_limit_s = std::max(0.0, std::min(ao.time_limit_s, o.timeout_s - since(t0)));
     ++d.queries;
-    attack::AttackResult r = attack::pgd_attack(ball_problem(net, a, eps), ao, starts);
+    const spec::Problem p = ball_problem(net, a, eps);
+    std::vector<Vector> from = starts;
+    if (engine) {  // the corner of the ball where CROWN's linear lower bound of the margin is least
+      if (from.empty()) from.push_back(p.box.center());  // PGD's own first start, kept before it
+      bounds::BoundOptions bo;
+      bo.method = bounds::Method::crown;
+      Vector c = engine->bound(p, {bounds::root_subdomain(p)}, bo)[0].candidate;
+      if (c.size() == a.x0.size()) from.push_back(std::move(c));
+    }
+    attack::AttackResult r = attack::pgd_attack(p, ao, from);
     if (!r.found) return false;
     const double dist = linf(r.best.x, a.x0);
     if (dist < d.upper) {
