@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Narrows f's open d_bnd brackets in a bench_substitute eval CSV where they matter for the
+error of the substitute's d_bnd: with queries on f at the radius that would settle the error.
+
+usage: target_f_bracket.py EVAL.csv --net NET --mnist build/mnist_5k.csv --pruner linear --amount N
+                           [--target 0.1] [--rounds 3] [--bab-timeout 15] [--milp-timeout 20]
+                           [--first-layer-timeout 20] [--inputs A,B] [--work DIR] > NARROWED.csv
+
+summarize.py bounds the relative error |d_g - d_f| / d_f of an input whose bracket on g closed,
+[lo_g, hi_g], while f's stays open, [lo_f, hi_f], by max(hi_g - lo_f, hi_f - lo_g) / lo_f. It
+is below --target once lo_f >= hi_g / (1 + target) and hi_f <= lo_g + target * lo_f. So for
+every such row whose bound is above --target, this asks f one question, "is f robust on the
+ball of radius r?", at r = hi_g / (1 + target) (or, where that is outside (lo_f, hi_f), at the
+geometric middle of the bracket), up to --rounds times:
+  1. `verify --engine bab` (ReLU splitting; its root PGD, stronger than d_adv's, finds most
+     counterexamples) for --bab-timeout seconds (a counterexample is then the start of
+     `distance --method adv --attack-start`, PGD on f with the distance bisected: a nearer point),
+  2. if undecided, `verify --engine milp --goal decide --encoding-bounds lp` (CBC),
+  3. if still undecided, `verify --engine bab --branching first-layer`.
+Robust (unsat): lo_f = r. A counterexample (sat): hi_f = its L-inf distance from the input
+(checked here to be at most r, in [0, 1]^784, and reported with f's margin there by the engine).
+Undecided: the input's rounds stop. Both ends stay ends of f's d_bnd, so the bound stays
+rigorous; the answers show where g is off as well as where it is not. t_bnd_f is not changed:
+these queries are a measurement of the error, not part of computing d_bnd on f (which would
+have to close the bracket, at least as much work). One JSON per input in --work holds every
+query with its time; an existing file is re-applied instead of recomputed.
+"""
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+
+from seed_f_from_g import load_row, run_json
+
+
+def bound(lo, hi, lo_g, hi_g):
+    return max(hi_g - lo, hi - lo_g) / lo
+
+
+def ask(a, x, eps):
+    """f robust on B_eps(x) intersected with [0, 1]^n? Returns (verdict, distance or None, queries)."""
+    base = [a.prunecert, "verify", "--net", a.net, "--input", x, "--eps", repr(eps), "--clip", "0,1", "--json"]
+    tries = [("bab", ["--engine", "bab"], a.bab_timeout),
+             ("milp", ["--engine", "milp", "--goal", "decide", "--encoding-bounds", "lp"], a.milp_timeout),
+             ("first-layer", ["--engine", "bab", "--branching", "first-layer"], a.first_layer_timeout)]
+    queries = []
+    x0 = [float(v) for v in open(x).read().split()]
+    for name, flags, limit in tries:
+        if limit <= 0:
+            continue
+        j = run_json(base + flags + ["--timeout", str(limit)])
+        q = {"engine": name, "eps": eps, "verdict": j["verdict"], "time_s": j["time_s"]}
+        queries.append(q)
+        if j["verdict"] == "unsat":
+            return "unsat", None, queries
+        if j["verdict"] == "sat":
+            w = j["witness"]["x"]
+            assert len(w) == len(x0) and all(-1e-12 <= v <= 1 + 1e-12 for v in w), "witness outside [0, 1]^n"
+            dist = max(abs(u - v) for u, v in zip(w, x0))
+            assert dist <= eps * (1 + 1e-9), f"witness at {dist} outside the ball of radius {eps}"
+            q.update({"distance": dist, "margin": j["margin_upper"]})
+            # A point with a negative margin at the ball's corner: PGD on f started from it, with
+            # the distance bisected, finds confirmed points nearer to x.
+            wf = x + ".witness.txt"
+            with open(wf, "w") as f:
+                f.write(" ".join(repr(v) for v in w) + "\n")
+            jp = run_json([a.prunecert, "distance", "--net", a.net, "--input", x, "--method", "adv", "--clip", "0,1",
+                           "--tol", "0.002", "--attack-start", wf, "--json"])
+            queries.append({"engine": "pgd-from-witness", "eps": eps, "verdict": "sat" if jp["upper"] is not None else "unknown",
+                            "time_s": jp["time_s"], "distance": jp["upper"] if jp["upper"] is not None else dist})
+            return "sat", min(dist, queries[-1]["distance"]), queries
+    return "timeout", None, queries
+
+
+def apply(r, rec, tol):
+    lo, hi = float(r["d_bnd"]), float(r["d_bnd_upper"])
+    for q in rec["queries"]:
+        if q["verdict"] == "unsat":
+            lo = max(lo, q["eps"])
+        elif q["verdict"] == "sat":
+            hi = min(hi, q["distance"])
+    assert lo <= hi * (1 + 1e-9), f"{r['input']}: lower end {lo} above upper end {hi}"
+    r["d_bnd"], r["d_bnd_upper"] = repr(lo), repr(hi)
+    r["bnd_complete"] = "1" if hi - lo <= tol * hi else "0"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("csv")
+    ap.add_argument("--net", required=True)
+    ap.add_argument("--mnist", required=True)
+    ap.add_argument("--pruner", default="linear")
+    ap.add_argument("--amount", type=float, required=True)
+    ap.add_argument("--target", type=float, default=0.1)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--bab-timeout", type=float, default=15)
+    ap.add_argument("--milp-timeout", type=float, default=20)
+    ap.add_argument("--first-layer-timeout", type=float, default=20)
+    ap.add_argument("--tol", type=float, default=0.02, help="the run's tol= (when a bracket counts as closed)")
+    ap.add_argument("--inputs", default="")
+    ap.add_argument("--work", default="target_f_bracket.work")
+    ap.add_argument("--prunecert", default="build/prunecert")
+    a = ap.parse_args()
+    os.makedirs(a.work, exist_ok=True)
+    with open(a.csv) as f:
+        rows = list(csv.DictReader(f))
+    wanted = set(a.inputs.split(",")) if a.inputs else None
+    for r in rows:
+        if r["pruner"] != a.pruner or float(r["amount"]) != a.amount or r["bnd_hat_complete"] != "1":
+            continue
+        if wanted is not None and r["input"] not in wanted:
+            continue
+        name = r["input"]
+        cached = os.path.join(a.work, name + ".json")
+        if os.path.exists(cached):
+            with open(cached) as f:
+                apply(r, json.load(f), a.tol)
+            continue
+        if r["bnd_complete"] == "1":
+            continue
+        lo_g, hi_g = float(r["d_bnd_hat"]), float(r["d_bnd_hat_upper"])
+        x = os.path.join(a.work, name + ".txt")
+        with open(x, "w") as f:
+            f.write(" ".join(repr(v) for v in load_row(a.mnist, int(name.split("_")[1]))) + "\n")
+        rec = {"input": name, "lower_before": float(r["d_bnd"]), "upper_before": float(r["d_bnd_upper"]),
+               "g": [lo_g, hi_g], "queries": []}
+        for _ in range(a.rounds):
+            lo, hi = float(r["d_bnd"]), float(r["d_bnd_upper"])
+            if bound(lo, hi, lo_g, hi_g) <= a.target or hi - lo <= a.tol * hi:
+                break
+            eps = hi_g / (1 + a.target)
+            if not lo * (1 + 1e-3) < eps < hi * (1 - 1e-3):
+                eps = math.sqrt(lo * hi)
+            verdict, _, queries = ask(a, x, eps)
+            rec["queries"] += queries
+            apply(r, {"queries": queries}, a.tol)
+            if verdict == "timeout":
+                break
+        rec.update({"lower": float(r["d_bnd"]), "upper": float(r["d_bnd_upper"]),
+                    "bound_before": bound(rec["lower_before"], rec["upper_before"], lo_g, hi_g),
+                    "bound": bound(float(r["d_bnd"]), float(r["d_bnd_upper"]), lo_g, hi_g)})
+        with open(cached, "w") as f:
+            json.dump(rec, f, indent=1)
+        print(json.dumps(rec), file=sys.stderr)
+    out = csv.DictWriter(sys.stdout, fieldnames=list(rows[0].keys()), lineterminator="\n")
+    out.writeheader()
+    out.writerows(rows)
+
+
+if __name__ == "__main__":
+    main()
