@@ -134,9 +134,10 @@ TEST(Distances, AdversarialDistanceStartsFromTheGivenPoints) {
 
 // DistanceOptions::crown_start: at every radius PGD also starts at the corner where CROWN's
 // linear lower bound of the margin is least. On a network whose ReLUs are all active on every
-// ball tried (hidden biases +1000, subtracted again after the layer), CROWN is exact, so that corner is a worst point of the ball:
-// with no random restarts and no PGD steps, d_adv then finds the boundary itself (within the
-// bisection's tolerance of bab's certified d_bnd), and nothing without it.
+// ball tried (hidden biases +1000, subtracted again after the layer), CROWN is exact, so that
+// corner is a worst point of the ball: with no random restarts and no PGD steps, d_adv then
+// finds the boundary itself (within the bisection's tolerance of bab's certified d_bnd), and
+// nothing without it.
 TEST(Distances, AdversarialDistanceStartsAtCrownsLeastCorner) {
   int with_boundary = 0;
   for (uint64_t seed = 51; seed <= 58; ++seed) {
