@@ -4,7 +4,8 @@
 //                               (a false certificate is a sat verdict there).
 //   eval OUT.csv [inputs=N] [nets=a,b] [tol=T] [query_timeout=S] [bnd=bab|milp|milp-min]
 //                [bounds=crown|lp] [mnist=FILE.csv] [only=PRUNER[:AMOUNT],...] [names=INPUT,...]
-//                [f_query_timeout=S] [adv_only=1] [restarts=N] [steps=N]
+//                [f_query_timeout=S] [adv_only=1] [restarts=N] [steps=N] [crown_start=0]
+//                [bab_after_milp=1] [branching=RULE]
 //                               seed 001 Figure 3: d_rob and d_bnd on f and on every pruned g,
 //                               per (network, pruner, amount) the mean relative error, the
 //                               d_adv baseline and the time including pruning; rows per input
@@ -283,6 +284,11 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
   if (bnd != "bab" && bnd != "milp" && bnd != "milp-min") throw std::runtime_error("bnd=" + bnd + ": bab, milp or milp-min");
   dopt.bnd_engine = bnd == "bab" ? E::bab : bnd == "milp" ? E::milp : E::milp_min;
   dopt.milp.timeout_s = qt;
+  // bab_after_milp=1 (with bnd=milp): radii CBC leaves undecided go to bab for query_timeout more
+  // seconds, with branching=RULE (e.g. first-layer): the portfolio of `distance --bab-after-milp`,
+  // on f and on g alike.
+  dopt.bab_after_milp = kv.count("bab_after_milp") && kv.at("bab_after_milp") != "0";
+  if (kv.count("branching")) dopt.bab.branching = bab::parse_branching(kv.at("branching"));
   dopt.milp.encode.bounds =
       encodings::parse_bound_source(kv.count("bounds") ? kv.at("bounds") : bnd == "milp-min" ? "lp" : "crown");
   const std::string mnist_csv = kv.count("mnist") ? kv.at("mnist") : "";
