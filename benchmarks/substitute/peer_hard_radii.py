@@ -19,7 +19,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from seed_f_from_g import load_row  # noqa: E402
+from seed_f_from_g import load_row, write_vector  # noqa: E402
 
 
 def label_of(prunecert, net, xfile):
@@ -101,8 +101,7 @@ def main():
             eps = float(eps)
             x = load_row(a.mnist, int(name.split("_")[1]))
             xfile = os.path.join(d, name + ".txt")
-            with open(xfile, "w") as f:
-                f.write(" ".join(repr(v) for v in x) + "\n")
+            write_vector(xfile, x)
             label, _ = label_of(a.prunecert, a.net, xfile)
             for s in a.solvers.split(","):
                 note = ""
@@ -110,8 +109,7 @@ def main():
                     verdict, t, w = marabou(a.net, x, eps, label, a.timeout)
                     if w is not None:
                         wf = os.path.join(d, "w.txt")
-                        with open(wf, "w") as f:
-                            f.write(" ".join(repr(v) for v in w) + "\n")
+                        write_vector(wf, w)
                         top, y = label_of(a.prunecert, a.net, wf)
                         note = f"prunecert eval: arg-max {top}, margin {y[label] - max(v for i, v in enumerate(y) if i != label):.3g}"
                 else:

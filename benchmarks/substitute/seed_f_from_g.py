@@ -37,6 +37,35 @@ def load_row(mnist, n):
     sys.exit(f"{mnist}: no row {n}")
 
 
+def write_vector(path, values):
+    """A point as prunecert reads it (--input, --attack-start): whitespace-separated numbers."""
+    with open(path, "w") as f:
+        f.write(" ".join(repr(v) for v in values) + "\n")
+
+
+def write_input(path, mnist, name):
+    """The input mnist5k_N (row N of --mnist, pixels / 255) as a file for --input."""
+    write_vector(path, load_row(mnist, int(name.split("_")[1])))
+
+
+def read_rows(path):
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+def write_rows(rows):
+    """Eval rows as CSV on standard output."""
+    out = csv.DictWriter(sys.stdout, fieldnames=list(rows[0].keys()), lineterminator="\n")
+    out.writeheader()
+    out.writerows(rows)
+
+
+def mark_closed(r, tol):
+    """bnd_complete of an eval row from its f bracket [d_bnd, d_bnd_upper] and the run's tolerance."""
+    lo, hi = float(r["d_bnd"]), float(r["d_bnd_upper"])
+    r["bnd_complete"] = "1" if hi - lo <= tol * hi else "0"
+
+
 def run_json(cmd):
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out[out.index("{"):])
@@ -47,8 +76,7 @@ def apply(r, rec, tol):
     up = rec.get("f_adv_seeded")
     if up is not None and up < float(r["d_bnd_upper"]):
         r["d_bnd_upper"] = repr(up)
-        lo = float(r["d_bnd"])
-        r["bnd_complete"] = "1" if up - lo <= tol * up else "0"
+        mark_closed(r, tol)
 
 
 def main():
@@ -66,8 +94,7 @@ def main():
     ap.add_argument("--prunecert", default="build/prunecert")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
-    with open(a.csv) as f:
-        rows = list(csv.DictReader(f))
+    rows = read_rows(a.csv)
     wanted = set(a.inputs.split(",")) if a.inputs else None
     layers = ",".join(str(k) for k in range(2, a.layers + 2))
     common = ["--clip", "0,1", "--tol", repr(a.tol)]
@@ -84,8 +111,7 @@ def main():
             apply(r, rec, a.tol)
             continue
         x = os.path.join(a.work, name + ".txt")
-        with open(x, "w") as f:
-            f.write(" ".join(repr(v) for v in load_row(a.mnist, int(name.split("_")[1]))) + "\n")
+        write_input(x, a.mnist, name)
         g = os.path.join(a.work, name + ".g.onnx")
         js = run_json([a.prunecert, "substitute", "--net", a.net, "--input", x, "--method", "linear", "--layers", layers,
                        "-o", g, "--json"] + common)
@@ -99,8 +125,7 @@ def main():
                "g_upper_csv": float(r["d_bnd_hat_upper"]), "f_upper_before": float(r["d_bnd_upper"])}
         if jg["witness"] is not None:
             xg = os.path.join(a.work, name + ".xg.txt")
-            with open(xg, "w") as f:
-                f.write(" ".join(repr(v) for v in jg["witness"]) + "\n")
+            write_vector(xg, jg["witness"])
             jf = run_json([a.prunecert, "distance", "--net", a.net, "--input", x, "--method", "adv",
                            "--attack-start", xg, "--json"] + common)
             rec.update({"f_adv_seeded": jf["upper"], "f_adv_seeded_time_s": jf["time_s"]})
@@ -110,9 +135,7 @@ def main():
         print(json.dumps(rec), file=sys.stderr)
         if not same:
             print(f"{name}: d_adv {js['d_adv']} differs from the CSV's {r['d_adv']}: another g", file=sys.stderr)
-    out = csv.DictWriter(sys.stdout, fieldnames=list(rows[0].keys()), lineterminator="\n")
-    out.writeheader()
-    out.writerows(rows)
+    write_rows(rows)
 
 
 if __name__ == "__main__":

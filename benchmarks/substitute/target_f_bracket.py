@@ -26,13 +26,12 @@ have to close the bracket, at least as much work). One JSON per input in --work 
 query with its time; an existing file is re-applied instead of recomputed.
 """
 import argparse
-import csv
 import json
 import math
 import os
 import sys
 
-from seed_f_from_g import load_row, run_json
+from seed_f_from_g import mark_closed, read_rows, run_json, write_input, write_rows, write_vector
 
 
 def bound(lo, hi, lo_g, hi_g):
@@ -64,8 +63,7 @@ def ask(a, x, eps):
             # A point with a negative margin at the ball's corner: PGD on f started from it, with
             # the distance bisected, finds confirmed points nearer to x.
             wf = x + ".witness.txt"
-            with open(wf, "w") as f:
-                f.write(" ".join(repr(v) for v in w) + "\n")
+            write_vector(wf, w)
             jp = run_json([a.prunecert, "distance", "--net", a.net, "--input", x, "--method", "adv", "--clip", "0,1",
                            "--tol", "0.002", "--attack-start", wf, "--json"])
             queries.append({"engine": "pgd-from-witness", "eps": eps, "verdict": "sat" if jp["upper"] is not None else "unknown",
@@ -83,7 +81,7 @@ def apply(r, rec, tol):
             hi = min(hi, q["distance"])
     assert lo <= hi * (1 + 1e-9), f"{r['input']}: lower end {lo} above upper end {hi}"
     r["d_bnd"], r["d_bnd_upper"] = repr(lo), repr(hi)
-    r["bnd_complete"] = "1" if hi - lo <= tol * hi else "0"
+    mark_closed(r, tol)
 
 
 def main():
@@ -104,8 +102,7 @@ def main():
     ap.add_argument("--prunecert", default="build/prunecert")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
-    with open(a.csv) as f:
-        rows = list(csv.DictReader(f))
+    rows = read_rows(a.csv)
     wanted = set(a.inputs.split(",")) if a.inputs else None
     for r in rows:
         if r["pruner"] != a.pruner or float(r["amount"]) != a.amount or r["bnd_hat_complete"] != "1":
@@ -122,8 +119,7 @@ def main():
             continue
         lo_g, hi_g = float(r["d_bnd_hat"]), float(r["d_bnd_hat_upper"])
         x = os.path.join(a.work, name + ".txt")
-        with open(x, "w") as f:
-            f.write(" ".join(repr(v) for v in load_row(a.mnist, int(name.split("_")[1]))) + "\n")
+        write_input(x, a.mnist, name)
         rec = {"input": name, "lower_before": float(r["d_bnd"]), "upper_before": float(r["d_bnd_upper"]),
                "g": [lo_g, hi_g], "queries": []}
         for _ in range(a.rounds):
@@ -144,9 +140,7 @@ def main():
         with open(cached, "w") as f:
             json.dump(rec, f, indent=1)
         print(json.dumps(rec), file=sys.stderr)
-    out = csv.DictWriter(sys.stdout, fieldnames=list(rows[0].keys()), lineterminator="\n")
-    out.writeheader()
-    out.writerows(rows)
+    write_rows(rows)
 
 
 if __name__ == "__main__":
