@@ -92,12 +92,16 @@ def main():
     ap.add_argument("--tol", type=float, default=0.02, help="the run's tol=")
     ap.add_argument("--work", default="seed_f_from_g.work")
     ap.add_argument("--prunecert", default="build/prunecert")
+    ap.add_argument("--no-crown-start", action="store_true",
+                    help="g and its d_bnd with d_adv as before 2026-12-05 (the CSV's run had crown_start=0 or "
+                         "predates it): otherwise PGD's different point gives another g than the CSV's")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
     rows = read_rows(a.csv)
     wanted = set(a.inputs.split(",")) if a.inputs else None
     layers = ",".join(str(k) for k in range(2, a.layers + 2))
     common = ["--clip", "0,1", "--tol", repr(a.tol)]
+    on_g = common + (["--no-crown-start"] if a.no_crown_start else [])  # building g and g's d_bnd
     for r in rows:
         if r["pruner"] != "linear" or float(r["amount"]) != a.layers:
             continue
@@ -114,10 +118,10 @@ def main():
         write_input(x, a.mnist, name)
         g = os.path.join(a.work, name + ".g.onnx")
         js = run_json([a.prunecert, "substitute", "--net", a.net, "--input", x, "--method", "linear", "--layers", layers,
-                       "-o", g, "--json"] + common)
+                       "-o", g, "--json"] + on_g)
         jg = run_json([a.prunecert, "distance", "--net", g, "--input", x, "--method", "bnd", "--engine", a.engine,
                        "--encoding-bounds", a.encoding_bounds, "--query-timeout", a.query_timeout,
-                       "--timeout", str(20 * float(a.query_timeout)), "--json"] + common)
+                       "--timeout", str(20 * float(a.query_timeout)), "--json"] + on_g)
         # The same x_adv (PGD's point at the same d_adv) gives the same g as the benchmark's.
         same = abs(js["d_adv"] - float(r["d_adv"])) <= 1e-6 * float(r["d_adv"])
         rec = {"input": name, "d_adv": js["d_adv"], "g_same_as_csv": same, "g_lower": jg["lower"],
