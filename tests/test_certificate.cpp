@@ -26,9 +26,11 @@ namespace {
 
 using nlohmann::json;
 
-spec::Result solve(const spec::Problem& p, bab::Branching branching, bab::BabTree* tree) {
+spec::Result solve(const spec::Problem& p, bab::Branching branching, bab::BabTree* tree,
+                   bounds::Method method = bounds::Method::crown) {
   bab::BabOptions o;
   o.branching = branching;
+  o.bound.method = method;
   o.timeout_s = 30;
   o.batch = 8;
   o.attack.restarts = 2;
@@ -55,7 +57,7 @@ struct Solved {
   bab::BabTree tree;
   bab::Branching branching;
 };
-std::vector<Solved> unsat_instances(uint64_t seed, int tries) {
+std::vector<Solved> unsat_instances(uint64_t seed, int tries, bounds::Method method = bounds::Method::crown) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> eps(0.1, 0.8);
   std::vector<Solved> out;
@@ -64,7 +66,7 @@ std::vector<Solved> unsat_instances(uint64_t seed, int tries) {
     const spec::Problem p = testing_util::random_robustness_problem(rng, net, eps(rng));
     for (bab::Branching b : {bab::Branching::input, bab::Branching::relu_babsr}) {
       bab::BabTree tree;
-      const spec::Result r = solve(p, b, &tree);
+      const spec::Result r = solve(p, b, &tree, method);
       if (r.verdict == spec::Verdict::unsat) out.push_back({p, std::move(tree), b});
     }
   }
@@ -93,6 +95,27 @@ TEST(Certificate, EveryUnsatTreeOfRandomProblemsIsAcceptedAndRejectedOnceFalse) 
   EXPECT_GE(instances.size(), 30u);
   EXPECT_GE(split, 5) << "too few instances needed branching to test the tree";  // 8 with this seed
   EXPECT_GT(relu, 0) << "no ReLU split was exercised";
+}
+
+// `verify --method alpha --certificate`: the checker re-proves leaves with CROWN (alpha-CROWN's
+// slopes are not recorded), so bab must prove every leaf of a recorded tree with CROWN whatever
+// the loop's method. Before, it proved them with alpha-CROWN and `check` called such a tree
+// invalid (the differential soak, benchmarks/soak, seed 2002333: a leaf whose exact CROWN bound
+// is -0.0144).
+TEST(Certificate, TreesOfAlphaCrownRunsAreAcceptedToo) {
+  const auto instances = unsat_instances(2027, 60, bounds::Method::alpha);
+  int leaves = 0;
+  for (size_t i = 0; i < instances.size(); ++i) {
+    const Solved& s = instances[i];
+    SCOPED_TRACE("instance " + std::to_string(i) + " " + bab::to_string(s.branching));
+    ASSERT_TRUE(s.tree.complete);
+    for (const auto& leaf : s.tree.leaves) EXPECT_EQ(leaf.method, bounds::Method::crown);
+    leaves += static_cast<int>(s.tree.leaves.size());
+    const bab::CheckResult ok = bab::check_tree_exact(s.problem, bab::tree_to_json(s.tree));
+    EXPECT_EQ(ok.status, bab::CheckResult::Status::valid) << ok.reason;
+  }
+  EXPECT_GE(instances.size(), 20u);
+  EXPECT_GT(leaves, static_cast<int>(instances.size())) << "no tree needed branching";
 }
 
 // The first instance whose root was split by input bisection and has a leaf as a child.
@@ -194,6 +217,32 @@ TEST(Certificate, VerifyWritesAndCheckAcceptsAnAcasXuProof) {
   const std::string d = run(std::string(PRUNECERT_BINARY) + " check --net " + net + " --spec " + spec +
                             " --certificate " + cert);
   EXPECT_EQ(d.rfind("invalid", 0), 0u) << d;
+  std::filesystem::remove(cert);
+}
+
+// The exact checker cannot re-prove mask decisions, so a pruning query writes no certificate:
+// verify refuses --certificate with a nonzero --budget (before, it wrote a tree that `check`
+// called invalid), and prune-verify does not take the option (before, it ignored it).
+TEST(Certificate, PruningQueriesRefuseACertificate) {
+  const std::string ex = std::string(PRUNECERT_SOURCE_DIR) + "/examples/";
+  const std::string cert = testutil::temp_file("pruning_certificate.json");
+  const std::string base = std::string(PRUNECERT_BINARY) + " verify --engine bab --timeout 20 --net " + ex +
+                           "acasxu_1_9.onnx --spec " + ex + "acasxu_prop_3.vnnlib --certificate " + cert;
+  const testutil::CmdRun pruned = testutil::run_shell(base + " --budget 1,0,0,0,0,0");
+  EXPECT_NE(pruned.code, 0) << pruned.out;
+  EXPECT_NE(pruned.out.find("pruning queries (--budget) have no certificates"), std::string::npos) << pruned.out;
+  EXPECT_FALSE(std::filesystem::exists(cert));
+  // A zero budget is no pruning query: verify runs (this property is violated, so it writes no
+  // certificate and says why).
+  const testutil::CmdRun zero = testutil::run_shell(base + " --budget 0,0,0,0,0,0");
+  EXPECT_EQ(zero.code, 0) << zero.out;
+  EXPECT_EQ(zero.out.rfind("sat", 0), 0u) << zero.out;
+  EXPECT_NE(zero.out.find("no certificate written (only unsat answers have one)"), std::string::npos) << zero.out;
+  const testutil::CmdRun pv = testutil::run_shell(std::string(PRUNECERT_BINARY) +
+                                                         " prune-verify --certificate " + cert + " --net " + ex +
+                                                         "acasxu_1_9.onnx");
+  EXPECT_NE(pv.code, 0);
+  EXPECT_NE(pv.out.find("--certificate"), std::string::npos) << pv.out;
   std::filesystem::remove(cert);
 }
 #endif

@@ -78,8 +78,11 @@ class Search {
           rule_ != Branching::input && !problem.budget && problem.net->num_hidden() >= kAutoIntermediateDepth
               ? I::alpha
               : I::inherit;
-    // A certificate's leaves are re-proved from CROWN bounds (check_exact.cpp): no alpha there.
+    // A certificate's leaves are re-proved from CROWN bounds (check_exact.cpp): no alpha there,
+    // neither for the intermediate layers nor for the leaves (`--method alpha --certificate`
+    // recorded alpha-CROWN leaves that `check` rejected).
     if (tree_ && loop_.intermediate == I::alpha) loop_.intermediate = I::inherit;
+    if (tree_ && loop_.method == bounds::Method::alpha) loop_.method = bounds::Method::crown;
     engine_ = options.engine;
     if (!engine_) {
       own_engine_ = bounds::make_cpu_engine();
