@@ -68,6 +68,42 @@ substitute::DistanceOptions options() {
 
 }  // namespace
 
+// The reported distance of an adversarial point: the ball of that radius, computed in floating
+// point as ball_problem does, contains the point. Here x0 - |x - x0| rounds to an ulp above x in
+// the first coordinate, so the plain L-inf distance would not do (the differential soak found a
+// d_bnd witness of CBC outside its own ball this way).
+TEST(Distances, WitnessRadiusGivesABallThatContainsTheWitness) {
+  std::mt19937_64 rng(1);
+  substitute::Anchor a;
+  a.x0 = Eigen::Vector2d(0.3031859454455259, 0.5);
+  const Eigen::Vector2d x(0.0011043091377524207, 0.5);
+  auto net = testing_util::random_network(rng, {2, 3, 2});
+  a.label = 0;
+  const double plain = (x - a.x0).lpNorm<Eigen::Infinity>();
+  ASSERT_FALSE(substitute::ball_problem(net, a, plain).box.contains(x)) << "the rounding this test is about";
+  const double r = substitute::witness_radius(a, x);
+  EXPECT_TRUE(substitute::ball_problem(net, a, r).box.contains(x));
+  EXPECT_GT(r, plain);
+  EXPECT_LE(r, plain * (1 + 1e-15));
+  // Random pairs of mixed magnitudes, with and without a clip range: always contained, never
+  // more than a few ulps above the plain distance.
+  std::uniform_real_distribution<double> U(-1, 1), E(-3, 0);
+  int rounded = 0;
+  for (int t = 0; t < 20000; ++t) {
+    substitute::Anchor b;
+    b.x0 = Eigen::Vector2d(U(rng), U(rng));
+    if (t % 2) b.clip_lo = -1, b.clip_hi = 1;
+    const Eigen::Vector2d y(U(rng) * std::pow(10.0, E(rng)), U(rng));
+    const double d = (y - b.x0).lpNorm<Eigen::Infinity>();
+    const double w = substitute::witness_radius(b, y);
+    ASSERT_TRUE(substitute::ball_problem(net, b, w).box.contains(y)) << t;
+    ASSERT_GE(w, d);
+    ASSERT_LE(w, d * (1 + 1e-15));
+    rounded += w > d;
+  }
+  EXPECT_GT(rounded, 0);
+}
+
 TEST(Distances, AreOrderedRobBelowBndBelowAdv) {
   for (uint64_t seed = 1; seed <= 6; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));

@@ -40,6 +40,16 @@ spec::Problem ball_problem(std::shared_ptr<const net::LayeredNetwork> net, const
   return spec::robustness_problem(std::move(net), a.x0, a.label, eps, a.clip_lo, a.clip_hi);
 }
 
+double witness_radius(const Anchor& a, const Vector& x) {
+  double r = linf(x, a.x0);
+  for (int t = 0; t < 64; ++t) {
+    const spec::Box box{(a.x0.array() - r).cwiseMax(a.clip_lo).matrix(), (a.x0.array() + r).cwiseMin(a.clip_hi).matrix()};
+    if (box.contains(x)) return r;
+    r = std::nextafter(r, kInf);
+  }
+  return r;
+}
+
 Distance adversarial_distance(std::shared_ptr<const net::LayeredNetwork> net, const Anchor& a,
                               const DistanceOptions& o) {
   const auto t0 = Clock::now();
@@ -63,7 +73,7 @@ Distance adversarial_distance(std::shared_ptr<const net::LayeredNetwork> net, co
     }
     attack::AttackResult r = attack::pgd_attack(p, ao, from);
     if (!r.found) return false;
-    const double dist = linf(r.best.x, a.x0);
+    const double dist = witness_radius(a, r.best.x);
     if (dist < d.upper) {
       d.upper = dist;
       d.witness = r.best.x;
@@ -145,8 +155,8 @@ Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const
     const solvers::BoundaryAnswer r = solvers::boundary_distance_milp(ball_problem(net, a, radius), a.x0, d.lower, mo);
     d.queries = 1;
     d.lower = std::max(d.lower, r.lower);
-    if (r.upper < d.upper) {
-      d.upper = r.upper;
+    if (r.witness.size() > 0 && witness_radius(a, r.witness) < d.upper) {
+      d.upper = witness_radius(a, r.witness);
       d.witness = r.witness;
     }
     d.lower = std::min(d.lower, d.upper);
@@ -232,7 +242,7 @@ Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const
     if (r.verdict == spec::Verdict::sat && r.witness) {
       spec::Witness w = *r.witness;
       if (!spec::confirm_witness(p, w)) throw util::InternalError("the complete engine reported an unconfirmed witness");
-      const double dist = linf(w.x, a.x0);
+      const double dist = witness_radius(a, w.x);
       if (dist < d.upper) {
         d.upper = dist;
         d.witness = w.x;

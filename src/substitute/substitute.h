@@ -36,6 +36,12 @@ struct Anchor {
 };
 // B_eps(x0) intersected with the clip range, property "t stays the arg-max".
 spec::Problem ball_problem(std::shared_ptr<const net::LayeredNetwork> net, const Anchor& a, double eps);
+// The radius reported for an adversarial point x: its L-inf distance from x0, rounded up (by
+// ulps) until ball_problem's box of that radius contains x. In floating point x0 - |x - x0| can
+// lie an ulp above x (x0 = 0.3031859454455259, x = 0.0011043091377524207), and then the ball of
+// the reported distance would miss its own witness (found by the differential soak,
+// benchmarks/soak: a d_bnd witness from CBC). Every distance's `upper` is this radius.
+double witness_radius(const Anchor& a, const Vector& x);
 
 // ---- distances.cpp ----------------------------------------------------------------------
 
