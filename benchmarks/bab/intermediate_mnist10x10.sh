@@ -5,7 +5,8 @@
 # robust), `prunecert verify --engine bab` at that radius with each --intermediate mode, one after
 # the other on the same input, T seconds each. Prints one CSV row per (input, mode). Modes:
 # inherit, crown, alpha (--intermediate; ReLU splitting), first-layer (--branching first-layer)
-# and milp (CBC, --encoding-bounds lp, its default decision settings).
+# milp (CBC, --encoding-bounds lp, its default decision settings) and auto (verify's default
+# engine: bounds, PGD, bab, then CBC and first-layer bab on shares of the time).
 # usage: benchmarks/bab/intermediate_mnist10x10.sh [BUILD] [N] [T] [MODES]
 #   (default: build 10 30 "inherit crown alpha"; needs build/mnist_5k.csv, fetch_mnist5k.sh)
 set -eu
@@ -38,6 +39,7 @@ PY
     case $m in
       first-layer) how="--engine bab --branching first-layer" ;;
       milp) how="--engine milp --encoding-bounds lp --goal decide" ;;
+      auto) how="--engine auto" ;;
       *) how="--engine bab --intermediate $m" ;;
     esac
     # shellcheck disable=SC2086

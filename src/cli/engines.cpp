@@ -70,6 +70,51 @@ spec::Result run_attack_engine(const spec::Problem& p, const attack::AttackOptio
 
 }  // namespace
 
+// The stages after bab: CBC deciding the query (one model per competing class, big-M constants
+// tightened by LPs unless --encoding-bounds names another source than the default), then
+// first-layer bab, each stopped by its share of the time. The result keeps the best bounds.
+spec::Result run_auto_portfolio(const spec::Problem& p, const util::Options& o, const AutoPlan& plan,
+                                std::chrono::steady_clock::time_point t0, spec::Result best) {
+  auto decided = [](const spec::Result& r) { return r.verdict == spec::Verdict::sat || r.verdict == spec::Verdict::unsat; };
+  auto merge = [&](spec::Result next, const char* name) {
+    next.margin_lower = std::max(next.margin_lower, best.margin_lower);
+    next.margin_upper = std::min(next.margin_upper, best.margin_upper);
+    util::Stats st = best.stats;
+    st.add(next.stats);
+    next.stats = st;
+    next.engine = name;
+    if (!decided(next) && !best.note.empty()) next.note = best.note + (next.note.empty() ? "" : "; " + next.note);
+    best = std::move(next);
+  };
+  if (decided(best)) return best;
+  double left = std::max(0.0, o.timeout - seconds_since(t0));
+  if (left <= 0.05) return best;
+  util::Options mo_opts = o;
+  if (mo_opts.encoding_bounds == "crown") mo_opts.encoding_bounds = "lp";  // the table's default
+  if (mo_opts.goal.empty()) mo_opts.goal = "decide";
+  solvers::MilpOptions mo = milp_options(mo_opts);
+  mo.timeout_s = plan.first_layer ? 0.5 * left : left;
+  merge(solvers::solve_milp(p, mo), "auto:milp");
+  if (decided(best) || !plan.first_layer) return best;
+  left = std::max(0.0, o.timeout - seconds_since(t0));
+  if (left <= 0.05) return best;
+  bab::BabOptions fl = bab_options(o, left);
+  fl.branching = bab::Branching::first_layer;
+  merge(bab::solve_bab(p, fl), "auto:first-layer");
+  return best;
+}
+
+AutoPlan auto_plan(const spec::Problem& p, const util::Options& o, bool certificate) {
+  AutoPlan plan;
+  const bool pruning = p.budget && p.budget->any();
+  const bool relu_splitting = o.branching == "auto" && p.net->input_dim() > bab::kAutoInputDims;
+  if (pruning || certificate || !relu_splitting || p.net->num_hidden() == 0) return plan;
+  plan.portfolio = true;
+  plan.first_layer = p.net->hidden_width(0) <= bab::kAutoInputDims;
+  plan.bab_share = plan.first_layer ? 1.0 / 3 : 0.5;
+  return plan;
+}
+
 encodings::EncodeOptions encode_options(const util::Options& o, encodings::Encoding default_encoding,
                                         encodings::Goal default_goal) {
   encodings::EncodeOptions e;
@@ -158,7 +203,9 @@ spec::Result run_engine(const std::string& engine, const spec::Problem& p, const
       r = run_attack_engine(p, attack_options(quick, std::max(0.0, o.timeout - seconds_since(t0))), {b.candidate});
       r.engine = "auto:attack";
       if (r.verdict != spec::Verdict::sat) {
-        bab::BabOptions bo2 = bab_options(o, std::max(0.0, o.timeout - seconds_since(t0)));
+        const AutoPlan plan = auto_plan(p, o, tree != nullptr);
+        const double left = std::max(0.0, o.timeout - seconds_since(t0));
+        bab::BabOptions bo2 = bab_options(o, plan.portfolio ? plan.bab_share * left : left);
         bo2.engine = bound_engine.get();
         spec::Result rb = bab::solve_bab(p, bo2, tree);
         rb.stats.attack_restarts += r.stats.attack_restarts;
@@ -166,6 +213,7 @@ spec::Result run_engine(const std::string& engine, const spec::Problem& p, const
         rb.margin_upper = std::min(rb.margin_upper, r.margin_upper);
         r = rb;
         r.engine = "auto:bab";
+        if (plan.portfolio) r = run_auto_portfolio(p, o, plan, t0, std::move(r));
       }
       r.margin_lower = std::max(r.margin_lower, b.margin_lower);
     }
