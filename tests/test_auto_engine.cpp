@@ -18,33 +18,29 @@ spec::Problem problem_of(const std::vector<int>& widths, uint64_t seed, double e
 TEST(AutoEngine, PlansThePortfolioWhereBabSplitsReLUs) {
   util::Options o;
   // ACAS Xu-like: 5 inputs, input splitting, bab alone.
-  EXPECT_FALSE(cli::auto_plan(problem_of({5, 50, 50, 5}, 1, 0.1), o, false).portfolio);
-  // MNIST-like, wide first layer: bab on half the time, then CBC.
+  using S = cli::AutoPlan::Stage;
+  EXPECT_FALSE(cli::auto_plan(problem_of({5, 50, 50, 5}, 1, 0.1), o, false).portfolio());
+  // MNIST-like, wide first layer: bab, then CBC.
   const cli::AutoPlan wide = cli::auto_plan(problem_of({784, 256, 256, 10}, 2, 0.01), o, false);
-  EXPECT_TRUE(wide.portfolio);
-  EXPECT_FALSE(wide.first_layer);
-  EXPECT_DOUBLE_EQ(wide.bab_share, 0.5);
-  // Marabou's mnist10x10-like: narrow first layer, first-layer bab after CBC.
+  EXPECT_EQ(wide.stages, (std::vector<S>{S::bab, S::milp}));
+  // Marabou's mnist10x10-like: narrow first layer: CBC, bab, first-layer bab.
   const spec::Problem narrow = problem_of({784, 10, 10, 10}, 3, 0.01);
-  const cli::AutoPlan n = cli::auto_plan(narrow, o, false);
-  EXPECT_TRUE(n.portfolio);
-  EXPECT_TRUE(n.first_layer);
-  EXPECT_DOUBLE_EQ(n.bab_share, 1.0 / 3);
+  EXPECT_EQ(cli::auto_plan(narrow, o, false).stages, (std::vector<S>{S::milp, S::bab, S::first_layer}));
   // Not with a certificate, a pruning budget or a branching rule given.
-  EXPECT_FALSE(cli::auto_plan(narrow, o, true).portfolio);
+  EXPECT_FALSE(cli::auto_plan(narrow, o, true).portfolio());
   spec::Problem pruned = narrow;
   pruned.budget = spec::PruningBudget{{1, 0, 0}};
-  EXPECT_FALSE(cli::auto_plan(pruned, o, false).portfolio);
+  EXPECT_FALSE(cli::auto_plan(pruned, o, false).portfolio());
   pruned.budget = spec::PruningBudget{{0, 0, 0}};
-  EXPECT_TRUE(cli::auto_plan(pruned, o, false).portfolio) << "a zero budget is no pruning query";
+  EXPECT_TRUE(cli::auto_plan(pruned, o, false).portfolio()) << "a zero budget is no pruning query";
   util::Options given = o;
   given.branching = "relu-babsr";
-  EXPECT_FALSE(cli::auto_plan(narrow, given, false).portfolio);
+  EXPECT_FALSE(cli::auto_plan(narrow, given, false).portfolio());
 }
 
-// The stages after bab, run as if bab had timed out: on small networks with more than
-// bab::kAutoInputDims inputs (a narrow first layer, so both CBC and first-layer bab are planned),
-// every answer agrees with brute force and keeps bab's bounds.
+// The portfolio's stages other than bab (CBC, then first-layer bab), from an undecided answer: on
+// small networks with more than bab::kAutoInputDims inputs and a narrow first layer, every answer
+// agrees with brute force and keeps the given bounds.
 TEST(AutoEngine, PortfolioStagesAgreeWithBruteForce) {
   util::Options o;
   o.timeout = 20;
@@ -54,13 +50,14 @@ TEST(AutoEngine, PortfolioStagesAgreeWithBruteForce) {
     std::mt19937_64 rng(seed);
     std::uniform_real_distribution<double> E(0.05, 0.6);
     const spec::Problem p = problem_of({12, 4, 6, 3}, seed, E(rng));
-    const cli::AutoPlan plan = cli::auto_plan(p, o, false);
-    ASSERT_TRUE(plan.portfolio && plan.first_layer);
-    spec::Result as_if_bab;
-    as_if_bab.verdict = spec::Verdict::timeout;
-    as_if_bab.margin_lower = -1e6;
-    as_if_bab.note = "bab stopped";
-    const spec::Result r = cli::run_auto_portfolio(p, o, plan, std::chrono::steady_clock::now(), as_if_bab);
+    cli::AutoPlan plan = cli::auto_plan(p, o, false);
+    ASSERT_EQ(plan.stages.size(), 3u);
+    plan.stages.erase(plan.stages.begin() + 1);  // without bab
+    spec::Result undecided;
+    undecided.verdict = spec::Verdict::timeout;
+    undecided.margin_lower = -1e6;
+    undecided.note = "PGD found nothing";
+    const spec::Result r = cli::run_auto_stages(p, o, plan, std::chrono::steady_clock::now(), undecided);
     solvers::BruteOptions bo;
     bo.max_bits = 16;
     const spec::Result b = solvers::solve_brute(p, bo);

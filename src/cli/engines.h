@@ -2,6 +2,7 @@
 #pragma once
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "encodings/encode.h"
 #include "src/bounds/bound_engine.h"
@@ -25,27 +26,26 @@ bounds::BoundOptions bound_options(const util::Options& options, bounds::Method 
 // per-class models when deciding); timeout_s = --timeout.
 solvers::MilpOptions milp_options(const util::Options& options);
 
-// verify --engine auto after bounds, PGD and bab: where bab splits ReLUs (more than
-// bab::kAutoInputDims inputs, --branching auto), CBC (`milp --goal decide`, big-M constants
-// tightened by LPs unless --encoding-bounds names another source than the default), and where
-// the first hidden layer has at most bab::kAutoInputDims neurons, bab with first-layer splitting,
-// one after the other: bab gets bab_share of the time left after bounds and PGD, CBC half of the
-// rest when first-layer bab follows (all of it otherwise), first-layer bab what is left. Not for
-// pruning queries or certificates (bab alone). Marabou's mnist10x10 (784 inputs into 10 layers
-// of 10), 10 radii CBC proves robust, 30 s each: 8 of 10 decided, 5 with bab alone; mnistfc
-// (mnist-net_256x2) at 60 s: bab decides 28 of 30 within 12 s each, so half the time keeps them
-// (benchmarks/bab/README.md).
+// verify --engine auto after bounds and PGD: bab, and where bab splits ReLUs (more than
+// bab::kAutoInputDims inputs, --branching auto, no pruning budget, no certificate) a portfolio of
+// stages run one after the other, each on an equal share of the time left: bab then CBC (`milp
+// --goal decide`, big-M constants tightened by LPs unless --encoding-bounds names another source
+// than the default); where the first hidden layer has at most bab::kAutoInputDims neurons, CBC,
+// bab, then bab with first-layer splitting. Measured in benchmarks/bab/README.md (Marabou's
+// mnist10x10, mnistfc).
 struct AutoPlan {
-  bool portfolio = false;
-  bool first_layer = false;  // a first-layer bab stage after CBC
-  double bab_share = 1.0;    // of the time left after bounds and PGD
+  enum class Stage { bab, milp, first_layer };
+  std::vector<Stage> stages{Stage::bab};
+  bool portfolio() const { return stages.size() > 1; }
 };
 AutoPlan auto_plan(const spec::Problem& problem, const util::Options& options, bool certificate);
-// The stages after bab for a plan with `portfolio`: CBC, then first-layer bab where planned, each
-// only while `best` (bab's answer so far) is undecided and time is left of options.timeout from
-// t0. The answer keeps the best bounds of all stages.
-spec::Result run_auto_portfolio(const spec::Problem& problem, const util::Options& options, const AutoPlan& plan,
-                                std::chrono::steady_clock::time_point t0, spec::Result best);
+const char* to_string(AutoPlan::Stage stage);  // "auto:bab", "auto:milp", "auto:first-layer"
+// Runs the plan's stages from `best` (PGD's answer: its margin_upper is kept) until one decides
+// or options.timeout (from t0) is spent. The answer keeps the best bounds of all stages; its
+// engine names the last stage run. `tree` (a certificate) goes to the bab stage.
+spec::Result run_auto_stages(const spec::Problem& problem, const util::Options& options, const AutoPlan& plan,
+                             std::chrono::steady_clock::time_point t0, spec::Result best,
+                             bounds::BoundEngine* bound_engine = nullptr, bab::BabTree* tree = nullptr);
 
 // With `tree`, a bab (or auto) run records its proven leaves there, for --certificate.
 spec::Result run_engine(const std::string& engine, const spec::Problem& problem, const util::Options& options,
