@@ -1,12 +1,10 @@
 // Regressions of the brute-force oracle (solvers/brute), which every differential test trusts.
 #include <gtest/gtest.h>
 
-#include <memory>
 #include <string>
 
 #include "solvers/solve.h"
-#include "src/net/io.h"
-#include "src/spec/vnnlib.h"
+#include "tests/fixture_problems.h"
 
 namespace {
 
@@ -17,13 +15,9 @@ namespace {
 // Its answer is now certified by check-sat (solvers/brute/exact_lp.cpp).
 TEST(Brute, AgreesWithZ3AndCbcWhereZ3OptimizeStopsAboveTheMinimum) {
   const std::string dir = std::string(PRUNECERT_SOURCE_DIR) + "/tests/fixtures/brute/";
-  const net::Network network = net::read_network(dir + "z3_optimize_regression.onnx");
-  const spec::Spec sp = spec::read_vnnlib(dir + "z3_optimize_regression.vnnlib");
-  ASSERT_EQ(sp.cases.size(), 1u);
-  spec::Problem p;
-  p.net = std::make_shared<const net::LayeredNetwork>(network.layered());
-  p.box = sp.cases[0].box;
-  p.property = sp.cases[0].property;
+  const auto problems = testing_util::fixture_problems(dir + "z3_optimize_regression.onnx", dir + "z3_optimize_regression.vnnlib");
+  ASSERT_EQ(problems.size(), 1u);
+  const spec::Problem& p = problems[0];
   const spec::Result b = solvers::solve_brute(p, {});
   ASSERT_EQ(b.verdict, spec::Verdict::sat);
   EXPECT_LT(b.margin_lower, -2.05) << b.note;

@@ -1,12 +1,10 @@
 // The smt engine at its time limit (solvers/z3/z3_solver.cpp): a timeout, never an internal error.
 #include <gtest/gtest.h>
 
-#include <memory>
 #include <string>
 
 #include "solvers/solve.h"
-#include "src/net/io.h"
-#include "src/spec/vnnlib.h"
+#include "tests/fixture_problems.h"
 #include "src/util/errors.h"
 
 namespace {
@@ -20,13 +18,9 @@ namespace {
 // CLI runs of that code on a busy machine did not either. The soak is what found it.
 TEST(SmtTimeout, OptimizeAtItsTimeLimitIsATimeoutOrAnAnswerNeverAnError) {
   const std::string dir = std::string(PRUNECERT_SOURCE_DIR) + "/tests/fixtures/z3/";
-  const net::Network network = net::read_network(dir + "optimize_timeout.onnx");
-  const spec::Spec sp = spec::read_vnnlib(dir + "optimize_timeout.vnnlib");
-  ASSERT_EQ(sp.cases.size(), 1u);
-  spec::Problem p;
-  p.net = std::make_shared<const net::LayeredNetwork>(network.layered());
-  p.box = sp.cases[0].box;
-  p.property = sp.cases[0].property;
+  const auto problems = testing_util::fixture_problems(dir + "optimize_timeout.onnx", dir + "optimize_timeout.vnnlib");
+  ASSERT_EQ(problems.size(), 1u);
+  const spec::Problem& p = problems[0];
   for (double limit : {0.3, 0.7, 1.0, 1.3}) {
     SCOPED_TRACE("timeout " + std::to_string(limit));
     solvers::SmtOptions so;
