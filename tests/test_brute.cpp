@@ -15,7 +15,8 @@ namespace {
 // Its answer is now certified by check-sat (solvers/brute/exact_lp.cpp).
 TEST(Brute, AgreesWithZ3AndCbcWhereZ3OptimizeStopsAboveTheMinimum) {
   const std::string dir = std::string(PRUNECERT_SOURCE_DIR) + "/tests/fixtures/brute/";
-  const auto problems = testing_util::fixture_problems(dir + "z3_optimize_regression.onnx", dir + "z3_optimize_regression.vnnlib");
+  const auto problems =
+      testing_util::fixture_problems(dir + "z3_optimize_regression.onnx", dir + "z3_optimize_regression.vnnlib");
   ASSERT_EQ(problems.size(), 1u);
   const spec::Problem& p = problems[0];
   const spec::Result b = solvers::solve_brute(p, {});

@@ -558,7 +558,8 @@ int main(int argc, char** argv) {
   std::printf("answered by:");
   for (const auto& [engine, n] : s.answered_by) std::printf(" %s %lld,", engine.c_str(), n);
   std::printf("\n");
-  std::printf("| configuration | runs | sat | unsat | undecided | refused | failures |\n| --- | --- | --- | --- | --- | --- | --- |\n");
+  std::printf("| configuration | runs | sat | unsat | undecided | refused | failures |\n");
+  std::printf("| --- | --- | --- | --- | --- | --- | --- |\n");
   for (const auto& [name, t] : s.tally)
     std::printf("| %s | %lld | %lld | %lld | %lld | %lld | %lld |\n", name.c_str(), t.runs, t.sat, t.unsat, t.undecided,
                 t.refused, t.failures);
