@@ -4,7 +4,7 @@
 #include <string>
 
 #include "solvers/solve.h"
-#include "tests/fixture_problems.h"
+#include "tests/fixture_problem.h"
 
 namespace {
 
@@ -14,11 +14,7 @@ namespace {
 // Z3 4.8.12 stopped at -0.3387 on an LP whose minimum is below -2.05; brute took that as exact.
 // Its answer is now certified by check-sat (solvers/brute/exact_lp.cpp).
 TEST(Brute, AgreesWithZ3AndCbcWhereZ3OptimizeStopsAboveTheMinimum) {
-  const std::string dir = std::string(PRUNECERT_SOURCE_DIR) + "/tests/fixtures/brute/";
-  const auto problems =
-      testing_util::fixture_problems(dir + "z3_optimize_regression.onnx", dir + "z3_optimize_regression.vnnlib");
-  ASSERT_EQ(problems.size(), 1u);
-  const spec::Problem& p = problems[0];
+  const spec::Problem p = testing_util::fixture_problem("brute/z3_optimize_regression");
   const spec::Result b = solvers::solve_brute(p, {});
   ASSERT_EQ(b.verdict, spec::Verdict::sat);
   EXPECT_LT(b.margin_lower, -2.05) << b.note;

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "solvers/solve.h"
-#include "tests/fixture_problems.h"
+#include "tests/fixture_problem.h"
 #include "src/util/errors.h"
 
 namespace {
@@ -17,11 +17,7 @@ namespace {
 // timing, and on the code before the fix 3 tries of this test with 8 limits each did not fail; 16
 // CLI runs of that code on a busy machine did not either. The soak is what found it.
 TEST(SmtTimeout, OptimizeAtItsTimeLimitIsATimeoutOrAnAnswerNeverAnError) {
-  const std::string dir = std::string(PRUNECERT_SOURCE_DIR) + "/tests/fixtures/z3/";
-  const auto problems =
-      testing_util::fixture_problems(dir + "optimize_timeout.onnx", dir + "optimize_timeout.vnnlib");
-  ASSERT_EQ(problems.size(), 1u);
-  const spec::Problem& p = problems[0];
+  const spec::Problem p = testing_util::fixture_problem("z3/optimize_timeout");
   for (double limit : {0.3, 0.7, 1.0, 1.3}) {
     SCOPED_TRACE("timeout " + std::to_string(limit));
     solvers::SmtOptions so;

@@ -47,6 +47,12 @@ mpq_class eval(const Affine& f, const std::vector<double>& v) {
   return s;
 }
 
+mpq_class eval(const Affine& f, const std::vector<mpq_class>& v) {
+  mpq_class s = f.c;
+  for (size_t j = 0; j < f.a.size(); ++j) s += f.a[j] * v[j];
+  return s;
+}
+
 struct ClpResult {
   int status = 4;              // Clp_status: 0 optimal, 1 primal infeasible, ...
   std::vector<double> point;   // clamped into the box
@@ -131,18 +137,11 @@ LpAnswer z3_lp(const ExactLp& lp, bool optimise, const mpq_class& lower_start) {
       x[j].canonicalize();
       if (x[j] < lp.lo[j] || x[j] > lp.hi[j]) return std::nullopt;
     }
-    for (const auto& r : lp.rows) {
-      mpq_class t = r.c;
-      for (size_t j = 0; j < n; ++j) t += r.a[j] * x[j];
-      if (t > 0) return std::nullopt;
-    }
+    for (const auto& r : lp.rows)
+      if (eval(r, x) > 0) return std::nullopt;
     return x;
   };
-  auto value_at = [&](const std::vector<mpq_class>& x) {
-    mpq_class t = lp.objective.c;
-    for (size_t j = 0; j < n; ++j) t += lp.objective.a[j] * x[j];
-    return t;
-  };
+  auto value_at = [&](const std::vector<mpq_class>& x) { return eval(lp.objective, x); };
   auto to_doubles = [&](const std::vector<mpq_class>& x) {
     std::vector<double> d(n);
     for (size_t j = 0; j < n; ++j) d[j] = std::clamp(x[j].get_d(), lp.lo[j].get_d(), lp.hi[j].get_d());
@@ -245,9 +244,13 @@ LpAnswer solve_lp(const ExactLp& lp, LpCounters& counters, double gap) {
   }
   counters.lp_calls += 1;
   const ClpResult r = clp_solve(lp);
+  // A certified lower end for Z3's bisection below: the objective's minimum over the box, or
+  // Clp's Lagrangian bound where it is higher.
+  mpq_class start = min_over_box(lp.objective, lp.lo, lp.hi);
   if (r.status == 0) {
     LpAnswer a;
     a.lower = lagrangian_bound(lp, r.duals);
+    start = std::max(start, a.lower);
     a.point = r.point;
     const mpq_class at_point = eval(lp.objective, r.point);
     const double slack = mpq_class(at_point - a.lower).get_d();
@@ -258,10 +261,6 @@ LpAnswer solve_lp(const ExactLp& lp, LpCounters& counters, double gap) {
     return a;
   }
   counters.exact_calls += 1;
-  // A certified lower end for the bisection: Clp's Lagrangian bound where it solved, else the
-  // objective's minimum over the box.
-  const mpq_class start = r.status == 0 ? std::max(lagrangian_bound(lp, r.duals), min_over_box(lp.objective, lp.lo, lp.hi))
-                                        : min_over_box(lp.objective, lp.lo, lp.hi);
   return z3_lp(lp, true, start);
 }
 

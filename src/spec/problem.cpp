@@ -83,6 +83,10 @@ bool confirm_witness(const Problem& problem, Witness& w) {
   return problem.property.violated(w.y);
 }
 
+Box ball_box(const Vector& x0, double eps, double clip_lo, double clip_hi) {
+  return {(x0.array() - eps).cwiseMax(clip_lo).matrix(), (x0.array() + eps).cwiseMin(clip_hi).matrix()};
+}
+
 Problem robustness_problem(std::shared_ptr<const net::LayeredNetwork> net, const Vector& x0, int label, double eps,
                            double clip_lo, double clip_hi) {
   if (x0.size() != net->input_dim())
@@ -94,8 +98,7 @@ Problem robustness_problem(std::shared_ptr<const net::LayeredNetwork> net, const
   if (!(eps >= 0)) throw util::InputError("--eps", "", "must be >= 0");
   Problem p;
   p.net = std::move(net);
-  p.box.lo = (x0.array() - eps).cwiseMax(clip_lo).matrix();
-  p.box.hi = (x0.array() + eps).cwiseMin(clip_hi).matrix();
+  p.box = ball_box(x0, eps, clip_lo, clip_hi);
   for (Eigen::Index i = 0; i < x0.size(); ++i)
     if (p.box.lo[i] > p.box.hi[i])
       throw util::InputError("--clip", "", "the ball around input " + std::to_string(i) + " lies outside the clip range");

@@ -56,6 +56,11 @@ struct Result {
 // property inside the box (and respects the budget); fills w.y. Every sat answer passes this.
 bool confirm_witness(const Problem& problem, Witness& w);
 
+// The L-inf ball of radius eps around x0 intersected with [clip_lo, clip_hi], in floating point
+// (x0 -+ eps, then clipped): the box of robustness_problem.
+Box ball_box(const Vector& x0, double eps, double clip_lo = -std::numeric_limits<double>::infinity(),
+             double clip_hi = std::numeric_limits<double>::infinity());
+
 // Robustness problem around x0: the L-inf ball of radius eps, intersected with [clip_lo, clip_hi].
 Problem robustness_problem(std::shared_ptr<const net::LayeredNetwork> net, const Vector& x0, int label,
                            double eps, double clip_lo = -std::numeric_limits<double>::infinity(),

@@ -43,8 +43,7 @@ spec::Problem ball_problem(std::shared_ptr<const net::LayeredNetwork> net, const
 double witness_radius(const Anchor& a, const Vector& x) {
   double r = linf(x, a.x0);
   for (int t = 0; t < 64; ++t) {
-    const spec::Box box{(a.x0.array() - r).cwiseMax(a.clip_lo).matrix(), (a.x0.array() + r).cwiseMin(a.clip_hi).matrix()};
-    if (box.contains(x)) return r;
+    if (spec::ball_box(a.x0, r, a.clip_lo, a.clip_hi).contains(x)) return r;
     r = std::nextafter(r, kInf);
   }
   return r;
@@ -155,8 +154,9 @@ Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const
     const solvers::BoundaryAnswer r = solvers::boundary_distance_milp(ball_problem(net, a, radius), a.x0, d.lower, mo);
     d.queries = 1;
     d.lower = std::max(d.lower, r.lower);
-    if (r.witness.size() > 0 && witness_radius(a, r.witness) < d.upper) {
-      d.upper = witness_radius(a, r.witness);
+    const double dist = r.witness.size() > 0 ? witness_radius(a, r.witness) : kInf;
+    if (dist < d.upper) {
+      d.upper = dist;
       d.witness = r.witness;
     }
     d.lower = std::min(d.lower, d.upper);
