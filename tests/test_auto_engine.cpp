@@ -5,6 +5,7 @@
 #include <random>
 
 #include "solvers/solve.h"
+#include "src/cli/cli.h"
 #include "src/cli/engines.h"
 #include "tests/random_problems.h"
 
@@ -36,6 +37,30 @@ TEST(AutoEngine, PlansThePortfolioWhereBabSplitsReLUs) {
   util::Options given = o;
   given.branching = "relu-babsr";
   EXPECT_FALSE(cli::auto_plan(narrow, given, false).portfolio());
+}
+
+util::Options parse(const char* command, std::vector<const char*> args) {
+  args.insert(args.begin(), "prunecert");
+  util::Options o;
+  for (const cli::Command& c : cli::commands())
+    if (std::string(c.name) == command)
+      EXPECT_TRUE(cli::parse_options(c, static_cast<int>(args.size()), const_cast<char**>(args.data()), o));
+  return o;
+}
+
+// The CBC stage takes LP-tightened big-M constants and --goal decide where the user typed
+// neither, and what the user typed otherwise, the table's default value included.
+TEST(AutoEngine, CbcStageKeepsWhatTheUserTyped) {
+  const util::Options plain = parse("verify", {"--eps", "0.1"});
+  EXPECT_TRUE(plain.was_given("eps"));
+  EXPECT_FALSE(plain.was_given("encoding-bounds"));
+  EXPECT_EQ(cli::auto_milp_options(plain).encoding_bounds, "lp");
+  EXPECT_EQ(cli::auto_milp_options(plain).goal, "decide");
+  const util::Options typed = parse("verify", {"--encoding-bounds", "crown", "--goal", "optimize"});
+  EXPECT_EQ(typed.encoding_bounds, "crown");
+  EXPECT_EQ(cli::auto_milp_options(typed).encoding_bounds, "crown");
+  EXPECT_EQ(cli::auto_milp_options(typed).goal, "optimize");
+  EXPECT_EQ(cli::auto_milp_options(parse("verify", {"--encoding-bounds", "milp"})).encoding_bounds, "milp");
 }
 
 // The portfolio's stages other than bab (CBC, then first-layer bab), from an undecided answer: on

@@ -175,6 +175,8 @@ TEST(Cli, BadInputGetsExitCodeTwoAndOneClearLine) {
       {"nosuchcommand", "unknown command"},
       {"distance " + kNet + " " + kPoint + " --method bnd --goal optimize", "--goal"},
       {"distance " + kNet + " " + kPoint + " --method bnd --engine smt", "--engine"},
+      {"distance " + kNet + " " + kPoint + " --method crown", "distance takes adv, rob, bnd or all"},
+      {"substitute " + kNet + " " + kPoint + " -o /tmp/prunecert_never_written.onnx", "give the pruner"},
       {"distance " + kNet + " " + kPoint + " --method adv --attack-start " + kExamples + "../tests/fixtures/six_numbers.txt",
        "the network expects 5"},
   };

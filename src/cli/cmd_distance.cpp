@@ -125,7 +125,8 @@ int run_distance(const util::Options& o) {
       d.bab.branching = bab::Branching::first_layer;
     }
   }
-  std::string method = o.method == "crown" ? "all" : o.method;  // "crown" is the table's default
+  // --method's table default is "crown" (the bound method of verify and bounds); untyped, it is all.
+  const std::string method = o.was_given("method") ? o.method : "all";
   if (method != "adv" && method != "rob" && method != "bnd" && method != "all")
     throw util::InputError("--method", "", "'" + o.method + "': distance takes adv, rob, bnd or all");
   std::vector<substitute::Distance> out;

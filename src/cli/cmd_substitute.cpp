@@ -46,6 +46,7 @@ int run_substitute(const util::Options& o) {
   net::Network network = load_network(o);
   auto f = std::make_shared<const net::LayeredNetwork>(network.layered());
   const substitute::Anchor a = read_anchor(o, *f);
+  if (!o.was_given("method")) throw util::InputError("--method", "", "give the pruner: constant, linear or activation");
   if (o.method != "constant" && o.method != "linear" && o.method != "activation")
     throw util::InputError("--method", "", "'" + o.method + "': substitute takes constant, linear or activation");
   if (o.output.empty()) throw util::InputError("--output", "", "give the file to write g to (-o g.onnx)");

@@ -79,6 +79,13 @@ const char* to_string(AutoPlan::Stage stage) {
   return "auto";
 }
 
+util::Options auto_milp_options(const util::Options& options) {
+  util::Options o = options;
+  if (!o.was_given("encoding-bounds")) o.encoding_bounds = "lp";
+  if (o.goal.empty()) o.goal = "decide";
+  return o;
+}
+
 spec::Result run_auto_stages(const spec::Problem& p, const util::Options& o, const AutoPlan& plan,
                              std::chrono::steady_clock::time_point t0, spec::Result best,
                              bounds::BoundEngine* bound_engine, bab::BabTree* tree) {
@@ -96,12 +103,7 @@ spec::Result run_auto_stages(const spec::Problem& p, const util::Options& o, con
         break;
       }
       case AutoPlan::Stage::milp: {
-        // One model per competing class; big-M constants tightened by LPs unless
-        // --encoding-bounds names another source than the table's default.
-        util::Options mo_opts = o;
-        if (mo_opts.encoding_bounds == "crown") mo_opts.encoding_bounds = "lp";
-        if (mo_opts.goal.empty()) mo_opts.goal = "decide";
-        solvers::MilpOptions mo = milp_options(mo_opts);
+        solvers::MilpOptions mo = milp_options(auto_milp_options(o));
         mo.timeout_s = share;
         next = solvers::solve_milp(p, mo);
         break;

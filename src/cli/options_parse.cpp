@@ -79,6 +79,8 @@ bool parse_options(const Command& command, int argc, char** argv, util::Options&
     const std::string name = std::string(cli).substr(0, std::string(cli).find(','));
     return vm.count(name) ? &vm[name] : nullptr;
   };
+  for (const auto& [name, value] : vm)
+    if (!value.defaulted()) options.given.insert(name);
   size_t row = 0;
   const auto& table = util::option_table();
 #define OPT_Double(field) if (auto v = get(o.cli_name)) options.field = parse_number(o, v->as<std::string>());

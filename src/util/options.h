@@ -1,6 +1,7 @@
 // The typed options struct and the table it is generated from (src/util/options.def).
 // Engines receive this struct (or pieces of it); they never parse strings.
 #pragma once
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,10 @@ struct Options {
 #undef OPT_Int
 #undef OPT_String
 #undef OPT_Flag
+  // The options typed on the command line (their long names, without "--"; filled by the
+  // parser), so that a command can tell an explicit value from the table's default.
+  std::set<std::string> given;
+  bool was_given(const std::string& name) const { return given.count(name) > 0; }
 };
 
 // All rows of the table, in order.
