@@ -4,7 +4,8 @@ error of the substitute's d_bnd: with queries on f at the radius that would sett
 
 usage: target_f_bracket.py EVAL.csv --net NET --mnist build/mnist_5k.csv --pruner linear --amount N
                            [--target 0.1] [--rounds 3] [--bab-timeout 15] [--milp-timeout 20]
-                           [--first-layer-timeout 20] [--inputs A,B] [--work DIR] > NARROWED.csv
+                           [--first-layer-timeout 20] [--order bab,milp,first-layer] [--milp-bounds lp]
+                           [--inputs A,B] [--work DIR] > NARROWED.csv
 
 summarize.py bounds the relative error |d_g - d_f| / d_f of an input whose bracket on g closed,
 [lo_g, hi_g], while f's stays open, [lo_f, hi_f], by max(hi_g - lo_f, hi_f - lo_g) / lo_f. It
@@ -17,6 +18,8 @@ geometric middle of the bracket), up to --rounds times:
      `distance --method adv --attack-start`, PGD on f with the distance bisected: a nearer point),
   2. if undecided, `verify --engine milp --goal decide --encoding-bounds lp` (CBC),
   3. if still undecided, `verify --engine bab --branching first-layer`.
+(--order changes the order, e.g. first-layer,milp; --milp-bounds milp gives CBC big-M constants
+tightened by a MILP per unstable neuron.)
 Robust (unsat): lo_f = r. A counterexample (sat): hi_f = its L-inf distance from the input
 (checked here to be at most r, in [0, 1]^784, and reported with f's margin there by the engine).
 Undecided: the input's rounds stop. Both ends stay ends of f's d_bnd, so the bound stays
@@ -41,9 +44,10 @@ def bound(lo, hi, lo_g, hi_g):
 def ask(a, x, eps):
     """f robust on B_eps(x) intersected with [0, 1]^n? Returns (verdict, distance or None, queries)."""
     base = [a.prunecert, "verify", "--net", a.net, "--input", x, "--eps", repr(eps), "--clip", "0,1", "--json"]
-    tries = [("bab", ["--engine", "bab"], a.bab_timeout),
-             ("milp", ["--engine", "milp", "--goal", "decide", "--encoding-bounds", "lp"], a.milp_timeout),
-             ("first-layer", ["--engine", "bab", "--branching", "first-layer"], a.first_layer_timeout)]
+    engines = {"bab": (["--engine", "bab"], a.bab_timeout),
+               "milp": (["--engine", "milp", "--goal", "decide", "--encoding-bounds", a.milp_bounds], a.milp_timeout),
+               "first-layer": (["--engine", "bab", "--branching", "first-layer"], a.first_layer_timeout)}
+    tries = [(name,) + engines[name] for name in a.order.split(",")]
     queries = []
     x0 = [float(v) for v in open(x).read().split()]
     for name, flags, limit in tries:
@@ -96,6 +100,8 @@ def main():
     ap.add_argument("--bab-timeout", type=float, default=15)
     ap.add_argument("--milp-timeout", type=float, default=20)
     ap.add_argument("--first-layer-timeout", type=float, default=20)
+    ap.add_argument("--order", default="bab,milp,first-layer", help="the engines asked, in this order")
+    ap.add_argument("--milp-bounds", default="lp", help="CBC's --encoding-bounds (lp or milp)")
     ap.add_argument("--tol", type=float, default=0.02, help="the run's tol= (when a bracket counts as closed)")
     ap.add_argument("--inputs", default="")
     ap.add_argument("--work", default="target_f_bracket.work")
