@@ -24,6 +24,8 @@
 // layer is stable on the ball, z splits fix no phase: the search then also splits the phases of
 // deeper ReLUs (BaBSR's intercept score), bounds every subdomain with alpha-CROWN, and keeps, per
 // node, whichever of the two splits leaves the smaller gap in its children (strong branching).
+// The subdomains of a batch are bounded by the engine (its own threads), then refined (the dual,
+// the LPs, the split choice) in parallel over the usable cores.
 // Counterexamples are input points: the LP's optimum or the dual's minimiser (points of X), a
 // point of X reaching the bound's minimiser in Z (alternating projections), replayed exactly on
 // f, and PGD on f from them. Sound for unsat: every x in X has its z in some leaf Z, and its
@@ -32,12 +34,14 @@
 // BabSolve.FirstLayerSplittingWithAStableFirstLayerSplitsDeeperReLUsAndAgreesWithTheOracle
 // (tests/test_bab.cpp).
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <limits>
 #include <queue>
 
 #include "solvers/bab/internal.h"
+#include "src/util/cores.h"
 #include "src/util/errors.h"
 
 namespace bab::detail {
@@ -52,7 +56,8 @@ constexpr int kDualSteps = 30;      // supergradient steps of the realisability 
 constexpr double kDualDecay = 0.8;  // their step length shrinks by this factor
 constexpr int kReachSteps = 20;  // alternating projections of reach()
 constexpr int kLpIterations = 200;  // dual simplex pivots per realisability LP
-constexpr double kLpShare = 0.3;    // of the search's time, at most, in those LPs
+constexpr double kLpShare = 0.3;    // of the search's time (per thread), at most, in those LPs
+constexpr int kMinRefinePerThread = 8;  // subdomains per thread of bound_all's refine()
 
 double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
@@ -132,6 +137,7 @@ class FirstLayerSearch {
       engine_ = own_engine_.get();
     }
     loop_ = options.bound;
+    threads_ = util::usable_cores();
     // CROWN re-run for every intermediate layer: the lifted pass has no known bounds, and the pass
     // over X must tighten the lifted pass's bounds it is given, not merely inherit them.
     loop_.intermediate = bounds::BoundOptions::Intermediate::crown;
@@ -156,7 +162,7 @@ class FirstLayerSearch {
       throw util::InternalError("bab: the box does not match the network's input");
     if (!root()) loop();
     result_.stats.time_s = elapsed();
-    result_.stats.lp_calls += lp_calls_;
+    result_.stats.lp_calls += lp_calls_.load();
     return result_;
   }
 
@@ -340,7 +346,9 @@ class FirstLayerSearch {
     const std::vector<bounds::SubdomainBounds> bx = engine_->bound(problem_, on_x, o, &result_.stats);
     const auto t = Clock::now();
     std::vector<Bounded> out(subs.size());
-    for (size_t i = 0; i < subs.size(); ++i) {
+    // The subdomains are refined independently (each writes only its own bs[i] and out[i]), in
+    // contiguous pieces over the usable cores.
+    auto refine_one = [&](size_t i) {
       bounds::SubdomainBounds& b = bs[i];
       if (b.infeasible || bx[i].infeasible) {
         b.infeasible = true;
@@ -354,13 +362,17 @@ class FirstLayerSearch {
       }
       out[i] = refine(subs[i].box, b, i < warm.size() ? warm[i] : nullptr);
       out[i].x_candidate = bx[i].candidate;
-    }
+    };
+    util::parallel_pieces(static_cast<int>(subs.size()), threads_, kMinRefinePerThread, [&](int i0, int i1) {
+      for (int i = i0; i < i1; ++i) refine_one(static_cast<size_t>(i));
+    });
     result_.stats.bound_time_s += seconds(t, Clock::now());
     return out;
   }
 
+  // Const but for the LP counters: bound_all runs it on several subdomains at once.
   Bounded refine(const spec::Box& Z, const bounds::SubdomainBounds& sb,
-                 const std::shared_ptr<const std::vector<Vector>>& parent_mu) {
+                 const std::shared_ptr<const std::vector<Vector>>& parent_mu) const {
     Bounded r;
     if (sb.infeasible) {
       r.infeasible = true;
@@ -423,7 +435,7 @@ class FirstLayerSearch {
     // at most kLpShare of the search's time: on mnist10x10 (mnist5k_602, eps 0.0112) they
     // doubled the time to a proof that the warm-started dual finds alone, while small networks'
     // queries near margin 0 need them to finish at all.
-    if (lp_time_ <= kLpShare * elapsed()) {
+    if (lp_time_.load() <= kLpShare * threads_ * elapsed()) {
       const auto t_lp = Clock::now();
       for (int dj = 0; dj < D; ++dj) {
         bool proven = sb.disjunct_lower[dj] > 0;
@@ -443,7 +455,7 @@ class FirstLayerSearch {
         }
         if (!proven) break;
       }
-      lp_time_ += seconds(t_lp, Clock::now());
+      lp_time_.fetch_add(seconds(t_lp, Clock::now()));
     }
     r.mu = std::make_shared<const std::vector<Vector>>(std::move(mus));
     // Disjunct bounds: the better of the engine's and the rows' (max over a disjunct's rows).
@@ -763,8 +775,10 @@ class FirstLayerSearch {
   std::optional<spec::Witness> witness_;
   Clock::time_point t0_;
   uint64_t next_id_ = 0, attack_round_ = 0;
-  int64_t lp_calls_ = 0;
-  double lp_time_ = 0;
+  // Shared by the threads of bound_all's refine(); the LPs' time is summed over them.
+  mutable std::atomic<int64_t> lp_calls_{0};
+  mutable std::atomic<double> lp_time_{0};
+  int threads_ = 1;
   double proven_min_ = kInf, stuck_min_ = kInf, in_flight_ = kInf;
   int64_t stuck_ = 0;
   bounds::Phases no_phases_;  // every neuron undecided
