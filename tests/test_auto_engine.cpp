@@ -43,8 +43,11 @@ util::Options parse(const char* command, std::vector<const char*> args) {
   args.insert(args.begin(), "prunecert");
   util::Options o;
   for (const cli::Command& c : cli::commands())
-    if (std::string(c.name) == command)
+    if (std::string(c.name) == command) {
       EXPECT_TRUE(cli::parse_options(c, static_cast<int>(args.size()), const_cast<char**>(args.data()), o));
+      return o;
+    }
+  ADD_FAILURE() << "no command " << command;
   return o;
 }
 

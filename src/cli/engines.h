@@ -40,12 +40,12 @@ struct AutoPlan {
 };
 AutoPlan auto_plan(const spec::Problem& problem, const util::Options& options, bool certificate);
 const char* to_string(AutoPlan::Stage stage);  // "auto:bab", "auto:milp", "auto:first-layer"
-// Runs the plan's stages from `best` (PGD's answer: its margin_upper is kept) until one decides
-// or options.timeout (from t0) is spent. The answer keeps the best bounds of all stages; its
-// engine names the last stage run. `tree` (a certificate) goes to the bab stage.
 // The options of the portfolio's CBC stage: --goal decide (one model per competing class) and
 // big-M constants tightened by LPs, unless --goal or --encoding-bounds was typed.
 util::Options auto_milp_options(const util::Options& options);
+// Runs the plan's stages from `best` (PGD's answer: its margin_upper is kept) until one decides
+// or options.timeout (from t0) is spent. The answer keeps the best bounds of all stages; its
+// engine names the last stage run. `tree` (a certificate) goes to the bab stage.
 spec::Result run_auto_stages(const spec::Problem& problem, const util::Options& options, const AutoPlan& plan,
                              std::chrono::steady_clock::time_point t0, spec::Result best,
                              bounds::BoundEngine* bound_engine = nullptr, bab::BabTree* tree = nullptr);
