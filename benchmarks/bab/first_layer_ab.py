@@ -5,10 +5,10 @@ robust: those first-layer bab proved, and those it left open in 60 s where CBC p
 usage (from the repository root, after fetch_mnist5k.sh wrote build/mnist_5k.csv):
   python3 benchmarks/bab/first_layer_ab.py OLD_PRUNECERT NEW_PRUNECERT TIMEOUT WORKDIR > OUT.csv
 """
-import json, glob, subprocess, sys, os
+import glob, json, os, sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'substitute'))
-from seed_f_from_g import write_input
+from seed_f_from_g import run_json, write_input
 NET = os.path.join(HERE, '..', '..', '..', 'shared', 'benchmarks', 'marabou-resources', 'nnet', 'mnist', 'mnist10x10.nnet')
 OLD, NEW, TIMEOUT, WORK = sys.argv[1:5]
 os.makedirs(WORK, exist_ok=True)
@@ -29,7 +29,6 @@ for name, eps in cases:
     if not os.path.exists(x):
         write_input(x, os.path.join(HERE, '..', '..', 'build', 'mnist_5k.csv'), name)
     for label, b in (('old', OLD), ('new', NEW)):
-        out = subprocess.run([b, 'verify', '--net', NET, '--input', x, '--eps', repr(eps), '--clip', '0,1', '--engine', 'bab',
-                              '--branching', 'first-layer', '--timeout', TIMEOUT, '--json', '--stats'], capture_output=True, text=True).stdout
-        j = json.loads(out)
+        j = run_json([b, 'verify', '--net', NET, '--input', x, '--eps', repr(eps), '--clip', '0,1', '--engine', 'bab',
+                      '--branching', 'first-layer', '--timeout', TIMEOUT, '--json', '--stats'])
         print('%s,%r,%s,%s,%.2f,%d,%d' % (name, eps, label, j['verdict'], j['time_s'], j['stats']['nodes'], j['stats']['lp_calls']), flush=True)

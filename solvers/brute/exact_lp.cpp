@@ -244,13 +244,11 @@ LpAnswer solve_lp(const ExactLp& lp, LpCounters& counters, double gap) {
   }
   counters.lp_calls += 1;
   const ClpResult r = clp_solve(lp);
-  // A certified lower end for Z3's bisection below: the objective's minimum over the box, or
-  // Clp's Lagrangian bound where it is higher.
-  mpq_class start = min_over_box(lp.objective, lp.lo, lp.hi);
+  std::optional<mpq_class> lagrangian;  // Clp's certified bound, where it solved
   if (r.status == 0) {
     LpAnswer a;
     a.lower = lagrangian_bound(lp, r.duals);
-    start = std::max(start, a.lower);
+    lagrangian = a.lower;
     a.point = r.point;
     const mpq_class at_point = eval(lp.objective, r.point);
     const double slack = mpq_class(at_point - a.lower).get_d();
@@ -261,6 +259,10 @@ LpAnswer solve_lp(const ExactLp& lp, LpCounters& counters, double gap) {
     return a;
   }
   counters.exact_calls += 1;
+  // A certified lower end for Z3's bisection: the objective's minimum over the box, or Clp's
+  // Lagrangian bound where it is higher.
+  mpq_class start = min_over_box(lp.objective, lp.lo, lp.hi);
+  if (lagrangian) start = std::max(start, *lagrangian);
   return z3_lp(lp, true, start);
 }
 
