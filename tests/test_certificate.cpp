@@ -16,6 +16,7 @@ TEST(Certificate, IsLinkedIntoTheTestBinary) { GTEST_SKIP() << "prunecert_bab is
 #include <sstream>
 
 #include "solvers/bab/certificate.h"
+#include "src/net/network.h"
 #include "src/net/io.h"
 #include "src/spec/vnnlib.h"
 #include "tests/random_problems.h"
@@ -116,6 +117,116 @@ TEST(Certificate, TreesOfAlphaCrownRunsAreAcceptedToo) {
   }
   EXPECT_GE(instances.size(), 20u);
   EXPECT_GT(leaves, static_cast<int>(instances.size())) << "no tree needed branching";
+}
+
+// Pruning queries (seed 003): random small networks with a random budget of at most 2 neurons
+// per hidden layer. Every unsat tree bab records (mask decisions among its splits) is re-proved
+// by the exact checker with its mask-aware bounds, and rejected once the property is false at
+// the box centre. Pairs where the unpruned network is robust but pruning breaks it are kept:
+// the unpruned proof must not be accepted as a proof of the pruning query.
+struct PruningInstances {
+  std::vector<Solved> unsat;
+  std::vector<std::pair<spec::Problem, Solved>> broken_by_pruning;  // (pruning query, its unpruned proof)
+};
+PruningInstances pruning_instances(uint64_t seed, int tries) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> eps(0.05, 0.6);
+  PruningInstances out;
+  for (int t = 0; t < tries; ++t) {
+    auto net = testing_util::random_network(rng, testing_util::random_widths(rng, 2, 4, 1, 3, 3, 8, 2, 3));
+    spec::Problem p = testing_util::random_robustness_problem(rng, net, eps(rng));
+    spec::PruningBudget budget;
+    for (int k = 0; k < net->num_hidden(); ++k)
+      budget.s.push_back(std::uniform_int_distribution<int>(0, std::min(2, net->hidden_width(k)))(rng));
+    if (!budget.any()) budget.s[0] = 1;
+    spec::Problem q = p;
+    q.budget = budget;
+    const bab::Branching b = t % 2 ? bab::Branching::input : bab::Branching::relu_babsr;
+    bab::BabTree tree;
+    const spec::Result r = solve(q, b, &tree);
+    if (r.verdict == spec::Verdict::unsat) {
+      out.unsat.push_back({q, std::move(tree), b});
+    } else if (r.verdict == spec::Verdict::sat) {
+      bab::BabTree plain;
+      if (solve(p, b, &plain).verdict == spec::Verdict::unsat) out.broken_by_pruning.push_back({q, {p, std::move(plain), b}});
+    }
+  }
+  return out;
+}
+
+TEST(Certificate, PruningTreesAreAcceptedAndRejectedOnceFalse) {
+  const PruningInstances inst = pruning_instances(2028, 400);
+  int masked = 0, pruned = 0, leaves = 0;
+  for (size_t i = 0; i < inst.unsat.size(); ++i) {
+    const Solved& s = inst.unsat[i];
+    SCOPED_TRACE("instance " + std::to_string(i) + " " + bab::to_string(s.branching));
+    ASSERT_TRUE(s.tree.complete);
+    bool any_mask = false;
+    for (const auto& leaf : s.tree.leaves)
+      for (const auto& d : leaf.decisions) {
+        any_mask |= d.kind == bab::DecisionKind::neuron_kept || d.kind == bab::DecisionKind::neuron_pruned;
+        pruned += d.kind == bab::DecisionKind::neuron_pruned;
+      }
+    masked += any_mask;
+    leaves += static_cast<int>(s.tree.leaves.size());
+    const json tree = bab::tree_to_json(s.tree);
+    const bab::CheckResult ok = bab::check_tree_exact(s.problem, tree);
+    EXPECT_EQ(ok.status, bab::CheckResult::Status::valid) << ok.reason;
+    const bab::CheckResult bad = bab::check_tree_exact(falsified(s.problem), tree);
+    EXPECT_EQ(bad.status, bab::CheckResult::Status::invalid);
+    // Without its budget the query has no masks: a tree with mask decisions is refused.
+    if (any_mask) {
+      spec::Problem plain = s.problem;
+      plain.budget.reset();
+      const bab::CheckResult r = bab::check_tree_exact(plain, tree);
+      EXPECT_EQ(r.status, bab::CheckResult::Status::invalid);
+      EXPECT_NE(r.reason.find("without a pruning budget"), std::string::npos) << r.reason;
+    }
+  }
+  // Robust unpruned, not robust pruned: the unpruned network's proof proves nothing about the
+  // pruned ones (its leaves' bounds ignore the masks).
+  for (size_t i = 0; i < inst.broken_by_pruning.size(); ++i) {
+    const auto& [query, plain] = inst.broken_by_pruning[i];
+    SCOPED_TRACE("broken by pruning " + std::to_string(i));
+    ASSERT_EQ(bab::check_tree_exact(plain.problem, bab::tree_to_json(plain.tree)).status,
+              bab::CheckResult::Status::valid);
+    EXPECT_EQ(bab::check_tree_exact(query, bab::tree_to_json(plain.tree)).status, bab::CheckResult::Status::invalid);
+  }
+  std::printf("[ tally    ] %zu unsat pruning trees (%d leaves), %d with mask decisions (%d prunes); %zu robust "
+              "only unpruned\n", inst.unsat.size(), leaves, masked, pruned, inst.broken_by_pruning.size());
+  EXPECT_GE(inst.unsat.size(), 30u);
+  EXPECT_GE(masked, 15) << "too few trees decided mask bits";
+  EXPECT_GE(inst.broken_by_pruning.size(), 5u);
+}
+
+// A mask decision the budget does not allow, or one decided twice, makes the tree invalid.
+TEST(Certificate, MaskDecisionsBeyondTheBudgetAreRejected) {
+  const PruningInstances inst = pruning_instances(2029, 60);
+  ASSERT_FALSE(inst.unsat.empty());
+  const Solved& s = inst.unsat[0];
+  // The root split again and again on one neuron of a layer whose budget is 0 (pruning it
+  // there covers no admissible mask) or on a bit already decided.
+  int layer = -1;
+  for (int k = 0; k < s.problem.net->num_hidden(); ++k)
+    if (s.problem.budget->s[k] == 0) layer = k;
+  const json leaf = bab::tree_to_json(s.tree)["root"];
+  auto wrap = [&](int k, int i, const json& child) {
+    return json{{"split", json::array({"mask", k, i})}, {"children", json::array({child, leaf})}};
+  };
+  if (layer >= 0) {
+    json t = bab::tree_to_json(s.tree);
+    t["root"] = wrap(layer, 0, leaf);
+    const bab::CheckResult r = bab::check_tree_exact(s.problem, t);
+    EXPECT_EQ(r.status, bab::CheckResult::Status::invalid);
+    EXPECT_NE(r.reason.find("beyond"), std::string::npos) << r.reason;
+  }
+  int k = 0;
+  while (s.problem.budget->s[k] == 0) ++k;
+  json t = bab::tree_to_json(s.tree);
+  t["root"] = wrap(k, 0, wrap(k, 0, leaf));
+  const bab::CheckResult r = bab::check_tree_exact(s.problem, t);
+  EXPECT_EQ(r.status, bab::CheckResult::Status::invalid);
+  EXPECT_NE(r.reason.find("twice"), std::string::npos) << r.reason;
 }
 
 // The first instance whose root was split by input bisection and has a leaf as a child.
@@ -220,30 +331,50 @@ TEST(Certificate, VerifyWritesAndCheckAcceptsAnAcasXuProof) {
   std::filesystem::remove(cert);
 }
 
-// The exact checker cannot re-prove mask decisions, so a pruning query writes no certificate:
-// verify refuses --certificate with a nonzero --budget (before, it wrote a tree that `check`
-// called invalid), and prune-verify does not take the option (before, it ignored it).
-TEST(Certificate, PruningQueriesRefuseACertificate) {
-  const std::string ex = std::string(PRUNECERT_SOURCE_DIR) + "/examples/";
+// A pruning query's proof through the command line: `verify --budget ... --certificate` writes
+// the tree (mask decisions among its splits), `check` with the same budget re-proves it, and
+// without the budget refuses it. prune-verify still takes no --certificate.
+TEST(Certificate, VerifyWritesAndCheckAcceptsAPruningProof) {
+  const PruningInstances inst = pruning_instances(2030, 200);
+  const Solved* pick = nullptr;
+  for (const Solved& s : inst.unsat)
+    for (const auto& leaf : s.tree.leaves)
+      for (const auto& d : leaf.decisions)
+        if (!pick && d.kind == bab::DecisionKind::neuron_pruned) pick = &s;
+  ASSERT_NE(pick, nullptr) << "no unsat pruning tree with a pruned neuron";
+  const spec::Problem& p = pick->problem;
+  const std::string net = testutil::temp_file("pruning_proof.onnx"), x = testutil::temp_file("pruning_proof_x.txt");
   const std::string cert = testutil::temp_file("pruning_certificate.json");
-  const std::string base = std::string(PRUNECERT_BINARY) + " verify --engine bab --timeout 20 --net " + ex +
-                           "acasxu_1_9.onnx --spec " + ex + "acasxu_prop_3.vnnlib --certificate " + cert;
-  const testutil::CmdRun pruned = testutil::run_shell(base + " --budget 1,0,0,0,0,0");
-  EXPECT_NE(pruned.code, 0) << pruned.out;
-  EXPECT_NE(pruned.out.find("pruning queries (--budget) have no certificates"), std::string::npos) << pruned.out;
-  EXPECT_FALSE(std::filesystem::exists(cert));
-  // A zero budget is no pruning query: verify runs (this property is violated, so it writes no
-  // certificate and says why).
-  const testutil::CmdRun zero = testutil::run_shell(base + " --budget 0,0,0,0,0,0");
-  EXPECT_EQ(zero.code, 0) << zero.out;
-  EXPECT_EQ(zero.out.rfind("sat", 0), 0u) << zero.out;
-  EXPECT_NE(zero.out.find("no certificate written (only unsat answers have one)"), std::string::npos) << zero.out;
-  const testutil::CmdRun pv = testutil::run_shell(std::string(PRUNECERT_BINARY) +
-                                                         " prune-verify --certificate " + cert + " --net " + ex +
-                                                         "acasxu_1_9.onnx");
+  net::write_onnx(net::Network::from_layered(*p.net), net);
+  {
+    std::ofstream out(x);
+    out.precision(17);
+    const Eigen::VectorXd x0 = p.box.center();
+    for (Eigen::Index i = 0; i < x0.size(); ++i) out << x0[i] << "\n";
+  }
+  std::ostringstream eps, budget;
+  eps.precision(17);
+  eps << 0.5 * (p.box.hi[0] - p.box.lo[0]);
+  for (size_t k = 0; k < p.budget->s.size(); ++k) budget << (k ? "," : "") << p.budget->s[k];
+  const std::string args = " --net " + net + " --input " + x + " --eps " + eps.str() + " --budget " + budget.str();
+  const testutil::CmdRun v = testutil::run_shell(std::string(PRUNECERT_BINARY) + " verify --engine bab --branching " +
+                                                 bab::to_string(pick->branching) + " --timeout 30" + args +
+                                                 " --certificate " + cert);
+  ASSERT_EQ(v.out.rfind("unsat", 0), 0u) << v.out;
+  const std::string check = std::string(PRUNECERT_BINARY) + " check --certificate " + cert;
+  const testutil::CmdRun c = testutil::run_shell(check + args);
+  EXPECT_EQ(c.out.rfind("valid", 0), 0u) << c.out;
+  const json tree = bab::read_certificate(cert);
+  if (tree.dump().find("mask") != std::string::npos) {  // bab from the command line split mask bits too
+    const testutil::CmdRun u = testutil::run_shell(check + " --net " + net + " --input " + x + " --eps " + eps.str());
+    EXPECT_EQ(u.out.rfind("invalid", 0), 0u) << u.out;
+    EXPECT_NE(u.out.find("without a pruning budget"), std::string::npos) << u.out;
+  }
+  const testutil::CmdRun pv = testutil::run_shell(std::string(PRUNECERT_BINARY) + " prune-verify --certificate " + cert +
+                                                  " --net " + net);
   EXPECT_NE(pv.code, 0);
   EXPECT_NE(pv.out.find("--certificate"), std::string::npos) << pv.out;
-  std::filesystem::remove(cert);
+  for (const std::string& f : {net, x, cert}) std::filesystem::remove(f);
 }
 #endif
 

@@ -211,10 +211,6 @@ CheckResult check_tree_exact(const spec::Problem& problem, const json& tree, con
     res.reason = "the tree is not marked complete (not an unsat proof)";
     return res;
   }
-  if (problem.budget && problem.budget->any()) {
-    res.reason = "pruning queries are not supported by the exact checker";
-    return res;
-  }
   std::vector<FlatLeaf> leaves;
   std::vector<Decision> path;
   std::string error;

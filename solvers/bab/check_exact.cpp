@@ -11,6 +11,13 @@
 // [0, 1] is sound. Linear-region leaves: the network is affine on the leaf (phases fixed or
 // stable under the bounds above), so the recorded Lagrangian / Farkas multipliers give a bound
 // computed by exact back-propagation through the fixed pattern.
+// Pruning queries (seed 003): a leaf's mask decisions prune (output 0) or keep neurons, and every
+// admissible mask prunes at most budget_left further undecided neurons per layer. The bounds are
+// those of src/bounds written again: a pruned neuron's output is 0; where a layer may still
+// prune, a linear form over its outputs is concretised by the exact top-s rule (every kept or
+// undecided term at its minimum over the interval, then the s largest positive terms of
+// undecided neurons removed), in interval propagation and in back-substitution, which stops at
+// the deepest such layer.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -175,6 +182,17 @@ class LeafProver {
     hi_.assign(problem_.box.hi.data(), problem_.box.hi.data() + n);
     phase_.assign(K, {});
     for (int k = 0; k < K; ++k) phase_[k].assign(net_.layers[k].rows, 0);
+    // Mask bits: -1 undecided, 0 pruned, 1 kept; without a pruning budget every neuron is kept.
+    const bool pruning = problem_.budget && problem_.budget->any();
+    if (pruning && static_cast<int>(problem_.budget->s.size()) != K)
+      return fail("the pruning budget has " + std::to_string(problem_.budget->s.size()) + " entries for " +
+                  std::to_string(K) + " hidden layers");
+    mask_.assign(K, {});
+    budget_.assign(K, 0);
+    for (int k = 0; k < K; ++k) {
+      mask_[k].assign(net_.layers[k].rows, pruning ? -1 : 1);
+      if (pruning) budget_[k] = problem_.budget->s[k];
+    }
     for (const Decision& d : decisions) {
       switch (d.kind) {
         case DecisionKind::input_below:
@@ -192,7 +210,20 @@ class LeafProver {
           break;
         case DecisionKind::neuron_kept:
         case DecisionKind::neuron_pruned:
-          return fail("mask decisions are not supported by the exact checker");
+          if (!pruning) return fail("a mask decision in a query without a pruning budget");
+          if (d.layer < 0 || d.layer >= K || d.index < 0 || d.index >= net_.layers[d.layer].rows)
+            return fail("mask decision on a neuron that does not exist");
+          if (mask_[d.layer][d.index] >= 0) return fail("a mask bit decided twice");
+          if (d.kind == DecisionKind::neuron_pruned) {
+            // An admissible mask prunes at most s_k neurons of layer k: a branch pruning more
+            // covers no mask, and bab never makes one.
+            if (budget_[d.layer] <= 0) return fail("a neuron pruned beyond its layer's budget");
+            mask_[d.layer][d.index] = 0;
+            --budget_[d.layer];
+          } else {
+            mask_[d.layer][d.index] = 1;
+          }
+          break;
       }
     }
     for (int i = 0; i < n; ++i) {
@@ -277,10 +308,32 @@ class LeafProver {
     return !disjunct_lower.empty();
   }
 
-  // Post-activation interval of neuron i of hidden layer j (phases already clip l, u).
+  // Post-activation interval of neuron i of hidden layer j (phases already clip l, u); a pruned
+  // neuron outputs 0. An undecided one gets its kept interval: the top-s rule removes it.
   void post(int j, int i, double* hl, double* hh) const {
-    *hl = std::max(l_[j][i], 0.0);
-    *hh = std::max(u_[j][i], 0.0);
+    const bool pruned = mask_[j][i] == 0;
+    *hl = pruned ? 0.0 : std::max(l_[j][i], 0.0);
+    *hh = pruned ? 0.0 : std::max(u_[j][i], 0.0);
+  }
+
+  // Layer j may still prune: it has undecided neurons and budget left.
+  bool maskable(int j) const {
+    if (budget_[j] <= 0) return false;
+    for (int8_t v : mask_[j])
+      if (v < 0) return true;
+    return false;
+  }
+
+  // The sum of the s largest of the (positive) gains: what pruning s undecided neurons removes
+  // from a minimum at most (the top-s rule). Exact for integers and for rationals.
+  template <class T>
+  static T top_gains(std::vector<T>& gains, int s) {
+    const size_t take = std::min(gains.size(), static_cast<size_t>(std::max(s, 0)));
+    std::partial_sort(gains.begin(), gains.begin() + static_cast<std::ptrdiff_t>(take), gains.end(),
+                      [](const T& a, const T& b) { return a > b; });
+    T total = 0;
+    for (size_t t = 0; t < take; ++t) total += gains[t];
+    return total;
   }
 
   // Interval bounds of hidden layer k's pre-activations, exact sums rounded outward.
@@ -305,17 +358,37 @@ class LeafProver {
       to_integer(in_lo[j], Ex, xl[j]);
       to_integer(in_hi[j], Ex, xh[j]);
     }
-    mpz_class lo, hi;
+    // Where layer k-1 may still prune: the top-s rule for the lower end (the largest positive
+    // terms of undecided neurons removed) and for the upper end (the most negative ones).
+    const bool topk = k > 0 && maskable(k - 1);
+    mpz_class lo, hi, t;
+    std::vector<mpz_class> gain_lo, gain_hi;
     for (int i = 0; i < L.rows; ++i) {
       lo = 0;
       hi = 0;
+      gain_lo.clear();
+      gain_hi.clear();
       const size_t base = static_cast<size_t>(i) * L.cols;
       for (int j = 0; j < L.cols; ++j) {
         const double w = L.Wd[base + j];
         if (w == 0) continue;
         mpz_srcptr wi = L.Wi[base + j].get_mpz_t();
-        mpz_addmul(lo.get_mpz_t(), wi, (w > 0 ? xl[j] : xh[j]).get_mpz_t());
-        mpz_addmul(hi.get_mpz_t(), wi, (w > 0 ? xh[j] : xl[j]).get_mpz_t());
+        if (!topk) {
+          mpz_addmul(lo.get_mpz_t(), wi, (w > 0 ? xl[j] : xh[j]).get_mpz_t());
+          mpz_addmul(hi.get_mpz_t(), wi, (w > 0 ? xh[j] : xl[j]).get_mpz_t());
+          continue;
+        }
+        const bool undecided = mask_[k - 1][j] < 0;
+        mpz_mul(t.get_mpz_t(), wi, (w > 0 ? xl[j] : xh[j]).get_mpz_t());
+        lo += t;
+        if (undecided && sgn(t) > 0) gain_lo.push_back(t);
+        mpz_mul(t.get_mpz_t(), wi, (w > 0 ? xh[j] : xl[j]).get_mpz_t());
+        hi += t;
+        if (undecided && sgn(t) < 0) gain_hi.push_back(-t);
+      }
+      if (topk) {
+        lo -= top_gains(gain_lo, budget_[k - 1]);
+        hi += top_gains(gain_hi, budget_[k - 1]);
       }
       const Q b = dyadic(L.bi[i], L.be);
       l_[k][i] = round_down(dyadic(lo, Ex + L.We) + b);
@@ -368,11 +441,29 @@ class LeafProver {
         }
         return c0 + sum.value();
       }
+      if (maskable(j)) {  // concretised over layer j's outputs by the top-s rule
+        std::vector<double> hb(2 * static_cast<size_t>(L.cols));
+        for (int i = 0; i < L.cols; ++i) post(j, i, &hb[i], &hb[L.cols + i]);
+        const long Eh = common_exponent(hb.data(), hb.size());
+        mpz_class total = 0;
+        std::vector<mpz_class> gains;
+        for (int i = 0; i < L.cols; ++i) {
+          const int sg = sgn(A[i]);
+          if (sg == 0 || mask_[j][i] == 0) continue;
+          to_integer(sg > 0 ? hb[i] : hb[L.cols + i], Eh, xm);
+          prod = A[i] * xm;
+          total += prod;
+          if (mask_[j][i] < 0 && sgn(prod) > 0) gains.push_back(prod);
+        }
+        total -= top_gains(gains, budget_[j]);
+        sum.add(total, Ea + Eh);
+        return c0 + sum.value();
+      }
       const Relax& r = relax_[j];
       std::vector<double> next(L.cols, 0.0);
       for (int i = 0; i < L.cols; ++i) {
         const int sg = sgn(A[i]);
-        if (sg == 0 || r.kind[i] == Relax::zero) continue;
+        if (sg == 0 || r.kind[i] == Relax::zero || mask_[j][i] == 0) continue;
         // v = vm * 2^ve: the coefficient on z_j,i after the relaxation.
         long ve = Ea;
         if (r.kind[i] == Relax::pass) {
@@ -417,6 +508,8 @@ class LeafProver {
       c0 += cm * L.b[m];
       for (int i = 0; i < L.cols; ++i) a[i] += cm * L.W[static_cast<size_t>(m) * L.cols + i];
     }
+    const bool topk = K > 0 && maskable(K - 1);
+    std::vector<Q> gains;
     for (int i = 0; i < L.cols; ++i) {
       double hl, hh;
       if (K == 0) {
@@ -426,9 +519,12 @@ class LeafProver {
         post(K - 1, i, &hl, &hh);
       }
       const int sgn = sgn_of(a[i]);
-      if (sgn > 0) c0 += a[i] * Q(hl);
-      else if (sgn < 0) c0 += a[i] * Q(hh);
+      if (sgn == 0) continue;
+      const Q term = a[i] * Q(sgn > 0 ? hl : hh);
+      c0 += term;
+      if (topk && mask_[K - 1][i] < 0 && term > 0) gains.push_back(term);
     }
+    if (topk) c0 -= top_gains(gains, budget_[K - 1]);
     return c0;
   }
 
@@ -439,12 +535,19 @@ class LeafProver {
   bool linear_region_bounds(const LeafClaim& claim, std::vector<Q>& disjunct_lower, LeafOutcome* out,
                             std::string* why) {
     const int K = net_.num_hidden();
+    for (int k = 0; k < K; ++k)
+      if (maskable(k)) {
+        *why = "linear-region leaf, but hidden layer " + std::to_string(k) + " may still prune";
+        return false;
+      }
     std::vector<std::vector<int8_t>> act(K);  // 1 identity, 0 zero
-    std::vector<std::pair<int, int>> fixed;   // phase-decided neurons in (layer, index) order
+    std::vector<std::pair<int, int>> fixed;   // phase-decided kept neurons in (layer, index) order
     for (int k = 0; k < K; ++k) {
       act[k].resize(l_[k].size());
       for (size_t i = 0; i < l_[k].size(); ++i) {
-        if (phase_[k][i] != 0) {
+        if (mask_[k][i] == 0) {  // pruned: outputs 0, and its phase is no constraint of the region
+          act[k][i] = 0;
+        } else if (phase_[k][i] != 0) {
           act[k][i] = phase_[k][i] > 0;
           fixed.push_back({k, static_cast<int>(i)});
         } else if (l_[k][i] >= 0) {
@@ -566,6 +669,8 @@ class LeafProver {
   const spec::Problem& problem_;
   std::vector<double> lo_, hi_;
   std::vector<std::vector<int8_t>> phase_;
+  std::vector<std::vector<int8_t>> mask_;  // -1 undecided, 0 pruned, 1 kept
+  std::vector<int> budget_;                // prunes still allowed among a layer's undecided neurons
   std::vector<std::vector<double>> l_, u_;
   std::vector<Relax> relax_;
 };

@@ -1,7 +1,9 @@
 // prunecert check: re-checks a BaB certificate (`verify --engine bab --certificate FILE`) against
-// the network and the spec in exact rational arithmetic (solvers/bab/certificate.h): prints
-// `valid`, or `invalid` and the first leaf (or hole in the tree) it cannot re-prove. Exit code 0
-// either way (the verdict is the answer); 2 on unreadable input.
+// the network and the property (--spec, or --input/--eps/--label/--clip, and --budget for a
+// pruning query: the options of the verify run) in exact rational arithmetic
+// (solvers/bab/certificate.h): prints `valid`, or `invalid` and the first leaf (or hole in the
+// tree) it cannot re-prove. Exit code 0 either way (the verdict is the answer); 2 on unreadable
+// input.
 #include <chrono>
 #include <cstdio>
 
@@ -13,7 +15,6 @@ namespace cli {
 
 int run_check(const util::Options& o) {
   if (o.certificate.empty()) throw util::InputError("--certificate", "", "give the certificate file to check");
-  if (o.spec.empty()) throw util::InputError("--spec", "", "give the VNN-LIB file the certificate proves");
   net::Network network = load_network(o);
   auto layered = std::make_shared<const net::LayeredNetwork>(network.layered());
   const std::vector<spec::Problem> problems = build_problems(o, layered);

@@ -54,13 +54,6 @@ int run_verify(const util::Options& given) {
   const bool want_certificate = !o.certificate.empty();
   if (want_certificate && o.engine != "bab" && o.engine != "auto")
     throw util::InputError("--certificate", "", "only the bab and auto engines write certificates");
-  // The exact checker (solvers/bab/check_exact.cpp) has no mask-aware bounds: a pruning proof's
-  // tree could be written but never checked, so none is written.
-  if (want_certificate && std::any_of(problems.begin(), problems.end(),
-                                      [](const spec::Problem& p) { return p.budget && p.budget->any(); }))
-    throw util::InputError("--certificate", "",
-                           "pruning queries (--budget) have no certificates: the exact checker cannot re-prove "
-                           "mask decisions");
   std::vector<bab::BabTree> trees;
   for (const auto& p : problems) {
     util::Options oc = o;
