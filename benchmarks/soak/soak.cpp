@@ -551,10 +551,11 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
   }
   std::printf("\nseeds %llu-%llu, %.1f min: %lld cases checked, %lld skipped (brute too large or a tie), "
-              "%lld BaB proof trees re-checked exactly (%lld of pruning queries), %lld distance and %lld transfer checks (%lld certified), "
-              "%lld failures\n",
+              "%lld BaB proof trees re-checked exactly (%lld of pruning queries), %lld distance and %lld transfer "
+              "checks (%lld certified), %lld failures\n",
               static_cast<unsigned long long>(s.args.first), static_cast<unsigned long long>(seed - 1), minutes(),
-              s.cases, s.skipped, s.certificates_checked, s.pruning_certificates_checked, s.distance_checks, s.transfer_checks, s.certificates, s.failures);
+              s.cases, s.skipped, s.certificates_checked, s.pruning_certificates_checked, s.distance_checks,
+              s.transfer_checks, s.certificates, s.failures);
   for (const auto& [kind, n] : s.per_kind) std::printf("%s: %lld cases\n", kind.c_str(), n);
   std::printf("answered by:");
   for (const auto& [engine, n] : s.answered_by) std::printf(" %s %lld,", engine.c_str(), n);
