@@ -5,7 +5,7 @@ error of the substitute's d_bnd: with queries on f at the radius that would sett
 usage: target_f_bracket.py EVAL.csv --net NET --mnist build/mnist_5k.csv --pruner linear --amount N
                            [--target 0.1] [--rounds 3] [--bab-timeout 15] [--milp-timeout 20]
                            [--first-layer-timeout 20] [--order bab,milp,first-layer] [--milp-bounds lp]
-                           [--inputs A,B] [--work DIR] > NARROWED.csv
+                           [--inputs A,B] [--work DIR] [--hard-from DIR,DIR] > NARROWED.csv
 
 summarize.py bounds the relative error |d_g - d_f| / d_f of an input whose bracket on g closed,
 [lo_g, hi_g], while f's stays open, [lo_f, hi_f], by max(hi_g - lo_f, hi_f - lo_g) / lo_f. It
@@ -22,11 +22,15 @@ geometric middle of the bracket), up to --rounds times:
 tightened by a MILP per unstable neuron.)
 Robust (unsat): lo_f = r. A counterexample (sat): hi_f = its L-inf distance from the input
 (checked here to be at most r, in [0, 1]^784, and reported with f's margin there by the engine).
-Undecided: the input's rounds stop. Both ends stay ends of f's d_bnd, so the bound stays
-rigorous; the answers show where g is off as well as where it is not. t_bnd_f is not changed:
-these queries are a measurement of the error, not part of computing d_bnd on f (which would
-have to close the bracket, at least as much work). One JSON per input in --work holds every
-query with its time; an existing file is re-applied instead of recomputed.
+Undecided: the input's rounds stop. --hard-from reads the work directories of earlier runs: a
+radius every engine left undecided there is "hard", and where the radius above is at or beyond
+the smallest hard one above lo_f, the question moves to the geometric middle of [lo_f, hard]
+(easier than the boundary, still raising lo_f: what `distance` does after an undecided query).
+Both ends stay ends of f's d_bnd, so the bound stays rigorous; the answers show where g is off
+as well as where it is not. t_bnd_f is not changed: these queries are a measurement of the
+error, not part of computing d_bnd on f (which would have to close the bracket, at least as
+much work). One JSON per input in --work holds every query with its time; an existing file is
+re-applied instead of recomputed.
 """
 import argparse
 import json
@@ -76,6 +80,22 @@ def ask(a, x, eps):
     return "timeout", None, queries
 
 
+def hard_radii(dirs, name):
+    """Radii where every engine asked in an earlier run (one of dirs) timed out on input name."""
+    out = []
+    for d in dirs:
+        path = os.path.join(d, name + ".json")
+        if not os.path.exists(path):
+            continue
+        with open(path) as f:
+            queries = json.load(f)["queries"]
+        by_eps = {}
+        for q in queries:
+            by_eps.setdefault(q["eps"], []).append(q["verdict"])
+        out += [eps for eps, verdicts in by_eps.items() if all(v == "timeout" for v in verdicts)]
+    return out
+
+
 def apply(r, rec, tol):
     lo, hi = float(r["d_bnd"]), float(r["d_bnd_upper"])
     for q in rec["queries"]:
@@ -105,6 +125,7 @@ def main():
     ap.add_argument("--tol", type=float, default=0.02, help="the run's tol= (when a bracket counts as closed)")
     ap.add_argument("--inputs", default="")
     ap.add_argument("--work", default="target_f_bracket.work")
+    ap.add_argument("--hard-from", default="", help="','-separated work directories of earlier runs")
     ap.add_argument("--prunecert", default="build/prunecert")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
@@ -128,6 +149,7 @@ def main():
         write_input(x, a.mnist, name)
         rec = {"input": name, "lower_before": float(r["d_bnd"]), "upper_before": float(r["d_bnd_upper"]),
                "g": [lo_g, hi_g], "queries": []}
+        hard = hard_radii([d for d in a.hard_from.split(",") if d], name)
         for _ in range(a.rounds):
             lo, hi = float(r["d_bnd"]), float(r["d_bnd_upper"])
             if bound(lo, hi, lo_g, hi_g) <= a.target or hi - lo <= a.tol * hi:
@@ -135,6 +157,9 @@ def main():
             eps = hi_g / (1 + a.target)
             if not lo * (1 + 1e-3) < eps < hi * (1 - 1e-3):
                 eps = math.sqrt(lo * hi)
+            top = min([h for h in hard if h > lo * (1 + 1e-3)], default=math.inf)
+            if eps >= top:
+                eps = math.sqrt(lo * top)
             verdict, _, queries = ask(a, x, eps)
             rec["queries"] += queries
             apply(r, {"queries": queries}, a.tol)
