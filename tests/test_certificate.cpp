@@ -335,7 +335,7 @@ TEST(Certificate, VerifyWritesAndCheckAcceptsAnAcasXuProof) {
 
 // A pruning query's proof through the command line: `verify --budget ... --certificate` writes
 // the tree (mask decisions among its splits), `check` with the same budget re-proves it, and
-// without the budget refuses it. prune-verify still takes no --certificate.
+// without the budget refuses it; `prune-verify --certificate` at the point writes one too.
 TEST(Certificate, VerifyWritesAndCheckAcceptsAPruningProof) {
   const PruningInstances inst = pruning_instances(2030, 200);
   const Solved* pick = nullptr;
@@ -372,11 +372,54 @@ TEST(Certificate, VerifyWritesAndCheckAcceptsAPruningProof) {
     EXPECT_EQ(u.out.rfind("invalid", 0), 0u) << u.out;
     EXPECT_NE(u.out.find("without a pruning budget"), std::string::npos) << u.out;
   }
-  const testutil::CmdRun pv =
-      testutil::run_shell(std::string(PRUNECERT_BINARY) + " prune-verify --certificate " + cert + " --net " + net);
-  EXPECT_NE(pv.code, 0);
-  EXPECT_NE(pv.out.find("--certificate"), std::string::npos) << pv.out;
+  // prune-verify at the same point writes a one-case certificate that check re-proves.
+  const testutil::CmdRun pv = testutil::run_shell(std::string(PRUNECERT_BINARY) + " prune-verify --engine auto" + args +
+                                                  " --certificate " + cert);
+  ASSERT_EQ(pv.out.rfind("robust", 0), 0u) << pv.out;
+  EXPECT_NE(pv.out.find("certificate   " + cert), std::string::npos) << pv.out;
+  const testutil::CmdRun c2 = testutil::run_shell(check + args);
+  EXPECT_EQ(c2.out.rfind("valid", 0), 0u) << c2.out;
   for (const std::string& f : {net, x, cert}) std::filesystem::remove(f);
+}
+
+// prune-verify over a data set: bab re-decides every robust sample with its tree; the file holds
+// one case per sample (its index and label), and `check --data` re-proves them all. The trees
+// do not prove a larger budget, and a case naming another sample's label is refused.
+TEST(Certificate, PruneVerifyCertifiesEveryRobustSampleOfADataSet) {
+  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const std::string net = std::string(PRUNECERT_SOURCE_DIR) + "/benchmarks/suites/fmnist_mlp_32x16_prune_robust.onnx";
+  const std::string cert = testutil::temp_file("prune_verify_certificate.json");
+  const std::string args = " --net " + net + " --data fashion-mnist --eps 0.002 --clip 0,1 --certificate " + cert;
+  const testutil::CmdRun pv = testutil::run_shell(std::string(PRUNECERT_BINARY) +
+                                                  " prune-verify --first 30 --json --budget 1,1" + args);
+  ASSERT_EQ(pv.code, 0) << pv.out;
+  const json answer = json::parse(pv.out);
+  const int robust = answer["robust"].get<int>();
+  EXPECT_GE(robust, 5);
+  EXPECT_EQ(answer["certificate"]["certified"].get<int>(), robust) << "every robust sample should be re-proved";
+  const json file = bab::read_certificate(cert);
+  ASSERT_EQ(file["cases"].size(), static_cast<size_t>(robust));
+  for (const json& c : file["cases"]) {
+    const json& s = answer["samples"][c["sample"].get<int>()];
+    EXPECT_EQ(s["verdict"], "robust");
+    EXPECT_EQ(s["label"], c["label"]);
+  }
+  const std::string check = std::string(PRUNECERT_BINARY) + " check" + args;
+  const testutil::CmdRun ok = testutil::run_shell(check + " --budget 1,1");
+  EXPECT_EQ(ok.out.rfind("valid", 0), 0u) << ok.out;
+  const testutil::CmdRun more = testutil::run_shell(check + " --budget 3,2");
+  EXPECT_EQ(more.out.rfind("invalid", 0), 0u) << more.out;
+  json wrong = file;
+  wrong["cases"][0]["label"] = (wrong["cases"][0]["label"].get<int>() + 1) % 10;
+  {
+    std::ofstream out(cert);
+    out << wrong.dump();
+  }
+  const testutil::CmdRun bad = testutil::run_shell(check + " --budget 1,1");
+  EXPECT_EQ(bad.code, 2) << bad.out;
+  EXPECT_NE(bad.out.find("whose label is"), std::string::npos) << bad.out;
+  std::filesystem::remove(cert);
 }
 #endif
 

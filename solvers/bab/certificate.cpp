@@ -185,9 +185,13 @@ json certificate_json(const std::vector<BabTree>& cases) {
 }
 
 void write_certificate(const std::string& path, const std::vector<BabTree>& cases) {
+  write_certificate(path, certificate_json(cases));
+}
+
+void write_certificate(const std::string& path, const json& certificate) {
   std::ofstream out(path);
   if (!out) throw util::InputError(path, "", "cannot write the certificate");
-  out << certificate_json(cases).dump() << "\n";
+  out << certificate.dump() << "\n";
   if (!out) throw util::InputError(path, "", "cannot write the certificate");
 }
 

@@ -36,6 +36,8 @@ nlohmann::json tree_to_json(const BabTree& tree);
 // One certificate for the cases of a spec (each must be complete, i.e. an unsat answer).
 nlohmann::json certificate_json(const std::vector<BabTree>& cases);
 void write_certificate(const std::string& path, const std::vector<BabTree>& cases);
+// A certificate built by the caller (certificate_json with fields added to its cases).
+void write_certificate(const std::string& path, const nlohmann::json& certificate);
 nlohmann::json read_certificate(const std::string& path);  // util::InputError(path, ...) when not JSON
 
 struct CheckOptions {

@@ -33,6 +33,9 @@ Eigen::VectorXd read_vector_file(const std::string& path);
 net::Network load_network(const util::Options& options);
 // Problem from --spec (all cases) or from --input/--label/--eps/--clip (one case).
 std::vector<spec::Problem> build_problems(const util::Options& options, std::shared_ptr<const net::LayeredNetwork> net);
+// The robustness problem of label at x0 on the --eps ball, intersected with --clip.
+spec::Problem input_ball_problem(std::shared_ptr<const net::LayeredNetwork> net, const Eigen::VectorXd& x0, int label,
+                                 const util::Options& options);
 
 void print_json(const nlohmann::json& j);
 nlohmann::json stats_json(const util::Stats& s);

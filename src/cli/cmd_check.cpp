@@ -3,22 +3,60 @@
 // pruning query: the options of the verify run) in exact rational arithmetic
 // (solvers/bab/certificate.h): prints `valid`, or `invalid` and the first leaf (or hole in the
 // tree) it cannot re-prove. Exit code 0 either way (the verdict is the answer); 2 on unreadable
-// input.
+// input. A certificate of `prune-verify --data` names each case's sample: with --data (and
+// --split, --budget, --eps, --clip of that run) each case is the sample's problem, its label the
+// data set's (a case whose recorded label differs is refused).
 #include <chrono>
 #include <cstdio>
 
 #include "solvers/bab/certificate.h"
 #include "src/cli/cli.h"
+#include "src/data/idx.h"
 #include "src/util/errors.h"
 
 namespace cli {
+
+namespace {
+
+std::vector<spec::Problem> dataset_problems(const util::Options& o, std::shared_ptr<const net::LayeredNetwork> net,
+                                            const nlohmann::json& cert) {
+  if (!o.spec.empty() || !o.input.empty())
+    throw util::InputError("--data", "", "give the data set, or --spec, or --input, not several");
+  const data::Dataset d = data::load_dataset(o.data, o.split);
+  if (d.x.cols() != net->input_dim())
+    throw util::InputError("--data", "", "samples have " + std::to_string(d.x.cols()) +
+                                             " features, the network expects " + std::to_string(net->input_dim()));
+  std::optional<spec::PruningBudget> budget;
+  if (!o.budget.empty()) budget = spec::parse_budget(o.budget, *net);
+  std::vector<spec::Problem> problems;
+  if (!cert.contains("cases") || !cert["cases"].is_array()) return problems;  // check_certificate_exact says why
+  for (const nlohmann::json& c : cert["cases"]) {
+    const int i = c.is_object() && c.contains("sample") && c["sample"].is_number_integer() ? c["sample"].get<int>() : -1;
+    if (i < 0 || i >= d.x.rows())
+      throw util::InputError(o.certificate, "case " + std::to_string(problems.size()),
+                             "names no sample of the data set (\"sample\" missing or out of range)");
+    const int label = d.y[i];
+    if (c.value("label", label) != label)
+      throw util::InputError(o.certificate, "case " + std::to_string(problems.size()),
+                             "records label " + std::to_string(c.value("label", label)) + " for sample " +
+                                 std::to_string(i) + ", whose label is " + std::to_string(label));
+    spec::Problem p = input_ball_problem(net, d.x.row(i).transpose(), label, o);
+    p.budget = budget;
+    p.name = o.data + "#" + std::to_string(i);
+    problems.push_back(std::move(p));
+  }
+  return problems;
+}
+
+}  // namespace
 
 int run_check(const util::Options& o) {
   if (o.certificate.empty()) throw util::InputError("--certificate", "", "give the certificate file to check");
   net::Network network = load_network(o);
   auto layered = std::make_shared<const net::LayeredNetwork>(network.layered());
-  const std::vector<spec::Problem> problems = build_problems(o, layered);
   const nlohmann::json cert = bab::read_certificate(o.certificate);
+  const std::vector<spec::Problem> problems =
+      o.data.empty() ? build_problems(o, layered) : dataset_problems(o, layered, cert);
   bab::CheckOptions co;
   co.timeout_s = o.timeout;
   const auto t0 = std::chrono::steady_clock::now();

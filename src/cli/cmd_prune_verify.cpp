@@ -2,13 +2,16 @@
 // at most s_k neurons of each hidden layer k (seed 003, Problem 1), optionally jointly with an
 // L-inf ball? Engines: bound (seed 003 Propositions 1-4 and mask-aware CROWN), attack (mask
 // falsifiers), bab, milp, smt, brute, and auto (bound, then attack, then bab). Over a data set
-// it reports clean and verified accuracy.
+// it reports clean and verified accuracy. With --certificate FILE, every robust answer is decided
+// again by bab recording its proof tree (what `verify --certificate` writes), and FILE holds one
+// tree per robust sample, with its index and label, for `prunecert check` to re-prove exactly.
 #include <chrono>
 #include <cstdio>
-#include <sstream>
 
+#include "solvers/bab/certificate.h"
 #include "src/attack/pruners.h"
 #include "src/cli/cli.h"
+#include "src/cli/engines.h"
 #include "src/cli/prune_verify.h"
 #include "src/data/idx.h"
 #include "src/util/errors.h"
@@ -25,16 +28,29 @@ nlohmann::json answer_json(const PruneAnswer& a) {
 
 spec::Problem pruning_problem(std::shared_ptr<const net::LayeredNetwork> net, const Eigen::VectorXd& x0, int label,
                               const util::Options& o, const spec::PruningBudget& budget) {
-  double lo = -std::numeric_limits<double>::infinity(), hi = std::numeric_limits<double>::infinity();
-  if (!o.clip.empty()) {
-    char comma = 0;
-    std::istringstream in(o.clip);
-    if (!(in >> lo >> comma >> hi) || comma != ',' || lo > hi)
-      throw util::InputError("--clip", "", "'" + o.clip + "' is not LO,HI with LO <= HI");
-  }
-  spec::Problem p = spec::robustness_problem(net, x0, label, o.eps, lo, hi);
+  spec::Problem p = input_ball_problem(std::move(net), x0, label, o);
   p.budget = budget;
   return p;
+}
+
+// A robust answer decided again by bab with its proof tree recorded: the tree (a case of a
+// certificate) when bab proves it within --timeout, null otherwise. A counterexample from bab
+// contradicts the robust answer: an internal error (its witness is confirmed by exact evaluation).
+nlohmann::json certify(const spec::Problem& p, const util::Options& o, const PruneAnswer& a) {
+  bab::BabTree tree;
+  const spec::Result r = run_engine("bab", p, o, &tree);
+  if (r.verdict == spec::Verdict::sat)
+    throw util::InternalError("prune-verify: " + a.engine + " answered robust, but bab found a confirmed counterexample");
+  if (r.verdict != spec::Verdict::unsat || !tree.complete) return nullptr;
+  return bab::tree_to_json(tree);
+}
+
+// The certificate of the robust samples: one case per certified sample, with "sample" (its index
+// in --data, or -1 for --input) and "label".
+nlohmann::json certificate_file(const nlohmann::json& cases) {
+  nlohmann::json j = bab::certificate_json({});
+  j["cases"] = cases;
+  return j;
 }
 
 int run_dataset(const util::Options& o, std::shared_ptr<const net::LayeredNetwork> net, const spec::PruningBudget& budget) {
@@ -54,8 +70,10 @@ int run_dataset(const util::Options& o, std::shared_ptr<const net::LayeredNetwor
   }
   const PruneVerifier verifier(net);
   int correct = 0, robust = 0, not_robust = 0, unknown = 0, pruner_correct = 0;
-  double time = 0;
+  double time = 0, certify_time = 0;
   nlohmann::json samples = nlohmann::json::array();
+  nlohmann::json cases = nlohmann::json::array();
+  std::vector<int> uncertified;  // robust samples bab did not prove within --timeout
   const bool progress = !o.json && util::stderr_is_terminal();
   for (int i = start; i < end; ++i) {
     const Eigen::VectorXd x = d.x.row(i).transpose();
@@ -71,7 +89,20 @@ int run_dataset(const util::Options& o, std::shared_ptr<const net::LayeredNetwor
       a.upper = p.property.margin(net->eval(x));
     } else {
       ++correct;
-      a = verifier.verify(pruning_problem(net, x, label, o, budget), o);
+      const spec::Problem p = pruning_problem(net, x, label, o, budget);
+      a = verifier.verify(p, o);
+      if (a.verdict == PruneVerdict::robust && !o.certificate.empty()) {
+        const auto t0 = std::chrono::steady_clock::now();
+        nlohmann::json tree = certify(p, o, a);
+        certify_time += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        if (tree.is_null()) {
+          uncertified.push_back(i);
+        } else {
+          tree["sample"] = i;
+          tree["label"] = label;
+          cases.push_back(std::move(tree));
+        }
+      }
     }
     if (pruner) {
       Eigen::Index pp;
@@ -101,6 +132,11 @@ int run_dataset(const util::Options& o, std::shared_ptr<const net::LayeredNetwor
                       {"unknown", unknown},   {"seconds_per_sample", time / n},
                       {"time_s", time}};
   if (pruner) j["pruned_accuracy_" + std::string(attack::to_string(*pruner))] = double(pruner_correct) / n;
+  if (!o.certificate.empty()) {
+    bab::write_certificate(o.certificate, certificate_file(cases));
+    j["certificate"] = {{"file", o.certificate}, {"certified", cases.size()}, {"uncertified", uncertified},
+                        {"time_s", certify_time}};
+  }
   if (o.json) {
     j["samples"] = samples;
     print_json(j);
@@ -112,6 +148,10 @@ int run_dataset(const util::Options& o, std::shared_ptr<const net::LayeredNetwor
   std::printf("time               %.3g s per sample (%s)\n", time / n, o.engine.c_str());
   if (pruner)
     std::printf("accuracy under the %s pruner's mask  %.4f\n", attack::to_string(*pruner), double(pruner_correct) / n);
+  if (!o.certificate.empty())
+    std::printf("certificate        %zu of %d robust samples proved by bab with a tree, %zu not within --timeout "
+                "(%.3g s; %s, `check --data` re-proves it)\n",
+                cases.size(), robust, uncertified.size(), certify_time, o.certificate.c_str());
   return 0;
 }
 
@@ -133,9 +173,25 @@ int run_prune_verify(const util::Options& o) {
                                             std::to_string(net->input_dim()));
   int label = static_cast<int>(o.label);
   if (label < 0) net->eval(x0).maxCoeff(&label);
-  const PruneAnswer a = PruneVerifier(net).verify(pruning_problem(net, x0, label, o, budget), o);
+  const spec::Problem p = pruning_problem(net, x0, label, o, budget);
+  const PruneAnswer a = PruneVerifier(net).verify(p, o);
+  std::string certificate_note;
+  if (!o.certificate.empty()) {
+    nlohmann::json tree = a.verdict == PruneVerdict::robust ? certify(p, o, a) : nlohmann::json();
+    if (tree.is_null()) {
+      certificate_note = a.verdict == PruneVerdict::robust ? "none written (bab did not prove it within --timeout)"
+                                                           : "none written (only robust answers have one)";
+    } else {
+      tree["sample"] = -1;
+      tree["label"] = label;
+      bab::write_certificate(o.certificate, certificate_file(nlohmann::json::array({tree})));
+      certificate_note = o.certificate + " (`check` with the same options re-proves it)";
+    }
+  }
   if (o.json) {
-    print_json(answer_json(a));
+    nlohmann::json j = answer_json(a);
+    if (!o.certificate.empty()) j["certificate"] = certificate_note;
+    print_json(j);
     return 0;
   }
   std::printf("%s\n", to_string(a.verdict));
@@ -148,6 +204,7 @@ int run_prune_verify(const util::Options& o) {
     std::printf("]");
   }
   std::printf("\ntime          %.3f s (%s)\n", a.time_s, o.engine.c_str());
+  if (!o.certificate.empty()) std::printf("certificate   %s\n", certificate_note.c_str());
   return 0;
 }
 

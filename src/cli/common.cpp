@@ -91,6 +91,15 @@ std::vector<spec::Problem> build_problems(const util::Options& o, std::shared_pt
     Eigen::VectorXd y = net->eval(x0);
     y.maxCoeff(&label);
   }
+  spec::Problem p = input_ball_problem(net, x0, label, o);
+  p.budget = budget;
+  p.name = o.input;
+  problems.push_back(std::move(p));
+  return problems;
+}
+
+spec::Problem input_ball_problem(std::shared_ptr<const net::LayeredNetwork> net, const Eigen::VectorXd& x0, int label,
+                                 const util::Options& o) {
   double lo = -std::numeric_limits<double>::infinity(), hi = std::numeric_limits<double>::infinity();
   if (!o.clip.empty()) {
     char comma = 0;
@@ -98,11 +107,7 @@ std::vector<spec::Problem> build_problems(const util::Options& o, std::shared_pt
     if (!(in >> lo >> comma >> hi) || comma != ',' || !(in >> std::ws).eof() || lo > hi)
       throw util::InputError("--clip", "", "'" + o.clip + "' is not LO,HI with LO <= HI");
   }
-  spec::Problem p = spec::robustness_problem(net, x0, label, o.eps, lo, hi);
-  p.budget = budget;
-  p.name = o.input;
-  problems.push_back(std::move(p));
-  return problems;
+  return spec::robustness_problem(std::move(net), x0, label, o.eps, lo, hi);
 }
 
 void print_json(const nlohmann::json& j) { std::cout << j.dump(2) << std::endl; }
