@@ -71,7 +71,10 @@ int run_check(const util::Options& o) {
   }
   std::printf("%s\n", bab::to_string(r.status));
   std::printf("leaves   %lld re-proved in exact rational arithmetic (GMP)\n", static_cast<long long>(r.leaves));
-  if (r.status == bab::CheckResult::Status::valid) std::printf("margin   smallest leaf bound %.9g\n", r.min_margin);
+  if (r.status == bab::CheckResult::Status::valid && r.leaves == 0)
+    std::printf("margin   no leaf (the certificate has no case)\n");
+  else if (r.status == bab::CheckResult::Status::valid)
+    std::printf("margin   smallest leaf bound %.9g\n", r.min_margin);
   else std::printf("reason   %s\n", r.reason.c_str());
   std::printf("time     %.3f s\n", secs);
   return 0;
