@@ -9,29 +9,17 @@ usage: certificates.py --net NET [--net NET ...] --samples 0-19 --budgets "1,1;3
 """
 import argparse
 import csv
-import gzip
 import json
 import os
-import subprocess
 import sys
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "substitute"))
+sys.path.insert(0, os.path.join(HERE, "..", "train"))
+from ibp_table import idx  # noqa: E402
+from seed_f_from_g import run_json  # noqa: E402
+
 IMAGES = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
-
-
-def image(i):
-    with gzip.open(IMAGES, "rb") as f:
-        data = f.read()
-    assert int.from_bytes(data[0:4], "big") == 2051, "not an IDX image file"
-    rows, cols = int.from_bytes(data[8:12], "big"), int.from_bytes(data[12:16], "big")
-    off = 16 + i * rows * cols
-    return [b / 255.0 for b in data[off:off + rows * cols]]
-
-
-def run_json(cmd):
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    if p.returncode != 0:
-        sys.exit(f"{' '.join(cmd)}: exit {p.returncode}\n{p.stdout}{p.stderr}")
-    return json.loads(p.stdout)
 
 
 def samples(text):
@@ -53,6 +41,8 @@ def main():
     ap.add_argument("--work", default="/tmp/prune_certificates")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
+    (_, rows, cols), pixels = idx(IMAGES)
+    size = rows * cols
     out = csv.writer(sys.stdout)
     out.writerow(["network", "sample", "budget", "eps", "verdict", "verify_s", "leaves", "mask_splits", "check",
                   "check_s", "min_leaf_margin"])
@@ -60,7 +50,7 @@ def main():
         for s in samples(a.samples):
             x = os.path.join(a.work, f"fmnist_test_{s}.txt")
             with open(x, "w") as f:
-                f.write("\n".join(repr(v) for v in image(s)) + "\n")
+                f.write("\n".join(repr(b / 255.0) for b in pixels[s * size:(s + 1) * size]) + "\n")
             for budget in a.budgets.split(";"):
                 for eps in a.eps.split(","):
                     cert = os.path.join(a.work, "certificate.json")

@@ -35,11 +35,11 @@ std::vector<spec::Problem> dataset_problems(const util::Options& o, std::shared_
     if (i < 0 || i >= d.x.rows())
       throw util::InputError(o.certificate, "case " + std::to_string(problems.size()),
                              "names no sample of the data set (\"sample\" missing or out of range)");
-    const int label = d.y[i];
-    if (c.value("label", label) != label)
+    const int label = d.y[i], recorded = c.value("label", label);
+    if (recorded != label)
       throw util::InputError(o.certificate, "case " + std::to_string(problems.size()),
-                             "records label " + std::to_string(c.value("label", label)) + " for sample " +
-                                 std::to_string(i) + ", whose label is " + std::to_string(label));
+                             "records label " + std::to_string(recorded) + " for sample " + std::to_string(i) +
+                                 ", whose label is " + std::to_string(label));
     spec::Problem p = input_ball_problem(net, d.x.row(i).transpose(), label, o);
     p.budget = budget;
     p.name = o.data + "#" + std::to_string(i);

@@ -34,19 +34,22 @@ spec::Problem pruning_problem(std::shared_ptr<const net::LayeredNetwork> net, co
 }
 
 // A robust answer decided again by bab with its proof tree recorded: the tree (a case of a
-// certificate) when bab proves it within --timeout, null otherwise. A counterexample from bab
-// contradicts the robust answer: an internal error (its witness is confirmed by exact evaluation).
-nlohmann::json certify(const spec::Problem& p, const util::Options& o, const PruneAnswer& a) {
+// certificate, with "sample", its index in --data or -1 for --input, and "label") when bab proves
+// it within --timeout, null otherwise. A counterexample from bab contradicts the robust answer:
+// an internal error (its witness is confirmed by exact evaluation).
+nlohmann::json certify(const spec::Problem& p, const util::Options& o, const PruneAnswer& a, int sample, int label) {
   bab::BabTree tree;
   const spec::Result r = run_engine("bab", p, o, &tree);
   if (r.verdict == spec::Verdict::sat)
     throw util::InternalError("prune-verify: " + a.engine + " answered robust, but bab found a confirmed counterexample");
   if (r.verdict != spec::Verdict::unsat || !tree.complete) return nullptr;
-  return bab::tree_to_json(tree);
+  nlohmann::json j = bab::tree_to_json(tree);
+  j["sample"] = sample;
+  j["label"] = label;
+  return j;
 }
 
-// The certificate of the robust samples: one case per certified sample, with "sample" (its index
-// in --data, or -1 for --input) and "label".
+// The certificate of the robust samples: one case per certified sample.
 nlohmann::json certificate_file(const nlohmann::json& cases) {
   nlohmann::json j = bab::certificate_json({});
   j["cases"] = cases;
@@ -93,15 +96,10 @@ int run_dataset(const util::Options& o, std::shared_ptr<const net::LayeredNetwor
       a = verifier.verify(p, o);
       if (a.verdict == PruneVerdict::robust && !o.certificate.empty()) {
         const auto t0 = std::chrono::steady_clock::now();
-        nlohmann::json tree = certify(p, o, a);
+        nlohmann::json tree = certify(p, o, a, i, label);
         certify_time += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        if (tree.is_null()) {
-          uncertified.push_back(i);
-        } else {
-          tree["sample"] = i;
-          tree["label"] = label;
-          cases.push_back(std::move(tree));
-        }
+        if (tree.is_null()) uncertified.push_back(i);
+        else cases.push_back(std::move(tree));
       }
     }
     if (pruner) {
@@ -177,13 +175,11 @@ int run_prune_verify(const util::Options& o) {
   const PruneAnswer a = PruneVerifier(net).verify(p, o);
   std::string certificate_note;
   if (!o.certificate.empty()) {
-    nlohmann::json tree = a.verdict == PruneVerdict::robust ? certify(p, o, a) : nlohmann::json();
+    const nlohmann::json tree = a.verdict == PruneVerdict::robust ? certify(p, o, a, -1, label) : nlohmann::json();
     if (tree.is_null()) {
       certificate_note = a.verdict == PruneVerdict::robust ? "none written (bab did not prove it within --timeout)"
                                                            : "none written (only robust answers have one)";
     } else {
-      tree["sample"] = -1;
-      tree["label"] = label;
       bab::write_certificate(o.certificate, certificate_file(nlohmann::json::array({tree})));
       certificate_note = o.certificate + " (`check` with the same options re-proves it)";
     }
