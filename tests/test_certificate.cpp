@@ -419,6 +419,18 @@ TEST(Certificate, PruneVerifyCertifiesEveryRobustSampleOfADataSet) {
   const testutil::CmdRun bad = testutil::run_shell(check + " --budget 1,1");
   EXPECT_EQ(bad.code, 2) << bad.out;
   EXPECT_NE(bad.out.find("whose label is"), std::string::npos) << bad.out;
+  // With --engine bab, the tree bab recorded while deciding each sample is the certificate: no
+  // sample is decided again, and `check` accepts the trees all the same.
+  const testutil::CmdRun by_bab = testutil::run_shell(std::string(PRUNECERT_BINARY) +
+                                                      " prune-verify --first 30 --json --budget 1,1 --engine bab" + args);
+  ASSERT_EQ(by_bab.code, 0) << by_bab.out;
+  const json bab_answer = json::parse(by_bab.out);
+  EXPECT_EQ(bab_answer["robust"].get<int>(), robust);
+  EXPECT_EQ(bab_answer["certificate"]["certified"].get<int>(), robust);
+  EXPECT_EQ(bab_answer["certificate"]["from_answer"].get<int>(), robust);
+  EXPECT_LE(answer["certificate"]["from_answer"].get<int>(), robust);
+  const testutil::CmdRun ok_bab = testutil::run_shell(check + " --budget 1,1");
+  EXPECT_EQ(ok_bab.out.rfind("valid", 0), 0u) << ok_bab.out;
   std::filesystem::remove(cert);
 }
 #endif

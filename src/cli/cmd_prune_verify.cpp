@@ -2,9 +2,10 @@
 // at most s_k neurons of each hidden layer k (seed 003, Problem 1), optionally jointly with an
 // L-inf ball? Engines: bound (seed 003 Propositions 1-4 and mask-aware CROWN), attack (mask
 // falsifiers), bab, milp, smt, brute, and auto (bound, then attack, then bab). Over a data set
-// it reports clean and verified accuracy. With --certificate FILE, every robust answer is decided
-// again by bab recording its proof tree (what `verify --certificate` writes), and FILE holds one
-// tree per robust sample, with its index and label, for `prunecert check` to re-prove exactly.
+// it reports clean and verified accuracy. With --certificate FILE, every robust answer gets bab's
+// proof tree (what `verify --certificate` writes): the one bab recorded when it decided the
+// answer, or, for answers of other engines, bab decides it again. FILE holds one tree per robust
+// sample, with its index and label, for `prunecert check` to re-prove exactly.
 #include <chrono>
 #include <cstdio>
 
@@ -33,17 +34,24 @@ spec::Problem pruning_problem(std::shared_ptr<const net::LayeredNetwork> net, co
   return p;
 }
 
-// A robust answer decided again by bab with its proof tree recorded: the tree (a case of a
-// certificate, with "sample", its index in --data or -1 for --input, and "label") when bab proves
-// it within --timeout, null otherwise. A counterexample from bab contradicts the robust answer:
-// an internal error (its witness is confirmed by exact evaluation).
-nlohmann::json certify(const spec::Problem& p, const util::Options& o, const PruneAnswer& a, int sample, int label) {
-  bab::BabTree tree;
-  const spec::Result r = run_engine("bab", p, o, &tree);
-  if (r.verdict == spec::Verdict::sat)
-    throw util::InternalError("prune-verify: " + a.engine + " answered robust, but bab found a confirmed counterexample");
-  if (r.verdict != spec::Verdict::unsat || !tree.complete) return nullptr;
-  nlohmann::json j = bab::tree_to_json(tree);
+// The proof tree of a robust answer (a case of a certificate, with "sample", its index in --data
+// or -1 for --input, and "label"), or null when bab does not prove it within --timeout. `first`
+// is the tree the answer's own run recorded: complete when bab decided it (--engine bab, or
+// auto's last stage), and then used as it is. Otherwise bab decides the problem again with its
+// tree recorded; a counterexample from bab contradicts the robust answer: an internal error (its
+// witness is confirmed by exact evaluation).
+nlohmann::json certify(const spec::Problem& p, const util::Options& o, const PruneAnswer& a, const bab::BabTree& first,
+                       int sample, int label) {
+  bab::BabTree again;
+  const bab::BabTree* tree = &first;
+  if (!first.complete) {
+    const spec::Result r = run_engine("bab", p, o, &again);
+    if (r.verdict == spec::Verdict::sat)
+      throw util::InternalError("prune-verify: " + a.engine + " answered robust, but bab found a confirmed counterexample");
+    if (r.verdict != spec::Verdict::unsat || !again.complete) return nullptr;
+    tree = &again;
+  }
+  nlohmann::json j = bab::tree_to_json(*tree);
   j["sample"] = sample;
   j["label"] = label;
   return j;
@@ -77,6 +85,7 @@ int run_dataset(const util::Options& o, std::shared_ptr<const net::LayeredNetwor
   nlohmann::json samples = nlohmann::json::array();
   nlohmann::json cases = nlohmann::json::array();
   std::vector<int> uncertified;  // robust samples bab did not prove within --timeout
+  int reused = 0;                // trees bab recorded when it decided the sample (not decided again)
   const bool progress = !o.json && util::stderr_is_terminal();
   for (int i = start; i < end; ++i) {
     const Eigen::VectorXd x = d.x.row(i).transpose();
@@ -93,13 +102,15 @@ int run_dataset(const util::Options& o, std::shared_ptr<const net::LayeredNetwor
     } else {
       ++correct;
       const spec::Problem p = pruning_problem(net, x, label, o, budget);
-      a = verifier.verify(p, o);
+      bab::BabTree first;
+      a = verifier.verify(p, o, o.certificate.empty() ? nullptr : &first);
       if (a.verdict == PruneVerdict::robust && !o.certificate.empty()) {
         const auto t0 = std::chrono::steady_clock::now();
-        nlohmann::json tree = certify(p, o, a, i, label);
+        nlohmann::json tree = certify(p, o, a, first, i, label);
         certify_time += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         if (tree.is_null()) uncertified.push_back(i);
         else cases.push_back(std::move(tree));
+        reused += first.complete;
       }
     }
     if (pruner) {
@@ -133,7 +144,7 @@ int run_dataset(const util::Options& o, std::shared_ptr<const net::LayeredNetwor
   if (!o.certificate.empty()) {
     bab::write_certificate(o.certificate, certificate_file(cases));
     j["certificate"] = {{"file", o.certificate}, {"certified", cases.size()}, {"uncertified", uncertified},
-                        {"time_s", certify_time}};
+                        {"from_answer", reused}, {"time_s", certify_time}};
   }
   if (o.json) {
     j["samples"] = samples;
@@ -147,9 +158,9 @@ int run_dataset(const util::Options& o, std::shared_ptr<const net::LayeredNetwor
   if (pruner)
     std::printf("accuracy under the %s pruner's mask  %.4f\n", attack::to_string(*pruner), double(pruner_correct) / n);
   if (!o.certificate.empty())
-    std::printf("certificate        %zu of %d robust samples proved by bab with a tree, %zu not within --timeout "
-                "(%.3g s; %s, `check --data` re-proves it)\n",
-                cases.size(), robust, uncertified.size(), certify_time, o.certificate.c_str());
+    std::printf("certificate        %zu of %d robust samples proved by bab with a tree (%d of them when bab decided "
+                "them), %zu not within --timeout (%.3g s; %s, `check --data` re-proves it)\n",
+                cases.size(), robust, reused, uncertified.size(), certify_time, o.certificate.c_str());
   return 0;
 }
 
@@ -172,10 +183,11 @@ int run_prune_verify(const util::Options& o) {
   int label = static_cast<int>(o.label);
   if (label < 0) net->eval(x0).maxCoeff(&label);
   const spec::Problem p = pruning_problem(net, x0, label, o, budget);
-  const PruneAnswer a = PruneVerifier(net).verify(p, o);
+  bab::BabTree first;
+  const PruneAnswer a = PruneVerifier(net).verify(p, o, o.certificate.empty() ? nullptr : &first);
   std::string certificate_note;
   if (!o.certificate.empty()) {
-    const nlohmann::json tree = a.verdict == PruneVerdict::robust ? certify(p, o, a, -1, label) : nlohmann::json();
+    const nlohmann::json tree = a.verdict == PruneVerdict::robust ? certify(p, o, a, first, -1, label) : nlohmann::json();
     if (tree.is_null()) {
       certificate_note = a.verdict == PruneVerdict::robust ? "none written (bab did not prove it within --timeout)"
                                                            : "none written (only robust answers have one)";

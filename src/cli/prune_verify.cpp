@@ -236,8 +236,9 @@ void run_attack(const spec::Problem& p, const util::Options& o, double time_left
   if (!r.best.mask.empty()) offer(p, a, r.best.x, r.best.mask, "attack");
 }
 
-void run_complete(const std::string& engine, const spec::Problem& p, const util::Options& o, PruneAnswer& a) {
-  const spec::Result r = run_engine(engine, p, o);
+void run_complete(const std::string& engine, const spec::Problem& p, const util::Options& o, PruneAnswer& a,
+                  bab::BabTree* tree) {
+  const spec::Result r = run_engine(engine, p, o, engine == "bab" ? tree : nullptr);
   if (r.witness) offer(p, a, r.witness->x, r.witness->mask.empty() ? p.net->full_mask() : r.witness->mask, engine);
   if (r.verdict == spec::Verdict::unsat) {
     // Robust. A decision engine (smt, milp --goal decide) proves the worst margin positive without
@@ -260,7 +261,7 @@ void run_complete(const std::string& engine, const spec::Problem& p, const util:
 PruneVerifier::PruneVerifier(std::shared_ptr<const net::LayeredNetwork> net)
     : net_(std::move(net)), deviation_(*net_) {}
 
-PruneAnswer PruneVerifier::verify(const spec::Problem& p, const util::Options& o) const {
+PruneAnswer PruneVerifier::verify(const spec::Problem& p, const util::Options& o, bab::BabTree* tree) const {
   const auto t0 = Clock::now();
   if (!p.budget) throw util::InternalError("prune-verify: a problem without a pruning budget");
   if (p.net.get() != net_.get() && p.net->layers.size() != net_->layers.size())
@@ -278,7 +279,7 @@ PruneAnswer PruneVerifier::verify(const spec::Problem& p, const util::Options& o
   if (a.verdict == PruneVerdict::unknown && e != "bound" && e != "attack") {
     util::Options rest = o;
     rest.timeout = std::max(0.0, o.timeout - seconds_since(t0));
-    run_complete(is_auto ? "bab" : e, p, rest, a);
+    run_complete(is_auto ? "bab" : e, p, rest, a, tree);
   }
   if (a.verdict == PruneVerdict::not_robust) {  // independent replay of the counterexample
     spec::Witness w{a.worst_x, {}, a.worst};

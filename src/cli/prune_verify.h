@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "solvers/bab/bab.h"
 #include "src/bounds/margin_deviation.h"
 #include "src/spec/problem.h"
 #include "src/util/options.h"
@@ -36,8 +37,9 @@ class PruneVerifier {
   explicit PruneVerifier(std::shared_ptr<const net::LayeredNetwork> net);
   // Decides problem (problem.budget set, problem.net == the network given above) with
   // options.engine. A not-robust answer carries a mask and input confirmed by exact evaluation.
-  // Throws util::InputError for an unknown engine.
-  PruneAnswer verify(const spec::Problem& problem, const util::Options& options) const;
+  // Throws util::InputError for an unknown engine. With `tree`, a bab run (--engine bab, or
+  // auto's last stage) records its proof tree there (complete when bab proved robustness).
+  PruneAnswer verify(const spec::Problem& problem, const util::Options& options, bab::BabTree* tree = nullptr) const;
 
  private:
   std::shared_ptr<const net::LayeredNetwork> net_;
