@@ -26,7 +26,14 @@ Undecided: the input's rounds stop. --hard-from reads the work directories of ea
 radius every engine left undecided there is "hard", and where the radius above is at or beyond
 the smallest hard one above lo_f, the question moves to the geometric middle of [lo_f, hard]
 (easier than the boundary, still raising lo_f: what `distance` does after an undecided query).
-Both ends stay ends of f's d_bnd, so the bound stays rigorous; the answers show where g is off
+--aim larger asks, where the upper end's term hi_f - lo_g is the larger one, at r = lo_g + target * lo_f
+instead: a counterexample there brings that term to the target, a proof shows g off by about that
+much. --prefer-last asks first the engine that gave the input's latest proof (first-layer bab
+proves some inputs' radii in seconds where CBC times out, and the reverse).
+--attack-restarts N (0: off) first runs a stronger PGD on f (`distance --method adv` with N restarts
+and --attack-steps steps, the distance bisected) on every asked row whose upper end keeps its bound
+above --target (hi_f > lo_g + target * lo_f): a confirmed point nearer than hi_f lowers it, as a
+counterexample does. Both ends stay ends of f's d_bnd, so the bound stays rigorous; the answers show where g is off
 as well as where it is not. t_bnd_f is not changed: these queries are a measurement of the
 error, not part of computing d_bnd on f (which would have to close the bracket, at least as
 much work). One JSON per input in --work holds every query with its time; an existing file is
@@ -45,13 +52,36 @@ def bound(lo, hi, lo_g, hi_g):
     return max(hi_g - lo, hi - lo_g) / lo
 
 
-def ask(a, x, eps):
-    """f robust on B_eps(x) intersected with [0, 1]^n? Returns (verdict, distance or None, queries)."""
+def preferred(a, dirs, name, rec):
+    """--prefer-last: the engine of the input's latest proof (this run's queries, else the last
+    of dirs that has one) is asked first; None otherwise."""
+    if not a.prefer_last:
+        return None
+    runs = []
+    for d in dirs:
+        path = os.path.join(d, name + ".json")
+        if os.path.exists(path):
+            with open(path) as f:
+                runs.append(json.load(f)["queries"])
+    runs.append(rec["queries"])
+    for queries in reversed(runs):
+        proofs = [q["engine"] for q in queries if q["verdict"] == "unsat"]
+        if proofs:
+            return proofs[-1]
+    return None
+
+
+def ask(a, x, eps, first=None):
+    """f robust on B_eps(x) intersected with [0, 1]^n? Returns (verdict, distance or None, queries).
+    first: an engine of --order asked before the others."""
     base = [a.prunecert, "verify", "--net", a.net, "--input", x, "--eps", repr(eps), "--clip", "0,1", "--json"]
     engines = {"bab": (["--engine", "bab"], a.bab_timeout),
                "milp": (["--engine", "milp", "--goal", "decide", "--encoding-bounds", a.milp_bounds], a.milp_timeout),
                "first-layer": (["--engine", "bab", "--branching", "first-layer"], a.first_layer_timeout)}
-    tries = [(name,) + engines[name] for name in a.order.split(",")]
+    order = a.order.split(",")
+    if first in order:
+        order = [first] + [e for e in order if e != first]
+    tries = [(name,) + engines[name] for name in order]
     queries = []
     x0 = [float(v) for v in open(x).read().split()]
     for name, flags, limit in tries:
@@ -78,6 +108,21 @@ def ask(a, x, eps):
                             "time_s": jp["time_s"], "distance": jp["upper"] if jp["upper"] is not None else dist})
             return "sat", min(dist, queries[-1]["distance"]), queries
     return "timeout", None, queries
+
+
+def strong_attack(a, x, hi):
+    """PGD on f with a.attack_restarts restarts, the distance bisected: the query, or None."""
+    j = run_json([a.prunecert, "distance", "--net", a.net, "--input", x, "--method", "adv", "--clip", "0,1",
+                  "--tol", "0.0005", "--attack-restarts", str(a.attack_restarts), "--attack-steps", str(a.attack_steps),
+                  "--json"])
+    if j["upper"] is None or not j["witness"]:
+        return {"engine": "pgd-strong", "eps": hi, "verdict": "unknown", "time_s": j["time_s"]}
+    x0 = [float(v) for v in open(x).read().split()]
+    w = j["witness"]
+    assert len(w) == len(x0) and all(-1e-12 <= v <= 1 + 1e-12 for v in w), "witness outside [0, 1]^n"
+    dist = max(abs(u - v) for u, v in zip(w, x0))
+    assert dist <= j["upper"] * (1 + 1e-9), f"witness at {dist}, reported {j['upper']}"
+    return {"engine": "pgd-strong", "eps": hi, "verdict": "sat", "time_s": j["time_s"], "distance": dist}
 
 
 def hard_radii(dirs, name):
@@ -126,6 +171,13 @@ def main():
     ap.add_argument("--inputs", default="")
     ap.add_argument("--work", default="target_f_bracket.work")
     ap.add_argument("--hard-from", default="", help="','-separated work directories of earlier runs")
+    ap.add_argument("--attack-restarts", type=int, default=0, help="a stronger PGD on f first (0: off)")
+    ap.add_argument("--attack-steps", type=int, default=200)
+    ap.add_argument("--aim", default="lower", choices=["lower", "larger"],
+                    help="lower: always ask at hi_g / (1 + target); larger: where hi_f - lo_g is the larger "
+                         "term of the bound, at lo_g + target * lo_f instead")
+    ap.add_argument("--prefer-last", action="store_true",
+                    help="ask first the engine that gave the input's latest proof (this run or --hard-from)")
     ap.add_argument("--prunecert", default="build/prunecert")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
@@ -149,18 +201,26 @@ def main():
         write_input(x, a.mnist, name)
         rec = {"input": name, "lower_before": float(r["d_bnd"]), "upper_before": float(r["d_bnd_upper"]),
                "g": [lo_g, hi_g], "queries": []}
-        hard = hard_radii([d for d in a.hard_from.split(",") if d], name)
+        hard_dirs = [d for d in a.hard_from.split(",") if d]
+        hard = hard_radii(hard_dirs, name)
+        lo, hi = float(r["d_bnd"]), float(r["d_bnd_upper"])
+        if a.attack_restarts > 0 and hi > lo_g + a.target * lo:
+            q = strong_attack(a, x, hi)
+            rec["queries"].append(q)
+            apply(r, {"queries": [q]}, a.tol)
         for _ in range(a.rounds):
             lo, hi = float(r["d_bnd"]), float(r["d_bnd_upper"])
             if bound(lo, hi, lo_g, hi_g) <= a.target or hi - lo <= a.tol * hi:
                 break
             eps = hi_g / (1 + a.target)
+            if a.aim == "larger" and hi - lo_g > hi_g - lo:  # the upper end keeps the bound up
+                eps = lo_g + a.target * lo
             if not lo * (1 + 1e-3) < eps < hi * (1 - 1e-3):
                 eps = math.sqrt(lo * hi)
             top = min([h for h in hard if h > lo * (1 + 1e-3)], default=math.inf)
             if eps >= top:
                 eps = math.sqrt(lo * top)
-            verdict, _, queries = ask(a, x, eps)
+            verdict, _, queries = ask(a, x, eps, preferred(a, hard_dirs, name, rec))
             rec["queries"] += queries
             apply(r, {"queries": queries}, a.tol)
             if verdict == "timeout":
