@@ -30,6 +30,8 @@ the smallest hard one above lo_f, the question moves to the geometric middle of 
 instead: a counterexample there brings that term to the target, a proof shows g off by about that
 much. --prefer-last asks first the engine that gave the input's latest proof (first-layer bab
 proves some inputs' radii in seconds where CBC times out, and the reverse).
+--narrow W asks the closed brackets too (closed: within the run's --tol), until hi_f - lo_f <= W * hi_f:
+the bound of a closed input still holds the bracket's width.
 --attack-restarts N (0: off) first runs a stronger PGD on f (`distance --method adv` with N restarts
 and --attack-steps steps, the distance bisected) on every asked row whose upper end keeps its bound
 above --target (hi_f > lo_g + target * lo_f): a confirmed point nearer than hi_f lowers it, as a
@@ -176,6 +178,8 @@ def main():
     ap.add_argument("--aim", default="lower", choices=["lower", "larger"],
                     help="lower: always ask at hi_g / (1 + target); larger: where hi_f - lo_g is the larger "
                          "term of the bound, at lo_g + target * lo_f instead")
+    ap.add_argument("--narrow", type=float, default=0,
+                    help="ask closed brackets too, until they are this narrow relative (0: only open ones)")
     ap.add_argument("--prefer-last", action="store_true",
                     help="ask first the engine that gave the input's latest proof (this run or --hard-from)")
     ap.add_argument("--prunecert", default="build/prunecert")
@@ -194,7 +198,7 @@ def main():
             with open(cached) as f:
                 apply(r, json.load(f), a.tol)
             continue
-        if r["bnd_complete"] == "1":
+        if r["bnd_complete"] == "1" and a.narrow <= 0:
             continue
         lo_g, hi_g = float(r["d_bnd_hat"]), float(r["d_bnd_hat_upper"])
         x = os.path.join(a.work, name + ".txt")
@@ -210,7 +214,7 @@ def main():
             apply(r, {"queries": [q]}, a.tol)
         for _ in range(a.rounds):
             lo, hi = float(r["d_bnd"]), float(r["d_bnd_upper"])
-            if bound(lo, hi, lo_g, hi_g) <= a.target or hi - lo <= a.tol * hi:
+            if bound(lo, hi, lo_g, hi_g) <= a.target or hi - lo <= (a.narrow if a.narrow > 0 else a.tol) * hi:
                 break
             eps = hi_g / (1 + a.target)
             if a.aim == "larger" and hi - lo_g > hi_g - lo:  # the upper end keeps the bound up
