@@ -26,18 +26,18 @@ Undecided: the input's rounds stop. --hard-from reads the work directories of ea
 radius every engine left undecided there is "hard", and where the radius above is at or beyond
 the smallest hard one above lo_f, the question moves to the geometric middle of [lo_f, hard]
 (easier than the boundary, still raising lo_f: what `distance` does after an undecided query).
---aim larger asks, where the upper end's term hi_f - lo_g is the larger one, at
-r = lo_g + target * lo_f instead: a counterexample there brings that term to the target, a proof
-shows g off by about that much. --prefer-last asks first the engine that gave the input's latest proof (first-layer bab
+--aim larger asks, where the upper end's term hi_f - lo_g is the larger one, at r = lo_g + target *
+lo_f instead: a counterexample there brings that term to the target, a proof shows g off by about
+that much. --prefer-last asks first the engine that gave the input's latest proof (first-layer bab
 proves some inputs' radii in seconds where CBC times out, and the reverse).
---narrow W asks the closed brackets too (closed: within the run's --tol), until
-hi_f - lo_f <= W * hi_f: the bound of a closed input still holds the bracket's width.
+--narrow W asks the closed brackets too (closed: within the run's --tol), until hi_f - lo_f <= W *
+hi_f: the bound of a closed input still holds the bracket's width.
 --attack-restarts N (0: off) first runs a stronger PGD on f (`distance --method adv` with N restarts
 and --attack-steps steps, the distance bisected) on every asked row whose upper end keeps its bound
 above --target (hi_f > lo_g + target * lo_f): a confirmed point nearer than hi_f lowers it, as a
-counterexample does. Both ends stay ends of f's d_bnd, so the bound stays rigorous; the answers
-show where g is off as well as where it is not. t_bnd_f is not changed: these queries are a
-measurement of the error, not part of computing d_bnd on f (which would have to close the bracket, at least as
+counterexample does. Both ends stay ends of f's d_bnd, so the bound stays rigorous; the answers show
+where g is off as well as where it is not. t_bnd_f is not changed: these queries are a measurement
+of the error, not part of computing d_bnd on f (which would have to close the bracket, at least as
 much work). One JSON per input in --work holds every query with its time; an existing file is
 re-applied instead of recomputed.
 """
