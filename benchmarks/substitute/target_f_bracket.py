@@ -54,19 +54,23 @@ def bound(lo, hi, lo_g, hi_g):
     return max(hi_g - lo, hi - lo_g) / lo
 
 
-def preferred(a, dirs, name, rec):
-    """--prefer-last: the engine of the input's latest proof (this run's queries, else the last
-    of dirs that has one) is asked first; None otherwise."""
-    if not a.prefer_last:
-        return None
+def earlier_queries(dirs, name):
+    """The query lists of input name in the work directories dirs of earlier runs, in order."""
     runs = []
     for d in dirs:
         path = os.path.join(d, name + ".json")
         if os.path.exists(path):
             with open(path) as f:
                 runs.append(json.load(f)["queries"])
-    runs.append(rec["queries"])
-    for queries in reversed(runs):
+    return runs
+
+
+def preferred(a, earlier, rec):
+    """--prefer-last: the engine of the input's latest proof (this run's queries, else the last
+    of the earlier runs that has one) is asked first; None otherwise."""
+    if not a.prefer_last:
+        return None
+    for queries in reversed(earlier + [rec["queries"]]):
         proofs = [q["engine"] for q in queries if q["verdict"] == "unsat"]
         if proofs:
             return proofs[-1]
@@ -128,15 +132,10 @@ def strong_attack(a, x, hi):
     return {"engine": "pgd-strong", "eps": hi, "verdict": "sat", "time_s": j["time_s"], "distance": dist}
 
 
-def hard_radii(dirs, name):
-    """Radii where every engine asked in an earlier run (one of dirs) timed out on input name."""
+def hard_radii(earlier):
+    """Radii where every engine asked in an earlier run timed out (earlier: its query lists)."""
     out = []
-    for d in dirs:
-        path = os.path.join(d, name + ".json")
-        if not os.path.exists(path):
-            continue
-        with open(path) as f:
-            queries = json.load(f)["queries"]
+    for queries in earlier:
         by_eps = {}
         for q in queries:
             by_eps.setdefault(q["eps"], []).append(q["verdict"])
@@ -206,8 +205,8 @@ def main():
         write_input(x, a.mnist, name)
         rec = {"input": name, "lower_before": float(r["d_bnd"]), "upper_before": float(r["d_bnd_upper"]),
                "g": [lo_g, hi_g], "queries": []}
-        hard_dirs = [d for d in a.hard_from.split(",") if d]
-        hard = hard_radii(hard_dirs, name)
+        earlier = earlier_queries([d for d in a.hard_from.split(",") if d], name)
+        hard = hard_radii(earlier)
         lo, hi = float(r["d_bnd"]), float(r["d_bnd_upper"])
         if a.attack_restarts > 0 and hi > lo_g + a.target * lo:
             q = strong_attack(a, x, hi)
@@ -225,7 +224,7 @@ def main():
             top = min([h for h in hard if h > lo * (1 + 1e-3)], default=math.inf)
             if eps >= top:
                 eps = math.sqrt(lo * top)
-            verdict, _, queries = ask(a, x, eps, preferred(a, hard_dirs, name, rec))
+            verdict, _, queries = ask(a, x, eps, preferred(a, earlier, rec))
             rec["queries"] += queries
             apply(r, {"queries": queries}, a.tol)
             if verdict == "timeout":
