@@ -2,7 +2,7 @@
 """Tightens the upper end of f's d_bnd bracket in a bench_substitute eval CSV with PGD on f
 started from the linear substitute g's boundary point.
 
-usage: seed_f_from_g.py EVAL.csv --net NET.onnx --mnist build/mnist_5k.csv --layers N
+usage: seed_f_from_g.py EVAL.csv --net NET.onnx [--mnist build/mnist_5k.csv] --layers N
                         [--inputs mnist5k_A,...] [--query-timeout 20] [--tol 0.02] [--engine milp]
                         [--work DIR] [--prunecert build/prunecert] > SEEDED.csv
 
@@ -21,10 +21,13 @@ changed: the seeded PGD is a measurement aid, timed in the JSON files of --work
 """
 import argparse
 import csv
+import gzip
 import json
 import os
 import subprocess
 import sys
+
+FASHION_TEST = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"  # Debian's dataset-fashion-mnist
 
 
 def load_row(mnist, n):
@@ -43,9 +46,26 @@ def write_vector(path, values):
         f.write(" ".join(repr(v) for v in values) + "\n")
 
 
+def fashion_row(n):
+    """FashionMNIST test image n, pixels / 255 (bench_substitute's fmnist_n)."""
+    with gzip.open(FASHION_TEST) as f:
+        f.seek(16 + 784 * n)
+        b = f.read(784)
+    if len(b) != 784:
+        sys.exit(f"{FASHION_TEST}: no image {n}")
+    return [v / 255.0 for v in b]
+
+
 def write_input(path, mnist, name):
-    """The input mnist5k_N (row N of --mnist, pixels / 255) as a file for --input."""
-    write_vector(path, load_row(mnist, int(name.split("_")[1])))
+    """The input as a file for --input: mnist5k_N (row N of --mnist, pixels / 255) or fmnist_N
+    (FashionMNIST test image N, pixels / 255)."""
+    kind, n = name.rsplit("_", 1)
+    if kind == "fmnist":
+        write_vector(path, fashion_row(int(n)))
+    elif mnist:
+        write_vector(path, load_row(mnist, int(n)))
+    else:
+        sys.exit(f"{name}: an MNIST input needs --mnist")
 
 
 def read_rows(path):
@@ -83,7 +103,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("csv")
     ap.add_argument("--net", required=True)
-    ap.add_argument("--mnist", required=True)
+    ap.add_argument("--mnist", default="", help="build/mnist_5k.csv (for mnist5k_N inputs)")
     ap.add_argument("--layers", type=int, required=True, help="the linear pruner's amount (layers 2..N+1)")
     ap.add_argument("--inputs", default="", help="comma-separated inputs (default: those whose f bracket is open)")
     ap.add_argument("--query-timeout", default="20", help="per-radius limit of g's d_bnd (the run's query_timeout=)")

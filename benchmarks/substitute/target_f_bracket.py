@@ -2,9 +2,10 @@
 """Narrows f's open d_bnd brackets in a bench_substitute eval CSV where they matter for the
 error of the substitute's d_bnd: with queries on f at the radius that would settle the error.
 
-usage: target_f_bracket.py EVAL.csv --net NET --mnist build/mnist_5k.csv --pruner linear --amount N
-                           [--target 0.1] [--rounds 3] [--bab-timeout 15] [--milp-timeout 20]
-                           [--first-layer-timeout 20] [--order bab,milp,first-layer] [--milp-bounds lp]
+usage: target_f_bracket.py EVAL.csv --net NET [--mnist build/mnist_5k.csv] --amount N
+                           [--pruner linear] [--target 0.1] [--rounds 3] [--bab-timeout 15]
+                           [--milp-timeout 20] [--first-layer-timeout 20]
+                           [--order bab,milp,first-layer] [--milp-bounds lp]
                            [--inputs A,B] [--work DIR] [--hard-from DIR,DIR] > NARROWED.csv
 
 summarize.py bounds the relative error |d_g - d_f| / d_f of an input whose bracket on g closed,
@@ -159,7 +160,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("csv")
     ap.add_argument("--net", required=True)
-    ap.add_argument("--mnist", required=True)
+    ap.add_argument("--mnist", default="", help="build/mnist_5k.csv (for mnist5k_N inputs; fmnist_N: FashionMNIST)")
     ap.add_argument("--pruner", default="linear")
     ap.add_argument("--amount", type=float, required=True)
     ap.add_argument("--target", type=float, default=0.1)
