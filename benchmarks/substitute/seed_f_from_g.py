@@ -21,13 +21,13 @@ changed: the seeded PGD is a measurement aid, timed in the JSON files of --work
 """
 import argparse
 import csv
-import gzip
 import json
 import os
 import subprocess
 import sys
 
-FASHION_TEST = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"  # Debian's dataset-fashion-mnist
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "train"))
+from ibp_table import DATA, idx  # noqa: E402  (Debian's dataset-fashion-mnist, its IDX reader)
 
 
 def load_row(mnist, n):
@@ -48,12 +48,11 @@ def write_vector(path, values):
 
 def fashion_row(n):
     """FashionMNIST test image n, pixels / 255 (bench_substitute's fmnist_n)."""
-    with gzip.open(FASHION_TEST) as f:
-        f.seek(16 + 784 * n)
-        b = f.read(784)
-    if len(b) != 784:
-        sys.exit(f"{FASHION_TEST}: no image {n}")
-    return [v / 255.0 for v in b]
+    (count, rows, cols), pixels = idx(os.path.join(DATA, "t10k-images-idx3-ubyte.gz"))
+    if not 0 <= n < count:
+        sys.exit(f"FashionMNIST has no test image {n}")
+    size = rows * cols
+    return [v / 255.0 for v in pixels[n * size:(n + 1) * size]]
 
 
 def write_input(path, mnist, name):
