@@ -6,7 +6,7 @@ usage: target_f_bracket.py EVAL.csv --net NET [--mnist build/mnist_5k.csv] --amo
                            [--pruner linear] [--target 0.1] [--rounds 3] [--bab-timeout 15]
                            [--milp-timeout 20] [--first-layer-timeout 20]
                            [--order bab,milp,first-layer] [--milp-bounds lp]
-                           [--inputs A,B] [--work DIR] [--hard-from DIR,DIR] > NARROWED.csv
+                           [--inputs A,B] [--work DIR] [--hard-from DIR,DIR] [--apply-all] > NARROWED.csv
 
 summarize.py bounds the relative error |d_g - d_f| / d_f of an input whose bracket on g closed,
 [lo_g, hi_g], while f's stays open, [lo_f, hi_f], by max(hi_g - lo_f, hi_f - lo_g) / lo_f. It
@@ -183,18 +183,23 @@ def main():
                     help="ask closed brackets too, until they are this narrow relative (0: only open ones)")
     ap.add_argument("--prefer-last", action="store_true",
                     help="ask first the engine that gave the input's latest proof (this run or --hard-from)")
+    ap.add_argument("--apply-all", action="store_true",
+                    help="apply the answers in --work to every row of their input (every pruner and amount, "
+                         "g's bracket closed or not); questions are still asked on the --pruner --amount rows only")
     ap.add_argument("--prunecert", default="build/prunecert")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
     rows = read_rows(a.csv)
     wanted = set(a.inputs.split(",")) if a.inputs else None
     for r in rows:
-        if r["pruner"] != a.pruner or float(r["amount"]) != a.amount or r["bnd_hat_complete"] != "1":
-            continue
-        if wanted is not None and r["input"] not in wanted:
-            continue
         name = r["input"]
         cached = os.path.join(a.work, name + ".json")
+        if (r["pruner"] != a.pruner or float(r["amount"]) != a.amount or r["bnd_hat_complete"] != "1"
+                or (wanted is not None and name not in wanted)):
+            if a.apply_all and os.path.exists(cached):  # f's answers hold for every row of the input
+                with open(cached) as f:
+                    apply(r, json.load(f), a.tol)
+            continue
         if os.path.exists(cached):
             with open(cached) as f:
                 apply(r, json.load(f), a.tol)
