@@ -219,6 +219,38 @@ TEST(Distances, RobustDistanceIsZeroWhenTheLabelIsNotPredicted) {
   EXPECT_EQ(rob.value, 0.0);
 }
 
+// An input where the label ties with another class (here every output is 0: a last layer of
+// zeros) violates "t stays the arg-max" already: each distance is 0 at once, complete, with x0 as
+// the witness (before, d_adv's bisection of [0, 1e-16] ran to its time limit, and d_bnd's too).
+// Likewise for an input not classified as the label.
+TEST(Distances, AreZeroAtOnceWhereTheInputIsTiedOrMisclassified) {
+  for (const bool tie : {true, false}) {
+    Case c = random_case(23);
+    if (tie) {
+      c.net->layers.back().W.setZero();
+      c.net->layers.back().b.setZero();
+    } else {
+      c.anchor.label = (c.anchor.label + 1) % 3;
+    }
+    SCOPED_TRACE(tie ? "tie" : "misclassified");
+    for (const auto engine : {substitute::DistanceOptions::BndEngine::bab, substitute::DistanceOptions::BndEngine::milp}) {
+      auto o = options();
+      o.bnd_engine = engine;
+      const auto adv = substitute::adversarial_distance(c.net, c.anchor, o);
+      const auto rob = substitute::robust_distance(c.net, c.anchor, o);
+      const auto bnd = substitute::boundary_distance(c.net, c.anchor, o, rob.lower, adv.upper);
+      for (const auto* d : {&adv, &rob, &bnd}) {
+        EXPECT_EQ(d->value, 0.0) << d->kind;
+        EXPECT_TRUE(d->complete) << d->kind;
+        EXPECT_LT(d->time_s, 1.0) << d->kind;
+      }
+      ASSERT_EQ(adv.witness.size(), c.anchor.x0.size());
+      EXPECT_EQ(adv.witness, c.anchor.x0);
+      EXPECT_EQ(bnd.upper, 0.0);
+    }
+  }
+}
+
 // d_bnd as one MILP (minimise eps) against the bab bisection and brute force: the MILP's value
 // lies in bab's certified bracket, brute says robust just below it (1e-6 relative: CBC's
 // tolerances) and the MILP's witness is adversarial at its distance. Anchors with and without

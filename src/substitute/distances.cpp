@@ -36,6 +36,27 @@ double linf(const Vector& a, const Vector& b) { return (a - b).lpNorm<Eigen::Inf
 
 }  // namespace
 
+namespace {
+
+// x0 itself violates "t stays the arg-max" (another class at least as large: not classified as
+// t, or tied with it, e.g. a network whose outputs are all 0 there): every distance is 0, with x0
+// as the witness. Without this, bisecting [0, d_adv] with d_adv ~ 1e-16 never closes its relative
+// tolerance and runs to the time limit.
+bool zero_at_anchor(const std::shared_ptr<const net::LayeredNetwork>& net, const Anchor& a, Distance& d,
+                    Clock::time_point t0) {
+  spec::Witness w;
+  w.x = a.x0;
+  if (!spec::confirm_witness(ball_problem(net, a, 0.0), w)) return false;
+  d.lower = d.upper = d.value = 0;
+  d.witness = a.x0;
+  d.complete = true;
+  d.note = "the input itself is not classified as the label (another class is at least as large)";
+  d.time_s = since(t0);
+  return true;
+}
+
+}  // namespace
+
 spec::Problem ball_problem(std::shared_ptr<const net::LayeredNetwork> net, const Anchor& a, double eps) {
   return spec::robustness_problem(std::move(net), a.x0, a.label, eps, a.clip_lo, a.clip_hi);
 }
@@ -54,6 +75,7 @@ Distance adversarial_distance(std::shared_ptr<const net::LayeredNetwork> net, co
   const auto t0 = Clock::now();
   Distance d;
   d.kind = "adv";
+  if (zero_at_anchor(net, a, d, t0)) return d;
   std::vector<Vector> starts = o.starts;
   auto engine = o.crown_start ? bounds::make_cpu_engine() : nullptr;
   // One PGD run at radius eps; a confirmed counterexample tightens the upper end.
@@ -145,6 +167,7 @@ Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const
   const auto t0 = Clock::now();
   Distance d;
   d.kind = "bnd";
+  if (zero_at_anchor(net, a, d, t0)) return d;
   d.lower = std::max(0.0, lower);
   d.upper = upper;
   if (o.bnd_engine == DistanceOptions::BndEngine::milp_min) {
