@@ -34,10 +34,6 @@ bool close_enough(double lo, double hi, double rel_tol) { return hi - lo <= rel_
 
 double linf(const Vector& a, const Vector& b) { return (a - b).lpNorm<Eigen::Infinity>(); }
 
-}  // namespace
-
-namespace {
-
 // x0 itself violates "t stays the arg-max" (another class at least as large: not classified as
 // t, or tied with it, e.g. a network whose outputs are all 0 there): every distance is 0, with x0
 // as the witness. Without this, bisecting [0, d_adv] with d_adv ~ 1e-16 never closes its relative
