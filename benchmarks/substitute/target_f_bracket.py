@@ -194,15 +194,13 @@ def main():
     for r in rows:
         name = r["input"]
         cached = os.path.join(a.work, name + ".json")
-        if (r["pruner"] != a.pruner or float(r["amount"]) != a.amount or r["bnd_hat_complete"] != "1"
-                or (wanted is not None and name not in wanted)):
-            if a.apply_all and os.path.exists(cached):  # f's answers hold for every row of the input
-                with open(cached) as f:
-                    apply(r, json.load(f), a.tol)
-            continue
-        if os.path.exists(cached):
+        selected = (r["pruner"] == a.pruner and float(r["amount"]) == a.amount and r["bnd_hat_complete"] == "1"
+                    and (wanted is None or name in wanted))
+        if os.path.exists(cached) and (selected or a.apply_all):  # f's answers hold for every row of the input
             with open(cached) as f:
                 apply(r, json.load(f), a.tol)
+            continue
+        if not selected:
             continue
         if r["bnd_complete"] == "1" and a.narrow <= 0:
             continue
