@@ -5,7 +5,7 @@
 //                               (a false certificate is a sat verdict there, or on the MNIST
 //                               nets a radius beyond a confirmed adversarial point of f).
 //   eval OUT.csv [inputs=N] [nets=a,b] [tol=T] [query_timeout=S] [bnd=bab|milp|milp-min]
-//                [bounds=crown|lp] [mnist=FILE.csv] [only=PRUNER[:AMOUNT],...] [names=INPUT,...]
+//                [bounds=crown|lp] [mnist=FILE.csv] [only=PRUNER[:AMOUNT],...] [names=INPUT,...] [part=K/M] [start=N]
 //                [f_query_timeout=S] [adv_only=1] [restarts=N] [steps=N] [crown_start=0]
 //                [bab_after_milp=1] [branching=RULE]
 //                               seed 001 Figure 3: d_rob and d_bnd on f and on every pruned g,
@@ -314,6 +314,14 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
   // f_query_timeout=S, a longer per-query limit for d_bnd on f).
   const std::vector<std::string> only = split(kv.count("only") ? kv.at("only") : "");
   const std::vector<std::string> names = split(kv.count("names") ? kv.at("names") : "");
+  // part=K/M: of the inputs the run would use, the K-th of every M (0-based positions), so that
+  // M processes share one run's inputs without listing their names.
+  int part_k = 0, part_m = 1;
+  if (kv.count("part") && (std::sscanf(kv.at("part").c_str(), "%d/%d", &part_k, &part_m) != 2 || part_m < 1 ||
+                           part_k < 0 || part_k >= part_m))
+    throw std::runtime_error("part=" + kv.at("part") + ": K/M with 0 <= K < M");
+  // start=N: leave out the first N of those inputs (to extend a run from inputs=N to more).
+  const int start = kv.count("start") ? std::stoi(kv.at("start")) : 0;
   const double qt_f = kv.count("f_query_timeout") ? std::stod(kv.at("f_query_timeout")) : qt;
   auto selected = [&](const Config& c) {
     if (only.empty()) return true;
@@ -367,7 +375,8 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
       // no decision: the pruning-robust FashionMNIST MLP outputs all 0 on test image 27).
       const Eigen::VectorXd y = n.net->eval(a.x0);
       if (spec::robustness_property(static_cast<int>(y.size()), in.label).violated(y)) continue;
-      ++used;
+      const int position = used++;
+      if (position < start || position % part_m != part_k) continue;
       if (!names.empty() && std::find(names.begin(), names.end(), in.name) == names.end()) continue;
       const auto adv = substitute::adversarial_distance(n.net, a, dopt);
       if (adv.witness.size() == 0) {  // no x_adv: d_adv, d_bnd's upper end and the linear pruner need one
