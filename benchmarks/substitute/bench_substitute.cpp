@@ -5,8 +5,8 @@
 //                               (a false certificate is a sat verdict there, or on the MNIST
 //                               nets a radius beyond a confirmed adversarial point of f).
 //   eval OUT.csv [inputs=N] [nets=a,b] [tol=T] [query_timeout=S] [bnd=bab|milp|milp-min]
-//                [bounds=crown|lp] [mnist=FILE.csv] [only=PRUNER[:AMOUNT],...] [names=INPUT,...] [part=K/M] [start=N]
-//                [f_query_timeout=S] [adv_only=1] [restarts=N] [steps=N] [crown_start=0]
+//                [bounds=crown|lp] [mnist=FILE.csv] [only=PRUNER[:AMOUNT],...] [names=INPUT,...]
+//                [part=K/M] [start=N] [f_query_timeout=S] [adv_only=1] [restarts=N] [steps=N] [crown_start=0]
 //                [bab_after_milp=1] [branching=RULE]
 //                               seed 001 Figure 3: d_rob and d_bnd on f and on every pruned g,
 //                               per (network, pruner, amount) the mean relative error, the
