@@ -13,7 +13,12 @@ inputs; a lower bound of the speed-up when f's bracket did not close) report it.
 so that error and speed-up describe the same inputs. hi_g is the
 CSV's d_bnd_hat_upper, or lo_g / (1 - tol) for CSVs without that column (bisection tolerance).
 
-Usage: python3 summarize.py results/eval.csv [--tol 0.01] > results/eval.summary.csv"""
+--groups prints instead, per (network, pruner, amount), the rows of the README tables: the inputs
+where both brackets closed, where g's closed, where g's stayed open, and all, each with its count,
+mean error (both closed; its max), mean bound, mean t_bnd_f and t_bnd_g, their ratio, and the
+median d_adv. "all" bounds an open g bracket by the same formula with hi_g its upper end.
+
+Usage: python3 summarize.py results/eval.csv [--tol 0.01] [--groups] > results/eval.summary.csv"""
 import argparse
 import csv
 from collections import defaultdict
@@ -21,15 +26,19 @@ from collections import defaultdict
 ap = argparse.ArgumentParser()
 ap.add_argument("csv")
 ap.add_argument("--tol", type=float, default=1e-2, help="relative bisection tolerance of the run (tol=)")
+ap.add_argument("--groups", action="store_true", help="the rows of the README tables (both closed, g closed, g open, all)")
 args = ap.parse_args()
 
 rows = list(csv.DictReader(open(args.csv)))
 groups = defaultdict(list)
 for r in rows:
     groups[(r["network"], r["pruner"], float(r["amount"]))].append(r)
-print("network,pruner,amount,inputs,inputs_bnd,mean_neurons_g,rel_err_rob,baseline_rob,rel_err_bnd,baseline_bnd,"
+header = ("network,pruner,amount,inputs,inputs_bnd,mean_neurons_g,rel_err_rob,baseline_rob,rel_err_bnd,baseline_bnd,"
       "t_rob_f,t_rob_g,t_bnd_f,t_bnd_g,speedup_bnd,speedup_rob,inputs_g_closed,rel_err_bnd_bound,speedup_bnd_lower,"
       "speedup_bnd_both_closed")
+if args.groups:
+    header = "network,pruner,amount,rows,inputs,mean_err,max_err,mean_bound,t_bnd_f,t_bnd_g,speedup,median_d_adv"
+print(header)
 
 
 def f(r, k):
@@ -46,7 +55,33 @@ def hi_g(r):
     return f(r, "d_bnd_hat") / (1 - args.tol)
 
 
+def bound_of(r):
+    return max(hi_g(r) - f(r, "d_bnd"), f(r, "d_bnd_upper") - f(r, "d_bnd_hat")) / f(r, "d_bnd")
+
+
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return float("nan") if n == 0 else xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
+def print_groups(net, pruner, amount, rs):
+    both = [r for r in rs if r["bnd_complete"] == "1" and r["bnd_hat_complete"] == "1" and f(r, "d_bnd") > 0]
+    closed = [r for r in rs if r["bnd_hat_complete"] == "1" and f(r, "d_bnd") > 0]
+    open_g = [r for r in rs if r["bnd_hat_complete"] != "1" and f(r, "d_bnd") > 0]
+    every = [r for r in rs if f(r, "d_bnd") > 0]
+    for name, g in (("both_closed", both), ("g_closed", closed), ("g_open", open_g), ("all", every)):
+        errs = [abs(f(r, "d_bnd_hat") - f(r, "d_bnd")) / f(r, "d_bnd") for r in g] if name == "both_closed" else []
+        tf, tg = mean([f(r, "t_bnd_f") for r in g]), mean([f(r, "t_bnd_g") for r in g])
+        print(f"{net},{pruner},{amount:g},{name},{len(g)},{mean(errs):.4f},{max(errs, default=float('nan')):.4f},"
+              f"{mean([bound_of(r) for r in g]):.4f},{tf:.1f},{tg:.1f},{tf / tg if g else float('nan'):.3f},"
+              f"{median([f(r, 'd_adv') for r in g]):.4f}")
+
+
 for (net, pruner, amount), rs in sorted(groups.items()):
+    if args.groups:
+        print_groups(net, pruner, amount, rs)
+        continue
     rob = [r for r in rs if f(r, "d_rob") > 0]
     bnd = [r for r in rs if r["bnd_complete"] == "1" and r["bnd_hat_complete"] == "1" and f(r, "d_bnd") > 0]
     err_rob = mean([abs(f(r, "d_rob_hat") - f(r, "d_rob")) / f(r, "d_rob") for r in rob])
@@ -55,7 +90,7 @@ for (net, pruner, amount), rs in sorted(groups.items()):
     base_bnd = mean([abs(f(r, "d_adv") - f(r, "d_bnd")) / f(r, "d_bnd") for r in bnd])
     t = {k: mean([f(r, k) for r in rs]) for k in ("t_rob_f", "t_rob_g", "t_bnd_f", "t_bnd_g")}
     closed = [r for r in rs if r["bnd_hat_complete"] == "1" and f(r, "d_bnd") > 0]
-    bound = mean([max(hi_g(r) - f(r, "d_bnd"), f(r, "d_bnd_upper") - f(r, "d_bnd_hat")) / f(r, "d_bnd") for r in closed])
+    bound = mean([bound_of(r) for r in closed])
     sp_lower = mean([f(r, "t_bnd_f") for r in closed]) / mean([f(r, "t_bnd_g") for r in closed]) if closed else float("nan")
     sp_both = mean([f(r, "t_bnd_f") for r in bnd]) / mean([f(r, "t_bnd_g") for r in bnd]) if bnd else float("nan")
     print(f"{net},{pruner},{amount:g},{len(rs)},{len(bnd)},{mean([f(r, 'neurons_g') for r in rs]):.1f},"
