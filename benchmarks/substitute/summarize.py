@@ -33,12 +33,12 @@ rows = list(csv.DictReader(open(args.csv)))
 groups = defaultdict(list)
 for r in rows:
     groups[(r["network"], r["pruner"], float(r["amount"]))].append(r)
-header = ("network,pruner,amount,inputs,inputs_bnd,mean_neurons_g,rel_err_rob,baseline_rob,rel_err_bnd,baseline_bnd,"
-      "t_rob_f,t_rob_g,t_bnd_f,t_bnd_g,speedup_bnd,speedup_rob,inputs_g_closed,rel_err_bnd_bound,speedup_bnd_lower,"
-      "speedup_bnd_both_closed")
 if args.groups:
-    header = "network,pruner,amount,rows,inputs,mean_err,max_err,mean_bound,t_bnd_f,t_bnd_g,speedup,median_d_adv"
-print(header)
+    print("network,pruner,amount,rows,inputs,mean_err,max_err,mean_bound,t_bnd_f,t_bnd_g,speedup,median_d_adv")
+else:
+    print("network,pruner,amount,inputs,inputs_bnd,mean_neurons_g,rel_err_rob,baseline_rob,rel_err_bnd,baseline_bnd,"
+          "t_rob_f,t_rob_g,t_bnd_f,t_bnd_g,speedup_bnd,speedup_rob,inputs_g_closed,rel_err_bnd_bound,speedup_bnd_lower,"
+          "speedup_bnd_both_closed")
 
 
 def f(r, k):
@@ -55,6 +55,20 @@ def hi_g(r):
     return f(r, "d_bnd_hat") / (1 - args.tol)
 
 
+def both_closed(rs):
+    """The rows whose brackets closed on f and on g (their relative error is known)."""
+    return [r for r in rs if r["bnd_complete"] == "1" and r["bnd_hat_complete"] == "1" and f(r, "d_bnd") > 0]
+
+
+def g_closed(rs):
+    """The rows whose bracket closed on g (their relative error is bounded by bound_of)."""
+    return [r for r in rs if r["bnd_hat_complete"] == "1" and f(r, "d_bnd") > 0]
+
+
+def rel_err_bnd(r):
+    return abs(f(r, "d_bnd_hat") - f(r, "d_bnd")) / f(r, "d_bnd")
+
+
 def bound_of(r):
     return max(hi_g(r) - f(r, "d_bnd"), f(r, "d_bnd_upper") - f(r, "d_bnd_hat")) / f(r, "d_bnd")
 
@@ -66,12 +80,11 @@ def median(xs):
 
 
 def print_groups(net, pruner, amount, rs):
-    both = [r for r in rs if r["bnd_complete"] == "1" and r["bnd_hat_complete"] == "1" and f(r, "d_bnd") > 0]
-    closed = [r for r in rs if r["bnd_hat_complete"] == "1" and f(r, "d_bnd") > 0]
+    both, closed = both_closed(rs), g_closed(rs)
     open_g = [r for r in rs if r["bnd_hat_complete"] != "1" and f(r, "d_bnd") > 0]
     every = [r for r in rs if f(r, "d_bnd") > 0]
     for name, g in (("both_closed", both), ("g_closed", closed), ("g_open", open_g), ("all", every)):
-        errs = [abs(f(r, "d_bnd_hat") - f(r, "d_bnd")) / f(r, "d_bnd") for r in g] if name == "both_closed" else []
+        errs = [rel_err_bnd(r) for r in g] if name == "both_closed" else []
         tf, tg = mean([f(r, "t_bnd_f") for r in g]), mean([f(r, "t_bnd_g") for r in g])
         print(f"{net},{pruner},{amount:g},{name},{len(g)},{mean(errs):.4f},{max(errs, default=float('nan')):.4f},"
               f"{mean([bound_of(r) for r in g]):.4f},{tf:.1f},{tg:.1f},{tf / tg if g else float('nan'):.3f},"
@@ -83,13 +96,13 @@ for (net, pruner, amount), rs in sorted(groups.items()):
         print_groups(net, pruner, amount, rs)
         continue
     rob = [r for r in rs if f(r, "d_rob") > 0]
-    bnd = [r for r in rs if r["bnd_complete"] == "1" and r["bnd_hat_complete"] == "1" and f(r, "d_bnd") > 0]
+    bnd = both_closed(rs)
     err_rob = mean([abs(f(r, "d_rob_hat") - f(r, "d_rob")) / f(r, "d_rob") for r in rob])
     base_rob = mean([abs(f(r, "d_adv") - f(r, "d_rob")) / f(r, "d_rob") for r in rob])
-    err_bnd = mean([abs(f(r, "d_bnd_hat") - f(r, "d_bnd")) / f(r, "d_bnd") for r in bnd])
+    err_bnd = mean([rel_err_bnd(r) for r in bnd])
     base_bnd = mean([abs(f(r, "d_adv") - f(r, "d_bnd")) / f(r, "d_bnd") for r in bnd])
     t = {k: mean([f(r, k) for r in rs]) for k in ("t_rob_f", "t_rob_g", "t_bnd_f", "t_bnd_g")}
-    closed = [r for r in rs if r["bnd_hat_complete"] == "1" and f(r, "d_bnd") > 0]
+    closed = g_closed(rs)
     bound = mean([bound_of(r) for r in closed])
     sp_lower = mean([f(r, "t_bnd_f") for r in closed]) / mean([f(r, "t_bnd_g") for r in closed]) if closed else float("nan")
     sp_both = mean([f(r, "t_bnd_f") for r in bnd]) / mean([f(r, "t_bnd_g") for r in bnd]) if bnd else float("nan")
