@@ -20,6 +20,7 @@ TEST(Bab, IsLinkedIntoTheTestBinary) {
 
 #include "solvers/bab/bab.h"
 #include "solvers/bab/internal.h"
+#include "solvers/solve.h"
 #include "src/util/errors.h"
 #include "tests/random_problems.h"
 
@@ -437,6 +438,55 @@ TEST(BabSolve, AgreesWithTheExactOracleInDepthFirstMode) {
 TEST(BabSolve, AgreesWithTheExactOracleWithIntermediateLayersRebounded) {
   run_differential(15, 120, bab::Branching::relu_babsr, 4, 4, 8, 64, false, bounds::BoundOptions::Intermediate::alpha);
   run_differential(16, 60, bab::Branching::relu_widest, 2, 4, 8, 64, false, bounds::BoundOptions::Intermediate::crown);
+}
+
+// BabOptions::root_milp (`verify --root-bounds milp`) and root_known: every subdomain starts from
+// the root's MILP-tightened pre-activation bounds, computed at the root (odd instances) or given
+// (even ones). Verdicts and bounds must still match the oracle, and the bounds must be used: some
+// instances need fewer nodes with them than with the LPs alone.
+TEST(BabSolve, AgreesWithTheExactOracleFromMilpTightenedRootBounds) {
+  Tally tally;
+  int fewer = 0, more = 0;
+  for (int t = 0; t < 120; ++t) {
+    const uint64_t seed = 19000 + t;
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::mt19937_64 prng(seed);
+    const spec::Problem p = random_problem(prng, 0.05, 1.5, 2, 4, 2, 8, 2, 5);
+    const Oracle o = exact_min_margin(p, nullptr, 20000);
+    if (o.gave_up || o.regions > 64 || std::abs(o.min_margin) < 1e-6) {
+      ++tally.skipped;
+      continue;
+    }
+    bab::BabOptions plain = options_for(bab::Branching::relu_babsr, 4);
+    plain.seed = seed;
+    plain.bound.intermediate = t / 2 % 2 ? bounds::BoundOptions::Intermediate::alpha
+                                     : bounds::BoundOptions::Intermediate::inherit;
+    bab::BabOptions tight = plain;
+    encodings::EncodeOptions e;
+    e.bounds = encodings::BoundSource::milp;
+    if (t % 2)
+      tight.root_milp = [](const spec::Problem& q, const encodings::EncodeOptions& lp, double limit_s) {
+        EXPECT_EQ(lp.bounds, encodings::BoundSource::lp);
+        encodings::EncodeOptions m = lp;
+        m.bounds = encodings::BoundSource::milp;
+        return solvers::encoding_bounds(q, m, limit_s);
+      };
+    else
+      tight.root_known = std::make_shared<const std::vector<bounds::LayerBounds>>(solvers::encoding_bounds(p, e));
+    check_against_oracle(p, o.min_margin, tight, tally);
+    if (::testing::Test::HasFatalFailure()) return;
+    const int64_t with = bab::solve_bab(p, tight).stats.nodes, without = bab::solve_bab(p, plain).stats.nodes;
+    fewer += with < without;
+    more += with > without;
+  }
+  std::printf("[ tally    ] %d checked (%d sat, %d unsat, %d branched), %d skipped; fewer nodes with the MILP "
+              "bounds on %d, more on %d\n",
+              tally.checked, tally.sat, tally.unsat, tally.branched, tally.skipped, fewer, more);
+  EXPECT_GE(tally.checked, 60);
+  EXPECT_GE(tally.sat, tally.checked / 6);
+  EXPECT_GE(tally.unsat, tally.checked / 6);
+  EXPECT_GE(tally.branched, tally.checked / 6);
+  EXPECT_GE(fewer, 1) << "the known root bounds were never used";
 }
 
 // Branching::first_layer: boxes of the first hidden layer's pre-activations z = W1 x + b1, each

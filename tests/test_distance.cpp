@@ -364,11 +364,14 @@ TEST(Distances, MilpBisectionWithUndecidedQueriesKeepsTheBracketSound) {
 
 // bab_after_milp: radii CBC leaves undecided (here: no time at all) go to bab, with first-layer
 // splitting on networks whose 6 inputs feed 3 neurons. The bracket then closes and brute force
-// confirms both ends; without the fallback the same CBC limits leave brackets open.
+// confirms both ends; without the fallback the same CBC limits leave brackets open. Seeds 97-102:
+// the same with ReLU splitting and --encoding-bounds milp, where bab starts from the bounds CBC's
+// query computed (BabOptions::root_known).
 TEST(Distances, MilpBisectionHandsUndecidedRadiiToBab) {
   int open_without = 0, checked = 0;
-  for (uint64_t seed = 91; seed <= 96; ++seed) {
+  for (uint64_t seed = 91; seed <= 102; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
+    const bool relu = seed > 96;
     std::mt19937_64 rng(seed);
     Case c = random_case_of(rng, {6, 3, 6, 4});
     auto o = options();
@@ -379,7 +382,8 @@ TEST(Distances, MilpBisectionHandsUndecidedRadiiToBab) {
     o.bnd_engine = substitute::DistanceOptions::BndEngine::milp;
     o.milp.timeout_s = 1e-6;
     o.milp.isolate = false;
-    o.bab.branching = bab::Branching::first_layer;
+    o.bab.branching = relu ? bab::Branching::relu_babsr : bab::Branching::first_layer;
+    if (relu) o.milp.encode.bounds = encodings::BoundSource::milp;
     const auto without = substitute::boundary_distance(c.net, c.anchor, o, rob.lower, adv.upper);
     open_without += !without.complete;
     o.bab_after_milp = true;
@@ -390,7 +394,7 @@ TEST(Distances, MilpBisectionHandsUndecidedRadiiToBab) {
     EXPECT_LE(with.upper, adv.upper);
     expect_brute_confirms(c, with.lower, with.upper, 1e-9, "milp bisection with bab after it");
   }
-  EXPECT_GE(checked, 4);
+  EXPECT_GE(checked, 8);
   EXPECT_GE(open_without, 1) << "CBC decided every radius: the fallback was not exercised";
 }
 

@@ -6,7 +6,8 @@
 # the other on the same input, T seconds each. Prints one CSV row per (input, mode). Modes:
 # inherit, crown, alpha (--intermediate; ReLU splitting), first-layer (--branching first-layer)
 # milp (CBC, --encoding-bounds lp, its default decision settings) and auto (verify's default
-# engine: bounds, PGD, bab, then CBC and first-layer bab on shares of the time).
+# engine: bounds, PGD, bab, then CBC and first-layer bab on shares of the time) and root-milp (bab
+# with --root-bounds milp: every subdomain starts from MILP-tightened intermediate bounds).
 # usage: benchmarks/bab/intermediate_mnist10x10.sh [BUILD] [N] [T] [MODES]
 #   (default: build 10 30 "inherit crown alpha"; needs build/mnist_5k.csv, fetch_mnist5k.sh)
 set -eu
@@ -40,6 +41,7 @@ PY
       first-layer) how="--engine bab --branching first-layer" ;;
       milp) how="--engine milp --encoding-bounds lp --goal decide" ;;
       auto) how="--engine auto" ;;
+      root-milp) how="--engine bab --root-bounds milp" ;;
       *) how="--engine bab --intermediate $m" ;;
     esac
     # shellcheck disable=SC2086

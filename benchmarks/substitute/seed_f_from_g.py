@@ -21,6 +21,7 @@ changed: the seeded PGD is a measurement aid, timed in the JSON files of --work
 """
 import argparse
 import csv
+import functools
 import json
 import os
 import subprocess
@@ -40,15 +41,28 @@ def load_row(mnist, n):
     sys.exit(f"{mnist}: no row {n}")
 
 
+@functools.lru_cache(maxsize=None)
+def read_point(path):
+    """A point written by write_vector (an --input file), read once per process."""
+    with open(path) as f:
+        return tuple(float(v) for v in f.read().split())
+
+
 def write_vector(path, values):
     """A point as prunecert reads it (--input, --attack-start): whitespace-separated numbers."""
     with open(path, "w") as f:
         f.write(" ".join(repr(v) for v in values) + "\n")
 
 
+@functools.lru_cache(maxsize=None)
+def fashion_test_images():
+    """FashionMNIST's test images as idx() gives them, decompressed once per process."""
+    return idx(os.path.join(DATA, "t10k-images-idx3-ubyte.gz"))
+
+
 def fashion_row(n):
     """FashionMNIST test image n, pixels / 255 (bench_substitute's fmnist_n)."""
-    (count, rows, cols), pixels = idx(os.path.join(DATA, "t10k-images-idx3-ubyte.gz"))
+    (count, rows, cols), pixels = fashion_test_images()
     if not 0 <= n < count:
         sys.exit(f"FashionMNIST has no test image {n}")
     size = rows * cols

@@ -19,8 +19,9 @@ geometric middle of the bracket), up to --rounds times:
      `distance --method adv --attack-start`, PGD on f with the distance bisected: a nearer point),
   2. if undecided, `verify --engine milp --goal decide --encoding-bounds lp` (CBC),
   3. if still undecided, `verify --engine bab --branching first-layer`.
-(--order changes the order, e.g. first-layer,milp; --milp-bounds milp gives CBC big-M constants
-tightened by a MILP per unstable neuron.)
+(--order changes the order, e.g. first-layer,milp; bab-milp is bab with --root-bounds milp, its
+subdomains starting from MILP-tightened bounds, for --bab-timeout; --milp-bounds milp gives CBC
+big-M constants tightened by a MILP per unstable neuron.)
 Robust (unsat): lo_f = r. A counterexample (sat): hi_f = its L-inf distance from the input
 (checked here to be at most r, in [0, 1]^784, and reported with f's margin there by the engine).
 Undecided: the input's rounds stop. --hard-from reads the work directories of earlier runs: a
@@ -48,7 +49,7 @@ import math
 import os
 import sys
 
-from seed_f_from_g import mark_closed, read_rows, run_json, write_input, write_rows, write_vector
+from seed_f_from_g import mark_closed, read_point, read_rows, run_json, write_input, write_rows, write_vector
 
 
 def bound(lo, hi, lo_g, hi_g):
@@ -83,6 +84,7 @@ def ask(a, x, eps, first=None):
     first: an engine of --order asked before the others."""
     base = [a.prunecert, "verify", "--net", a.net, "--input", x, "--eps", repr(eps), "--clip", "0,1", "--json"]
     engines = {"bab": (["--engine", "bab"], a.bab_timeout),
+               "bab-milp": (["--engine", "bab", "--root-bounds", "milp"], a.bab_timeout),
                "milp": (["--engine", "milp", "--goal", "decide", "--encoding-bounds", a.milp_bounds], a.milp_timeout),
                "first-layer": (["--engine", "bab", "--branching", "first-layer"], a.first_layer_timeout)}
     order = a.order.split(",")
@@ -90,7 +92,7 @@ def ask(a, x, eps, first=None):
         order = [first] + [e for e in order if e != first]
     tries = [(name,) + engines[name] for name in order]
     queries = []
-    x0 = [float(v) for v in open(x).read().split()]
+    x0 = read_point(x)
     for name, flags, limit in tries:
         if limit <= 0:
             continue
@@ -125,7 +127,7 @@ def strong_attack(a, x, hi):
                   "--json"])
     if j["upper"] is None or not j["witness"]:
         return {"engine": "pgd-strong", "eps": hi, "verdict": "unknown", "time_s": j["time_s"]}
-    x0 = [float(v) for v in open(x).read().split()]
+    x0 = read_point(x)
     w = j["witness"]
     assert len(w) == len(x0) and all(-1e-12 <= v <= 1 + 1e-12 for v in w), "witness outside [0, 1]^n"
     dist = max(abs(u - v) for u, v in zip(w, x0))

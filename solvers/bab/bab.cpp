@@ -89,6 +89,9 @@ class Search {
       engine_ = own_engine_.get();
     }
     if (tree_) *tree_ = BabTree{};
+    // Only for ReLU splitting, as root_lp: input splitting's children recompute their bounds on
+    // their smaller boxes, which inherited bounds would stop.
+    if (options.root_known && rule_ != Branching::input && !tree_ && !problem.budget) root_.known = options.root_known;
   }
 
   spec::Result run() {
@@ -126,16 +129,21 @@ class Search {
     ao.seed = options_.attack.seed + options_.seed;
     // ReLU splitting keeps the intermediate bounds of a parent, so the root's are the ones every
     // subdomain starts from: tighten them by LPs over the triangle relaxation (on mnist-net_256x2
-    // prop_0_0.03 this turns a 120 s timeout into a proof in 7 nodes; see README). PGD first, as
-    // the LPs can take seconds. Not with a certificate (the exact checker recomputes every leaf
-    // from CROWN) or masks (no LP for them).
-    if (options_.root_lp && rule_ != Branching::input && !tree_ && !problem_.budget && problem_.net->num_hidden() > 1) {
+    // prop_0_0.03 this turns a 120 s timeout into a proof in 7 nodes; see README), and with
+    // root_milp by MILPs after them. PGD first, as the LPs can take seconds. Not with a certificate
+    // (the exact checker recomputes every leaf from CROWN) or masks (no LP for them).
+    if ((options_.root_lp || options_.root_milp) && rule_ != Branching::input && !tree_ && !problem_.budget &&
+        problem_.net->num_hidden() > 1) {
       if (attack_from({rb.candidate}, decided_mask(problem_, root_), ao)) return finish(spec::Verdict::sat);
       encodings::EncodeOptions lp;
       lp.bounds = encodings::BoundSource::lp;
       lp.lp_time_limit_s = options_.root_lp_share * options_.timeout_s;
+      lp.known = root_.known;
       const auto t_lp = Clock::now();
-      root_.known = std::make_shared<const std::vector<bounds::LayerBounds>>(encodings::encoding_bounds(problem_, lp));
+      root_.known = std::make_shared<const std::vector<bounds::LayerBounds>>(
+          options_.root_milp ? options_.root_milp(problem_, lp, std::min(options_.root_milp_share * options_.timeout_s,
+                                                                         time_left()))
+                             : encodings::encoding_bounds(problem_, lp));
       result_.stats.bound_calls += 1;
       result_.stats.bound_time_s += seconds(t_lp, Clock::now());
       rb = engine_->bound(problem_, {root_}, crown, &result_.stats)[0];

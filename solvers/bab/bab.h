@@ -6,12 +6,18 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "src/attack/attack.h"
 #include "src/bounds/bound_engine.h"
 #include "src/spec/problem.h"
+
+namespace encodings {
+struct EncodeOptions;
+}
 
 namespace bab {
 
@@ -52,6 +58,22 @@ struct BabOptions {
                                                     // LPs (encodings' lp bounds), inherited by every
                                                     // subdomain
   double root_lp_share = 0.25;                      // at most this share of the timeout for them
+  // `verify --root-bounds milp`: where set, it replaces the LPs above (under the same conditions,
+  // and only when the root's CROWN bound and PGD left the problem open): it gets their options
+  // (lp bounds, known = root_known) and root_milp_share of the timeout, and returns the root's
+  // pre-activation bounds tightened further by MILPs per unstable neuron (alpha-beta-CROWN's
+  // MIP-refined intermediate bounds, for deep networks). bab links no MILP solver: the caller
+  // passes solvers::encoding_bounds with BoundSource::milp.
+  std::function<std::vector<bounds::LayerBounds>(const spec::Problem&, const encodings::EncodeOptions&,
+                                                 double time_limit_s)>
+      root_milp;
+  double root_milp_share = 0.5;
+  // Pre-activation bounds known to hold on the whole root box (pre[k] for every layer), e.g.
+  // those `distance`'s CBC queries tightened at this radius: intersected with the root's own
+  // bounds (and the LPs'), so that every subdomain starts from them. Ignored while a certificate
+  // tree is recorded (its leaves are re-proved from CROWN alone), with a pruning budget, and by
+  // input and first-layer splitting.
+  std::shared_ptr<const std::vector<bounds::LayerBounds>> root_known;
   bool relu_alpha = true;                           // ReLU splitting without certificate: bound the
                                                     // subdomains with alpha-CROWN when `bound` asks
                                                     // for CROWN (slopes optimised per subdomain)

@@ -42,9 +42,20 @@ bab::BabOptions bab_options(const util::Options& o, double time_left) {
   bab::BabOptions b;
   b.branching = bab::parse_branching(o.branching);
   b.batch = static_cast<int>(o.batch);
-  if (o.root_bounds != "lp" && o.root_bounds != "crown")
-    throw util::InputError("--root-bounds", "", "'" + o.root_bounds + "' is not a root bound method (lp, crown)");
+  if (o.root_bounds != "lp" && o.root_bounds != "crown" && o.root_bounds != "milp")
+    throw util::InputError("--root-bounds", "", "'" + o.root_bounds + "' is not a root bound method (lp, crown, milp)");
   b.root_lp = o.root_bounds == "lp";
+  if (o.root_bounds == "milp") {  // the LPs, then a MILP per unstable neuron (CBC, its options as for --engine milp)
+    const double neuron_s = o.milp_neuron_timeout;
+    const int rechecks = static_cast<int>(o.milp_rechecks);
+    b.root_milp = [neuron_s, rechecks](const spec::Problem& p, const encodings::EncodeOptions& lp, double limit_s) {
+      encodings::EncodeOptions e = lp;
+      e.bounds = encodings::BoundSource::milp;
+      e.milp_neuron_time_s = neuron_s;
+      e.milp_rechecks = rechecks;
+      return solvers::encoding_bounds(p, e, limit_s);
+    };
+  }
   b.relu_alpha = !o.no_relu_alpha;
   b.timeout_s = time_left;
   b.max_memory_bytes = static_cast<size_t>(o.max_memory * (1ull << 30));

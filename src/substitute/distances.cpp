@@ -253,6 +253,9 @@ Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const
         (o.bab_after_milp && undecided)) {
       bab::BabOptions bo = o.bab;
       bo.timeout_s = std::min(bo.timeout_s, left());
+      // After CBC with MILP-tightened bounds (they hold on this ball): bab's subdomains start from
+      // them too, as with `verify --root-bounds milp`, at no further cost.
+      if (tight && tight_radius >= eps) bo.root_known = tight;
       r = bab::solve_bab(p, bo);
     }
     util::log(util::LogLevel::verbose, "d_bnd: radius %.9g: %s by %s, margin in [%.3g, %.3g] (%.2f s)\n", eps,
