@@ -220,7 +220,7 @@ Config draw_config(std::mt19937_64& rng, bool pruning, double timeout, uint64_t 
     o.method = pick<std::string>(rng, {"crown", "crown", "alpha"});
     o.no_beta = coin(rng, 0.25);
     o.no_relu_alpha = coin(rng, 0.25);
-    o.root_bounds = pick<std::string>(rng, {"lp", "crown"});
+    o.root_bounds = pick<std::string>(rng, {"lp", "crown", "milp"});
     if (coin(rng, 0.15)) o.max_memory = 0.001;  // depth-first once the queue holds 1 MiB
     s << " --branching " << o.branching << " --intermediate " << o.intermediate << " --batch " << o.batch
       << " --method " << o.method << (o.no_beta ? " --no-beta" : "") << (o.no_relu_alpha ? " --no-relu-alpha" : "")
