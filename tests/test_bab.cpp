@@ -446,7 +446,7 @@ TEST(BabSolve, AgreesWithTheExactOracleWithIntermediateLayersRebounded) {
 // instances need fewer nodes with them than with the LPs alone.
 TEST(BabSolve, AgreesWithTheExactOracleFromMilpTightenedRootBounds) {
   Tally tally;
-  int fewer = 0, more = 0;
+  int fewer = 0, more = 0, restarted = 0;
   for (int t = 0; t < 120; ++t) {
     const uint64_t seed = 19000 + t;
     SCOPED_TRACE("seed " + std::to_string(seed));
@@ -464,29 +464,35 @@ TEST(BabSolve, AgreesWithTheExactOracleFromMilpTightenedRootBounds) {
     bab::BabOptions tight = plain;
     encodings::EncodeOptions e;
     e.bounds = encodings::BoundSource::milp;
-    if (t % 2)
+    if (t % 2) {
       tight.root_milp = [](const spec::Problem& q, const encodings::EncodeOptions& lp, double limit_s) {
         EXPECT_EQ(lp.bounds, encodings::BoundSource::lp);
         encodings::EncodeOptions m = lp;
         m.bounds = encodings::BoundSource::milp;
         return solvers::encoding_bounds(q, m, limit_s);
       };
-    else
+      // t % 4 == 1: the MILPs in the first search; 3: a first search stopped at once (1e-9 of the
+      // timeout), so every instance its root does not decide restarts with them.
+      tight.root_milp_restart_share = t % 4 == 1 ? 0 : 1e-9;
+    } else
       tight.root_known = std::make_shared<const std::vector<bounds::LayerBounds>>(solvers::encoding_bounds(p, e));
     check_against_oracle(p, o.min_margin, tight, tally);
     if (::testing::Test::HasFatalFailure()) return;
-    const int64_t with = bab::solve_bab(p, tight).stats.nodes, without = bab::solve_bab(p, plain).stats.nodes;
+    const spec::Result r = bab::solve_bab(p, tight);
+    restarted += r.note.find("restarted from MILP-tightened root bounds") != std::string::npos;
+    const int64_t with = r.stats.nodes, without = bab::solve_bab(p, plain).stats.nodes;
     fewer += with < without;
     more += with > without;
   }
   std::printf("[ tally    ] %d checked (%d sat, %d unsat, %d branched), %d skipped; fewer nodes with the MILP "
-              "bounds on %d, more on %d\n",
-              tally.checked, tally.sat, tally.unsat, tally.branched, tally.skipped, fewer, more);
+              "bounds on %d, more on %d; %d restarted\n",
+              tally.checked, tally.sat, tally.unsat, tally.branched, tally.skipped, fewer, more, restarted);
   EXPECT_GE(tally.checked, 60);
   EXPECT_GE(tally.sat, tally.checked / 6);
   EXPECT_GE(tally.unsat, tally.checked / 6);
   EXPECT_GE(tally.branched, tally.checked / 6);
   EXPECT_GE(fewer, 1) << "the known root bounds were never used";
+  EXPECT_GE(restarted, 1) << "no search restarted from the MILP bounds";
 }
 
 // Branching::first_layer: boxes of the first hidden layer's pre-activations z = W1 x + b1, each

@@ -59,14 +59,15 @@ TEST(BabCli, FirstLayerBranchingDecidesAndRefusesCertificates) {
 
 // --root-bounds milp: where the root's CROWN bound and PGD leave the query open (the standard
 // FashionMNIST MLP at eps 0.024: 7 nodes), CBC tightens the root's bounds before the splitting
-// starts, and the answer is the same; an unknown root bound method is an input error (exit 2).
+// starts (--root-milp-restart 0: in the first search), and the answer is the same; an unknown
+// root bound method is an input error (exit 2).
 TEST(BabCli, MilpRootBoundsAreComputedWhereTheRootIsOpen) {
   const std::string src = PRUNECERT_SOURCE_DIR;
   const std::string query = std::string(PRUNECERT_BINARY) + " verify --engine bab --net " + src +
                             "/examples/fmnist-mlp-standard.onnx --input " + src +
                             "/tests/fixtures/fmnist/test_sample_363.txt --clip 0,1 --timeout 4 --verbosity 2";
   std::string out;
-  EXPECT_EQ(run(query + " --eps 0.024 --root-bounds milp 2>&1", &out), 0) << out;
+  EXPECT_EQ(run(query + " --eps 0.024 --root-bounds milp --root-milp-restart 0 2>&1", &out), 0) << out;
   EXPECT_NE(out.find("milp tightening:"), std::string::npos) << out;
   EXPECT_NE(out.find("\nunsat"), std::string::npos) << out;
   std::string at_root;  // proved by the root's CROWN bound: no MILP

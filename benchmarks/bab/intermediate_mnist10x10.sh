@@ -6,8 +6,10 @@
 # the other on the same input, T seconds each. Prints one CSV row per (input, mode). Modes:
 # inherit, crown, alpha (--intermediate; ReLU splitting), first-layer (--branching first-layer)
 # milp (CBC, --encoding-bounds lp, its default decision settings) and auto (verify's default
-# engine: bounds, PGD, bab, then CBC and first-layer bab on shares of the time) and root-milp (bab
-# with --root-bounds milp: every subdomain starts from MILP-tightened intermediate bounds).
+# engine: bounds, PGD, bab, then CBC and first-layer bab on shares of the time), root-milp (bab
+# with --root-bounds milp: every subdomain starts from MILP-tightened intermediate bounds) and
+# root-milp-restart (the same after a first search with LP root bounds on a fifth of the time,
+# --root-milp-restart 0.2).
 # usage: benchmarks/bab/intermediate_mnist10x10.sh [BUILD] [N] [T] [MODES]
 #   (default: build 10 30 "inherit crown alpha"; needs build/mnist_5k.csv, fetch_mnist5k.sh)
 set -eu
@@ -42,6 +44,7 @@ PY
       milp) how="--engine milp --encoding-bounds lp --goal decide" ;;
       auto) how="--engine auto" ;;
       root-milp) how="--engine bab --root-bounds milp" ;;
+      root-milp-restart) how="--engine bab --root-bounds milp --root-milp-restart 0.2" ;;
       *) how="--engine bab --intermediate $m" ;;
     esac
     # shellcheck disable=SC2086

@@ -221,10 +221,13 @@ Config draw_config(std::mt19937_64& rng, bool pruning, double timeout, uint64_t 
     o.no_beta = coin(rng, 0.25);
     o.no_relu_alpha = coin(rng, 0.25);
     o.root_bounds = pick<std::string>(rng, {"lp", "crown", "milp"});
+    // A restart after a first search without the MILPs: stopped at once (1e-9), so it happens.
+    if (o.root_bounds == "milp" && coin(rng, 0.5)) o.root_milp_restart = 1e-9;
     if (coin(rng, 0.15)) o.max_memory = 0.001;  // depth-first once the queue holds 1 MiB
     s << " --branching " << o.branching << " --intermediate " << o.intermediate << " --batch " << o.batch
       << " --method " << o.method << (o.no_beta ? " --no-beta" : "") << (o.no_relu_alpha ? " --no-relu-alpha" : "")
-      << " --root-bounds " << o.root_bounds << (o.max_memory < 1 ? " --max-memory 0.001" : "");
+      << " --root-bounds " << o.root_bounds << (o.root_milp_restart > 0 ? " --root-milp-restart 1e-9" : "")
+      << (o.max_memory < 1 ? " --max-memory 0.001" : "");
     c.certificate = o.engine == "bab" && o.branching != "first-layer" && coin(rng, 0.3);
     if (c.certificate) s << " --certificate FILE (then `check`)";
   }

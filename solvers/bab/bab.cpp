@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <optional>
 
@@ -62,13 +63,17 @@ std::shared_ptr<const net::LayeredNetwork> fold_mask(const net::LayeredNetwork& 
   return folded;
 }
 
+// The branching rule a search uses: automatic resolved by the input dimension.
+Branching resolved_rule(const spec::Problem& problem, Branching b) {
+  if (b != Branching::automatic) return b;
+  return problem.net->input_dim() <= kAutoInputDims ? Branching::input : Branching::relu_babsr;
+}
+
 class Search {
  public:
   Search(const spec::Problem& problem, const BabOptions& options, BabTree* tree)
       : problem_(problem), options_(options), tree_(tree), root_(bounds::root_subdomain(problem)) {
-    rule_ = options.branching;
-    if (rule_ == Branching::automatic)
-      rule_ = problem.net->input_dim() <= kAutoInputDims ? Branching::input : Branching::relu_babsr;
+    rule_ = resolved_rule(problem, options.branching);
     loop_ = options.bound;
     if (options.relu_alpha && rule_ != Branching::input && !tree_ && loop_.method == bounds::Method::crown)
       loop_.method = bounds::Method::alpha;
@@ -473,8 +478,30 @@ spec::Result solve_bab(const spec::Problem& problem, const BabOptions& options, 
     if (tree) throw util::InputError("--branching", "", "first-layer records no certificate (use input or relu-babsr)");
     return detail::solve_first_layer_split(problem, options);
   }
-  Search search(problem, options, tree);
-  return search.run();
+  const bool restart = options.root_milp && options.root_milp_restart_share > 0 && !tree && !problem.budget &&
+                       problem.net->num_hidden() > 1 && resolved_rule(problem, options.branching) != Branching::input;
+  if (!restart) return Search(problem, options, tree).run();
+  // root_milp_restart_share: first without the MILPs; then, if undecided, again from the root with them.
+  const auto t0 = Clock::now();
+  BabOptions first = options;
+  first.root_milp = nullptr;
+  first.root_lp = true;
+  first.timeout_s = options.root_milp_restart_share * options.timeout_s;
+  spec::Result quick = Search(problem, first, nullptr).run();
+  if (quick.verdict == spec::Verdict::sat || quick.verdict == spec::Verdict::unsat) return quick;
+  BabOptions second = options;
+  second.timeout_s = std::max(0.0, options.timeout_s - seconds(t0, Clock::now()));
+  spec::Result r = Search(problem, second, nullptr).run();
+  if (r.verdict != spec::Verdict::unsat && r.verdict != spec::Verdict::sat) {
+    r.margin_lower = std::max(r.margin_lower, quick.margin_lower);  // both bound the same minimum from below
+    r.margin_upper = std::min(r.margin_upper, quick.margin_upper);
+  }
+  r.stats.add(quick.stats);
+  r.stats.time_s = seconds(t0, Clock::now());
+  char when[64];
+  std::snprintf(when, sizeof when, "restarted from MILP-tightened root bounds after %.2f s", quick.stats.time_s);
+  r.note = when + (r.note.empty() ? std::string() : "; " + r.note);
+  return r;
 }
 
 }  // namespace bab

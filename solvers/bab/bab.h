@@ -68,6 +68,14 @@ struct BabOptions {
                                                  double time_limit_s)>
       root_milp;
   double root_milp_share = 0.5;
+  // With root_milp and a share > 0: the search first runs without the MILPs (the LPs only, as
+  // root_lp) for this share of the timeout, and only if that leaves the query undecided starts
+  // again from the root, with the MILPs, on the time left; so queries the LPs' bounds decide
+  // quickly do not pay for the MILPs, and the ones that need a longer search lose the first
+  // share (mnist10x10's 10 radii: the same 5 proved as without the MILPs, the 4 easy ones as fast;
+  // with 0, 6 proved, the easy ones 2.5x slower; benchmarks/bab/README.md). 0: the MILPs in the
+  // first and only search.
+  double root_milp_restart_share = 0;
   // Pre-activation bounds known to hold on the whole root box (pre[k] for every layer), e.g.
   // those `distance`'s CBC queries tightened at this radius: intersected with the root's own
   // bounds (and the LPs'), so that every subdomain starts from them. Ignored while a certificate

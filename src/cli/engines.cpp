@@ -55,6 +55,7 @@ bab::BabOptions bab_options(const util::Options& o, double time_left) {
       e.milp_rechecks = rechecks;
       return solvers::encoding_bounds(p, e, limit_s);
     };
+    b.root_milp_restart_share = o.root_milp_restart;
   }
   b.relu_alpha = !o.no_relu_alpha;
   b.timeout_s = time_left;
