@@ -69,6 +69,15 @@ Branching resolved_rule(const spec::Problem& problem, Branching b) {
   return problem.net->input_dim() <= kAutoInputDims ? Branching::input : Branching::relu_babsr;
 }
 
+// Where every subdomain inherits the root's intermediate bounds, so that bounds given for the root
+// (root_known) or tightened there (root_lp, root_milp) serve the whole search: ReLU splitting
+// (input splitting's children recompute theirs on their smaller boxes, which inherited bounds
+// would stop), without a certificate tree (the exact checker recomputes every leaf from CROWN)
+// or a pruning budget (no LP for masks).
+bool inherits_root_bounds(const spec::Problem& problem, Branching rule, bool tree) {
+  return rule != Branching::input && !tree && !problem.budget;
+}
+
 class Search {
  public:
   Search(const spec::Problem& problem, const BabOptions& options, BabTree* tree)
@@ -94,9 +103,7 @@ class Search {
       engine_ = own_engine_.get();
     }
     if (tree_) *tree_ = BabTree{};
-    // Only for ReLU splitting, as root_lp: input splitting's children recompute their bounds on
-    // their smaller boxes, which inherited bounds would stop.
-    if (options.root_known && rule_ != Branching::input && !tree_ && !problem.budget) root_.known = options.root_known;
+    if (options.root_known && inherits_root_bounds(problem, rule_, tree_)) root_.known = options.root_known;
   }
 
   spec::Result run() {
@@ -135,9 +142,8 @@ class Search {
     // ReLU splitting keeps the intermediate bounds of a parent, so the root's are the ones every
     // subdomain starts from: tighten them by LPs over the triangle relaxation (on mnist-net_256x2
     // prop_0_0.03 this turns a 120 s timeout into a proof in 7 nodes; see README), and with
-    // root_milp by MILPs after them. PGD first, as the LPs can take seconds. Not with a certificate
-    // (the exact checker recomputes every leaf from CROWN) or masks (no LP for them).
-    if ((options_.root_lp || options_.root_milp) && rule_ != Branching::input && !tree_ && !problem_.budget &&
+    // root_milp by MILPs after them. PGD first, as the LPs can take seconds.
+    if ((options_.root_lp || options_.root_milp) && inherits_root_bounds(problem_, rule_, tree_) &&
         problem_.net->num_hidden() > 1) {
       if (attack_from({rb.candidate}, decided_mask(problem_, root_), ao)) return finish(spec::Verdict::sat);
       encodings::EncodeOptions lp;
@@ -478,8 +484,9 @@ spec::Result solve_bab(const spec::Problem& problem, const BabOptions& options, 
     if (tree) throw util::InputError("--branching", "", "first-layer records no certificate (use input or relu-babsr)");
     return detail::solve_first_layer_split(problem, options);
   }
-  const bool restart = options.root_milp && options.root_milp_restart_share > 0 && !tree && !problem.budget &&
-                       problem.net->num_hidden() > 1 && resolved_rule(problem, options.branching) != Branching::input;
+  const bool restart = options.root_milp && options.root_milp_restart_share > 0 &&
+                       inherits_root_bounds(problem, resolved_rule(problem, options.branching), tree) &&
+                       problem.net->num_hidden() > 1;
   if (!restart) return Search(problem, options, tree).run();
   // root_milp_restart_share: first without the MILPs; then, if undecided, again from the root with them.
   const auto t0 = Clock::now();
