@@ -836,36 +836,77 @@ TEST(BabDecisions, RebuildTheSubdomainInAnyOrder) {
   EXPECT_THROW(bab::apply_decisions(p, ds), util::InternalError);
 }
 
+// The leaf LPs (Clp) against the oracle's own simplex on 300 random regions (2-6 inputs, 1-3
+// output rows, 0-12 phase rows; a third drawn at random, most of them empty): the same minimum where the region is
+// non-empty (1e-6), a minimiser in the box that satisfies the rows, multipliers whose certified
+// Lagrangian bound (lagrangian_bound, as BaB uses it) is within 1e-6 of the minimum, and a Farkas
+// vector that farkas_empty accepts where the region is empty. A large LP stops at its time limit.
+TEST(BabLeafLp, MatchesTheOracleLpAndItsMultipliersCertifyTheMinimum) {
+  std::mt19937 rng(4242);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  int optimal = 0, empty = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    const int n = 2 + trial % 5, R = 1 + trial % 3, F = trial % 13;
+    spec::Box box;
+    box.lo = VectorXd::NullaryExpr(n, [&] { return u(rng); });
+    box.hi = box.lo + VectorXd::NullaryExpr(n, [&] { return 0.1 + std::abs(u(rng)); });
+    bab::detail::LinearRegion region;
+    region.Y = MatrixXd::NullaryExpr(R, n, [&] { return u(rng); });
+    region.y0 = VectorXd::NullaryExpr(R, [&] { return u(rng); });
+    region.P = MatrixXd::NullaryExpr(F, n, [&] { return u(rng); });
+    // Two trials in three keep a point of the box inside (q = -P x0 + slack); the third is random.
+    const VectorXd x0 = box.lo + (box.hi - box.lo).cwiseProduct(VectorXd::NullaryExpr(n, [&] { return 0.5 + 0.5 * u(rng); }));
+    region.q = trial % 3 == 0 ? VectorXd(VectorXd::NullaryExpr(F, [&] { return u(rng) - 0.8; }))
+                              : VectorXd(-region.P * x0 + VectorXd::NullaryExpr(F, [&] { return 0.2 * std::abs(u(rng)); }));
+    region.Y_abs = region.Y.cwiseAbs();
+    region.y0_abs = region.y0.cwiseAbs();
+    region.P_abs = region.P.cwiseAbs();
+    region.q_abs = region.q.cwiseAbs();
+    spec::Conjunction conj;  // f_r = e_r . y <= 0
+    for (int r = 0; r < R; ++r) conj.rows.push_back({VectorXd::Unit(R, r), 0.0});
+    VectorXd arg;
+    // The oracle's region is {P x <= q}: here -P x <= q.
+    const double want = lp_min_max(box, -region.P, region.q, region.Y, region.y0, &arg);
+    const bab::detail::LeafLp sol = bab::detail::solve_leaf_lp(box, region.Y, region.y0, region.P, region.q);
+    bounds::BoundOptions o;
+    if (want == kInf) {
+      ++empty;
+      ASSERT_EQ(sol.status, bab::detail::LeafLp::Status::infeasible) << "trial " << trial;
+      EXPECT_TRUE(bab::detail::farkas_empty(box, region, sol.multipliers, o)) << "trial " << trial;
+      continue;
+    }
+    ++optimal;
+    ASSERT_EQ(sol.status, bab::detail::LeafLp::Status::optimal) << "trial " << trial;
+    EXPECT_NEAR(sol.value, want, 1e-6) << "trial " << trial;
+    ASSERT_EQ(sol.x.size(), n);
+    EXPECT_TRUE((sol.x.array() >= box.lo.array()).all() && (sol.x.array() <= box.hi.array()).all());
+    if (F > 0) EXPECT_GE((region.P * sol.x + region.q).minCoeff(), -1e-7) << "trial " << trial;
+    EXPECT_NEAR((region.Y * sol.x + region.y0).maxCoeff(), want, 1e-6) << "trial " << trial;
+    const double bound = bab::detail::lagrangian_bound(box, region, conj, sol.multipliers, o);
+    EXPECT_LE(bound, want + 1e-9) << "trial " << trial;
+    EXPECT_GE(bound, want - 1e-6) << "trial " << trial;
+  }
+  std::printf("[ tally    ] %d optimal, %d empty regions\n", optimal, empty);
+  EXPECT_GE(optimal, 150);
+  EXPECT_GE(empty, 30);
+
+  // 784 inputs, 1,500 dense phase rows: Clp needs about 10 s to find them infeasible (0.09 s with
+  // the limit of 0.05 s).
+  std::mt19937 big_rng(7);
+  const int n = 784, F = 1500;
+  spec::Box box;
+  box.lo = VectorXd::Zero(n);
+  box.hi = VectorXd::Ones(n);
+  const MatrixXd P = MatrixXd::NullaryExpr(F, n, [&] { return u(big_rng); });
+  const VectorXd q = VectorXd::NullaryExpr(F, [&] { return u(big_rng); });
+  const MatrixXd G = MatrixXd::NullaryExpr(9, n, [&] { return u(big_rng); });
+  const VectorXd g = VectorXd::Zero(9);
+  const auto t0 = std::chrono::steady_clock::now();
+  const bab::detail::LeafLp big = bab::detail::solve_leaf_lp(box, G, g, P, q, 0.05);
+  EXPECT_EQ(big.status, bab::detail::LeafLp::Status::stopped);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 1.0);
+}
+
 }  // namespace
 
 #endif  // PRUNECERT_HAVE_BAB
-
-// The leaf LPs' simplex stops at its time limit: on the Klee-Minty cube (2^n - 1 pivots under
-// Dantzig's rule) with n = 40 it returns iteration_limit within a fraction of a second of a
-// 0.1 s limit; with n = 6 it finds the optimum 5^6 (x = (0, ..., 0, 5^n)) well within it.
-using LpSolutionStatus = bab::detail::LpSolution::Status;
-
-TEST(BabSimplex, StopsAtItsTimeLimit) {
-  auto klee_minty = [](int n, double limit, LpSolutionStatus* status, double* value) {
-    Eigen::MatrixXd A = Eigen::MatrixXd::Zero(n, n);
-    Eigen::VectorXd b(n), c(n);
-    for (int i = 0; i < n; ++i) {
-      for (int j = 0; j < i; ++j) A(i, j) = std::pow(2.0, i - j + 1);
-      A(i, i) = 1;
-      b[i] = std::pow(5.0, i + 1);
-      c[i] = std::pow(2.0, n - 1 - i);
-    }
-    const auto t0 = std::chrono::steady_clock::now();
-    const bab::detail::LpSolution sol = bab::detail::simplex_max(A, b, c, 1 << 30, limit);
-    *status = sol.status;
-    *value = sol.value;
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  };
-  LpSolutionStatus status;
-  double value = 0;
-  EXPECT_LT(klee_minty(40, 0.1, &status, &value), 1.0);
-  EXPECT_EQ(status, LpSolutionStatus::iteration_limit);
-  klee_minty(6, 10.0, &status, &value);
-  ASSERT_EQ(status, LpSolutionStatus::optimal);
-  EXPECT_NEAR(value, std::pow(5.0, 6), 1e-6);
-}

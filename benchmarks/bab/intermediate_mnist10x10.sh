@@ -10,6 +10,8 @@
 # with --root-bounds milp: every subdomain starts from MILP-tightened intermediate bounds) and
 # root-milp-restart (the same after a first search with LP root bounds on a fifth of the time,
 # --root-milp-restart 0.2).
+# With PRUNECERT_BASELINE=PATH (another prunecert binary, e.g. a build of an older commit) every
+# mode also runs with that binary right after, as mode@base: A/B ratios from the same run.
 # usage: benchmarks/bab/intermediate_mnist10x10.sh [BUILD] [N] [T] [MODES]
 #   (default: build 10 30 "inherit crown alpha"; needs build/mnist_5k.csv, fetch_mnist5k.sh)
 set -eu
@@ -21,7 +23,8 @@ net=${SHARED:-../shared}/benchmarks/marabou-resources/nnet/mnist/mnist10x10.nnet
 csv=benchmarks/substitute/results/eval_mnist10x10_cbc100.csv
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-echo "input,radius,mode,verdict,time_s,nodes"
+baseline=${PRUNECERT_BASELINE:-}
+echo "input,radius,mode,verdict,time_s,nodes,lp_calls"
 python3 - "$csv" "$n" "$build/mnist_5k.csv" "$tmp" <<'PY' | while read -r name radius; do
 import csv, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1])) if float(r["d_bnd"]) > 0]
@@ -47,13 +50,19 @@ PY
       root-milp-restart) how="--engine bab --root-bounds milp --root-milp-restart 0.2" ;;
       *) how="--engine bab --intermediate $m" ;;
     esac
-    # shellcheck disable=SC2086
-    "$build/prunecert" verify --net "$net" --input "$tmp/$name.txt" --eps "$radius" --clip 0,1 $how \
-      --timeout "$t" --json > "$tmp/out.json" || true
-    python3 - "$tmp/out.json" "$name" "$radius" "$m" <<'PY'
+    for bin in "$build/prunecert" ${baseline:+"$baseline"}; do
+      label=$m
+      [ "$bin" = "$build/prunecert" ] || label="$m@base"
+      # shellcheck disable=SC2086
+      "$bin" verify --net "$net" --input "$tmp/$name.txt" --eps "$radius" --clip 0,1 $how \
+        --timeout "$t" --json > "$tmp/out.json" || true
+      python3 - "$tmp/out.json" "$name" "$radius" "$label" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1]))
-print(",".join([sys.argv[2], sys.argv[3], sys.argv[4], j["verdict"], "%.2f" % j["time_s"], str(j["stats"]["nodes"])]))
+s = j["stats"]
+print(",".join([sys.argv[2], sys.argv[3], sys.argv[4], j["verdict"], "%.2f" % j["time_s"], str(s["nodes"]),
+                str(s.get("lp_calls", ""))]))
 PY
+    done
   done
 done

@@ -210,7 +210,7 @@ class Search {
     if (try_candidate(s, b.candidate)) return Fate::sat;
     LinearRegion region;
     if (linear_region(problem_, s, b, &region)) {
-      LeafDecision leaf = decide_linear_region(problem_, s, b, region, options_.bound, options_.max_lp_tableau,
+      LeafDecision leaf = decide_linear_region(problem_, s, b, region, options_.bound, options_.max_leaf_lp_entries,
                                                &result_.stats, time_left());
       if (leaf.outcome != LeafDecision::Outcome::undecided) {
         record_region_leaf(path, leaf, method);

@@ -93,8 +93,8 @@ struct BabOptions {
                                                     // intermediate bounds and only the property rows
                                                     // are back-substituted (alpha,beta-CROWN's BaB);
                                                     // off while a certificate tree is recorded
-  int64_t max_lp_tableau = 1 << 20;                 // linear-region leaf LPs above this many tableau
-                                                    // entries are skipped (the leaf is bisected)
+  int64_t max_leaf_lp_entries = 1 << 20;            // linear-region leaf LPs with more constraint-matrix
+                                                    // entries are skipped (the leaf is split further)
   uint64_t seed = 0;
   bounds::BoundEngine* engine = nullptr;            // not owned; nullptr: the CPU engine
 };

@@ -51,16 +51,18 @@ Split choose_mask_split(const spec::Problem& problem, const bounds::Subdomain& s
 // True when neuron i of hidden layer j is undecided and its bounds straddle 0.
 bool unstable(const bounds::Subdomain& s, const bounds::SubdomainBounds& b, int j, int i);
 
-// Dense simplex (simplex.cpp): maximise c.v subject to A v <= b, v >= 0, at most max_pivots pivots
-// and about time_limit_s seconds (iteration_limit when either runs out).
-struct LpSolution {
-  enum class Status { optimal, infeasible, unbounded, iteration_limit } status = Status::iteration_limit;
-  double value = 0;      // optimal objective
-  Eigen::VectorXd v;     // optimal point
-  Eigen::VectorXd dual;  // >= 0 per row: optimal duals, or a Farkas vector when infeasible
+// The leaf LP (leaf_lp.cpp, Clp): minimise t over x in the box subject to G_r x + g_r <= t for
+// every output row r and P_i x + q_i >= 0 for every fixed phase i, in about time_limit_s seconds.
+// optimal: value, the minimiser x and the multipliers (mu_1..mu_R, lambda_1..lambda_F), all >= 0;
+// infeasible: multipliers holds F lambdas of a Farkas vector; stopped: Clp gave no answer.
+struct LeafLp {
+  enum class Status { optimal, infeasible, stopped } status = Status::stopped;
+  double value = 0;
+  Eigen::VectorXd x;
+  std::vector<double> multipliers;
 };
-LpSolution simplex_max(const Eigen::MatrixXd& A, const Eigen::VectorXd& b, const Eigen::VectorXd& c, int max_pivots,
-                       double time_limit_s = std::numeric_limits<double>::infinity());
+LeafLp solve_leaf_lp(const spec::Box& box, const Eigen::MatrixXd& G, const Eigen::VectorXd& g, const Eigen::MatrixXd& P,
+                     const Eigen::VectorXd& q, double time_limit_s = std::numeric_limits<double>::infinity());
 
 // The network on a subdomain where every neuron's phase is known (linear_region.cpp): outputs
 // y = Y x + y0 on {x in box : P x + q >= 0}, one row per phase-fixed neuron in (layer, index)
@@ -84,12 +86,12 @@ struct LeafDecision {
   std::vector<std::vector<double>> multipliers;  // see ProvenLeaf::multipliers
   Eigen::VectorXd candidate;                     // the LP minimiser of the worst disjunct
 };
-// Solves the leaf LP of each disjunct the bound b does not already prove (tableaus above
-// max_tableau entries are not attempted: undecided; all LPs together stop after about
-// time_limit_s seconds, leaving the rest undecided).
+// Solves the leaf LP of each disjunct the bound b does not already prove (LPs whose constraint
+// matrix has more than max_entries entries are not attempted: undecided; all LPs together stop
+// after about time_limit_s seconds, leaving the rest undecided).
 LeafDecision decide_linear_region(const spec::Problem& problem, const bounds::Subdomain& s,
                                   const bounds::SubdomainBounds& b, const LinearRegion& region,
-                                  const bounds::BoundOptions& o, int64_t max_tableau, util::Stats* stats,
+                                  const bounds::BoundOptions& o, int64_t max_entries, util::Stats* stats,
                                   double time_limit_s = std::numeric_limits<double>::infinity());
 
 // The end of a search (bab.cpp; both searches): the verdict, the margin's certified lower bound

@@ -1,6 +1,6 @@
 // Leaves where every ReLU's phase is known (fixed by a decision or stable under the bounds):
 // the network is affine there, y = Y x + y0, on the polytope {x in box : P x + q >= 0} (one row
-// per fixed phase), so the margin's minimum is an LP. The LP (simplex.cpp) only proposes
+// per fixed phase), so the margin's minimum is an LP. The LP (leaf_lp.cpp) only proposes
 // multipliers; the certified bound is the Lagrangian dual (as in beta-CROWN, Wang et al. 2021,
 // eq. 7, with the optimal multipliers of the leaf LP): for mu >= 0 with sum 1 and lambda >= 0,
 //   max_r f_r(x) >= sum_r mu_r f_r(x) - sum_i lambda_i (P_i x + q_i)   on the polytope,
@@ -143,7 +143,7 @@ bool farkas_empty(const spec::Box& box, const LinearRegion& region, const std::v
 
 LeafDecision decide_linear_region(const spec::Problem& problem, const bounds::Subdomain& s,
                                   const bounds::SubdomainBounds& b, const LinearRegion& region,
-                                  const bounds::BoundOptions& o, int64_t max_tableau, util::Stats* stats,
+                                  const bounds::BoundOptions& o, int64_t max_entries, util::Stats* stats,
                                   double time_limit_s) {
   const auto t0 = std::chrono::steady_clock::now();
   LeafDecision out;
@@ -165,58 +165,34 @@ LeafDecision decide_linear_region(const spec::Problem& problem, const bounds::Su
       out.margin_lower = -kInf;
       continue;
     }
-    const int rows = n + R + F, cols = n + 1;
-    if (static_cast<int64_t>(rows + 2) * (cols + 2) > max_tableau) return LeafDecision{};
-    // Variables u = x - lo in [0, w] and tau = t - t_lo >= 0; maximise -tau subject to
-    //   u <= w,   f_r(lo + u) <= t_lo + tau,   P (lo + u) + q >= 0.
+    if (static_cast<int64_t>(R + F) * (n + 1) > max_entries) return LeafDecision{};
     Eigen::MatrixXd G(R, n);
     Eigen::VectorXd g(R);
     for (int r = 0; r < R; ++r) {
       G.row(r) = (region.Y.transpose() * conj.rows[r].c).transpose();
       g[r] = conj.rows[r].c.dot(region.y0) - conj.rows[r].d;
     }
-    const Eigen::VectorXd w = box.hi - box.lo;
-    double f0_min = g[0] + G.row(0).dot(box.lo);
-    for (int j = 0; j < n; ++j) f0_min += std::min(0.0, G(0, j) * w[j]);
-    const double t_lo = f0_min - (1.0 + std::abs(f0_min));  // below min_x max_r f_r(x)
-    Eigen::MatrixXd A = Eigen::MatrixXd::Zero(rows, cols);
-    Eigen::VectorXd rhs(rows), c = Eigen::VectorXd::Zero(cols);
-    A.topLeftCorner(n, n).setIdentity();
-    rhs.head(n) = w;
-    for (int r = 0; r < R; ++r) {
-      A.row(n + r).head(n) = G.row(r);
-      A(n + r, n) = -1;
-      rhs[n + r] = t_lo - g[r] - G.row(r).dot(box.lo);
-    }
-    for (int i = 0; i < F; ++i) {
-      A.row(n + R + i).head(n) = -region.P.row(i);
-      rhs[n + R + i] = region.q[i] + region.P.row(i).dot(box.lo);
-    }
-    c[n] = -1;
     const double left = time_limit_s - std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (left <= 0) return LeafDecision{};
-    const LpSolution sol = simplex_max(A, rhs, c, 50 * (rows + cols), left);
+    const LeafLp sol = solve_leaf_lp(box, G, g, region.P, region.q, left);
     if (stats) stats->lp_calls += 1;
-    if (sol.status == LpSolution::Status::infeasible) {
-      std::vector<double> lambda(sol.dual.data() + n + R, sol.dual.data() + rows);
-      if (farkas_empty(box, region, lambda, o)) {
+    if (sol.status == LeafLp::Status::infeasible) {
+      if (farkas_empty(box, region, sol.multipliers, o)) {
         LeafDecision empty;
         empty.outcome = LeafDecision::Outcome::infeasible;
         empty.margin_lower = kInf;
-        empty.multipliers = {lambda};
+        empty.multipliers = {sol.multipliers};
         return empty;
       }
       return LeafDecision{};
     }
-    if (sol.status != LpSolution::Status::optimal) return LeafDecision{};
-    std::vector<double> mult(sol.dual.data() + n, sol.dual.data() + rows);
-    const double bound = lagrangian_bound(box, region, conj, mult, o);
+    if (sol.status != LeafLp::Status::optimal) return LeafDecision{};
+    const double bound = lagrangian_bound(box, region, conj, sol.multipliers, o);
     out.margin_lower = std::min(out.margin_lower, std::max(bound, b.disjunct_lower.size() ? b.disjunct_lower[dj] : -kInf));
-    out.multipliers[dj] = std::move(mult);
-    const double lp_min = t_lo - sol.value;  // value = -tau*
-    if (lp_min < best_lp) {
-      best_lp = lp_min;
-      out.candidate = (box.lo + sol.v.head(n)).cwiseMax(box.lo).cwiseMin(box.hi);
+    out.multipliers[dj] = sol.multipliers;
+    if (sol.value < best_lp) {
+      best_lp = sol.value;
+      out.candidate = sol.x;
     }
   }
   out.outcome = out.margin_lower > 0 ? LeafDecision::Outcome::proven : LeafDecision::Outcome::undecided;
