@@ -11,7 +11,6 @@
 // for any y, min c.v >= sum_j min(r_j lo_j, r_j hi_j) + sum_i y_i (rl_i or ru_i), r = c - A^T y,
 // every variable boxed, with y's signs clipped to the rows' finite sides; the sum is widened by
 // a bound on its rounding error. An LP Clp does not solve keeps the CROWN bound.
-#include <Clp_C_Interface.h>
 
 #include <algorithm>
 #include <chrono>
@@ -19,6 +18,7 @@
 #include <cmath>
 #include <limits>
 
+#include "encodings/clp_handle.h"
 #include "encodings/internal.h"
 #include "src/util/errors.h"
 
@@ -27,15 +27,6 @@ namespace encodings {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-// Owns a Clp_Simplex.
-struct ClpHandle {
-  Clp_Simplex* m = Clp_newModel();
-  ~ClpHandle() { Clp_deleteModel(m); }
-  ClpHandle() = default;
-  ClpHandle(const ClpHandle&) = delete;
-  ClpHandle& operator=(const ClpHandle&) = delete;
-};
 
 double coin(double v) { return std::isinf(v) ? (v > 0 ? DBL_MAX : -DBL_MAX) : v; }
 

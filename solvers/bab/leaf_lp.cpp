@@ -4,27 +4,20 @@
 // cost a millisecond). Nothing here needs to be exact: the caller only uses the multipliers to
 // build a Lagrangian bound or a Farkas certificate it evaluates soundly itself
 // (linear_region.cpp), so a wrong or inaccurate answer from Clp can only leave a leaf undecided.
-#include <Clp_C_Interface.h>
 
 #include <algorithm>
 #include <cfloat>
 #include <chrono>
 #include <cmath>
 
+#include "encodings/clp_handle.h"
 #include "solvers/bab/internal.h"
 
 namespace bab::detail {
 
 namespace {
 
-// Owns a Clp_Simplex.
-struct ClpHandle {
-  Clp_Simplex* m = Clp_newModel();
-  ~ClpHandle() { Clp_deleteModel(m); }
-  ClpHandle() = default;
-  ClpHandle(const ClpHandle&) = delete;
-  ClpHandle& operator=(const ClpHandle&) = delete;
-};
+using encodings::ClpHandle;
 
 using Clock = std::chrono::steady_clock;
 

@@ -5,7 +5,6 @@
 // `gap` from Clp's objective, or a Clp failure, sends the LP to Z3 (exact rational simplex).
 #include "solvers/brute/exact_lp.h"
 
-#include <Clp_C_Interface.h>
 #include <z3++.h>
 
 #include <algorithm>
@@ -14,20 +13,14 @@
 #include <memory>
 #include <optional>
 
+#include "encodings/clp_handle.h"
 #include "src/util/errors.h"
 
 namespace solvers::brute {
 
 namespace {
 
-// Owns a Clp_Simplex.
-struct ClpHandle {
-  Clp_Simplex* m = Clp_newModel();
-  ~ClpHandle() { Clp_deleteModel(m); }
-  ClpHandle() = default;
-  ClpHandle(const ClpHandle&) = delete;
-  ClpHandle& operator=(const ClpHandle&) = delete;
-};
+using encodings::ClpHandle;
 
 // min over the box of objective + sum_i y_i row_i (exact).
 mpq_class lagrangian_bound(const ExactLp& lp, const std::vector<double>& y) {
