@@ -51,6 +51,8 @@ int solve_dense(ClpHandle& h, const spec::Box& box, const Eigen::MatrixXd& A, co
   Clp_setLogLevel(h.m, 0);
   Clp_loadProblem(h.m, n + 1, m, start.data(), index.data(), value.data(), col_lo.data(), col_hi.data(), obj.data(),
                   row_lo.data(), row_hi.data());
+  // Clp counts this from the call on in the process's CPU time: sooner than the wall clock while
+  // other threads of the process run, later only while the machine has no core free for this one.
   Clp_setMaximumSeconds(h.m, std::max(seconds, 1e-3));
   Clp_dual(h.m, 0);
   return Clp_status(h.m);
