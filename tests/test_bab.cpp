@@ -837,10 +837,11 @@ TEST(BabDecisions, RebuildTheSubdomainInAnyOrder) {
 }
 
 // The leaf LPs (Clp) against the oracle's own simplex on 300 random regions (2-6 inputs, 1-3
-// output rows, 0-12 phase rows; a third drawn at random, most of them empty): the same minimum where the region is
-// non-empty (1e-6), a minimiser in the box that satisfies the rows, multipliers whose certified
-// Lagrangian bound (lagrangian_bound, as BaB uses it) is within 1e-6 of the minimum, and a Farkas
-// vector that farkas_empty accepts where the region is empty. A large LP stops at its time limit.
+// output rows, 0-12 phase rows; a third drawn at random, most of them empty): the same minimum
+// where the region is non-empty (1e-6), a minimiser in the box that satisfies the rows,
+// multipliers whose certified Lagrangian bound (lagrangian_bound, as BaB uses it) is within 1e-6
+// of the minimum, and a Farkas vector that farkas_empty accepts where the region is empty. A
+// large LP stops at its time limit.
 TEST(BabLeafLp, MatchesTheOracleLpAndItsMultipliersCertifyTheMinimum) {
   std::mt19937 rng(4242);
   std::uniform_real_distribution<double> u(-1.0, 1.0);
@@ -855,9 +856,11 @@ TEST(BabLeafLp, MatchesTheOracleLpAndItsMultipliersCertifyTheMinimum) {
     region.y0 = VectorXd::NullaryExpr(R, [&] { return u(rng); });
     region.P = MatrixXd::NullaryExpr(F, n, [&] { return u(rng); });
     // Two trials in three keep a point of the box inside (q = -P x0 + slack); the third is random.
-    const VectorXd x0 = box.lo + (box.hi - box.lo).cwiseProduct(VectorXd::NullaryExpr(n, [&] { return 0.5 + 0.5 * u(rng); }));
-    region.q = trial % 3 == 0 ? VectorXd(VectorXd::NullaryExpr(F, [&] { return u(rng) - 0.8; }))
-                              : VectorXd(-region.P * x0 + VectorXd::NullaryExpr(F, [&] { return 0.2 * std::abs(u(rng)); }));
+    const VectorXd t = VectorXd::NullaryExpr(n, [&] { return 0.5 + 0.5 * u(rng); });
+    const VectorXd x0 = box.lo + (box.hi - box.lo).cwiseProduct(t);
+    const VectorXd slack = VectorXd::NullaryExpr(F, [&] { return 0.2 * std::abs(u(rng)); });
+    const VectorXd drawn = VectorXd::NullaryExpr(F, [&] { return u(rng) - 0.8; });
+    region.q = trial % 3 == 0 ? drawn : VectorXd(-region.P * x0 + slack);
     region.Y_abs = region.Y.cwiseAbs();
     region.y0_abs = region.y0.cwiseAbs();
     region.P_abs = region.P.cwiseAbs();
