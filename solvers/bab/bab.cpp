@@ -46,10 +46,7 @@ Branching parse_branching(const std::string& text) {
 namespace {
 
 using namespace detail;
-using Clock = std::chrono::steady_clock;
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
 bool proven(const bounds::SubdomainBounds& b) { return b.infeasible || b.margin_lower > 0; }
 

@@ -48,7 +48,6 @@ namespace bab::detail {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using bounds::Matrix;
 using bounds::Vector;
 constexpr double kInf = std::numeric_limits<double>::infinity();
@@ -58,8 +57,6 @@ constexpr int kReachSteps = 20;  // alternating projections of reach()
 constexpr int kLpIterations = 200;  // dual simplex pivots per realisability LP
 constexpr double kLpShare = 0.3;    // of the search's time (per thread), at most, in those LPs
 constexpr int kMinRefinePerThread = 8;  // subdomains per thread of bound_all's refine()
-
-double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
 struct ZNode {
   Vector lo, hi;     // the box Z of first-layer pre-activations

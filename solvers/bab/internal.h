@@ -2,6 +2,7 @@
 // subdomains as chains of decisions, the split chosen for an open node, the node queue, and
 // the branching rules.
 #pragma once
+#include <chrono>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -11,6 +12,10 @@
 #include "solvers/bab/bab.h"
 
 namespace bab::detail {
+
+using Clock = std::chrono::steady_clock;
+// Seconds from a to b: the search's deadlines and the timings it reports.
+inline double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
 // A subdomain is the chain of decisions from the root (HiGHS mip/HighsDomainChange.h): each
 // link holds one decision and shares its parent's prefix, so an open node costs one link.

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cfloat>
-#include <chrono>
 #include <cmath>
 
 #include "encodings/clp_handle.h"
@@ -19,16 +18,12 @@ namespace {
 
 using encodings::ClpHandle;
 
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
 // Loads  min obj_t * t  over x in box, t in [t_lo, t_hi],  row_lo <= A x + e t <= row_hi  (A dense,
-// one extra column t with coefficients e) and runs the dual simplex for at most `seconds`.
+// one extra column t with coefficients e) and runs the dual simplex for at most `limit_s` seconds.
 // Returns Clp's status (0 optimal, 1 primal infeasible, 3 stopped, ...).
 int solve_dense(ClpHandle& h, const spec::Box& box, const Eigen::MatrixXd& A, const Eigen::VectorXd& e, double t_lo,
                 double t_hi, double obj_t, const std::vector<double>& row_lo, const std::vector<double>& row_hi,
-                double seconds) {
+                double limit_s) {
   const int n = box.dim(), m = static_cast<int>(A.rows());
   std::vector<CoinBigIndex> start{0};
   std::vector<int> index;
@@ -53,7 +48,7 @@ int solve_dense(ClpHandle& h, const spec::Box& box, const Eigen::MatrixXd& A, co
                   row_lo.data(), row_hi.data());
   // Clp counts this from the call on in the process's CPU time: sooner than the wall clock while
   // other threads of the process run, later only while the machine has no core free for this one.
-  Clp_setMaximumSeconds(h.m, std::max(seconds, 1e-3));
+  Clp_setMaximumSeconds(h.m, std::max(limit_s, 1e-3));
   Clp_dual(h.m, 0);
   return Clp_status(h.m);
 }
@@ -102,7 +97,7 @@ LeafLp solve_leaf_lp(const spec::Box& box, const Eigen::MatrixXd& G, const Eigen
   // Infeasible: the multipliers of  max s  subject to  P_i x - s >= -q_i,  x in the box, s <= 1,
   // are a Farkas vector when the optimum s* is negative: sum_i lambda_i (P_i x + q_i) <= s* < 0 on
   // the box (lambda sums to 1).
-  const double left = time_limit_s - seconds_since(t0);
+  const double left = time_limit_s - seconds(t0, Clock::now());
   if (!(left > 0)) return out;
   Eigen::VectorXd es = Eigen::VectorXd::Constant(F, -1.0);
   std::vector<double> lo(row_lo.begin() + R, row_lo.end()), hi(row_hi.begin() + R, row_hi.end());

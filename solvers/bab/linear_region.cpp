@@ -6,7 +6,6 @@
 //   max_r f_r(x) >= sum_r mu_r f_r(x) - sum_i lambda_i (P_i x + q_i)   on the polytope,
 // and its minimum over the box is exact interval arithmetic, widened like every bound.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <limits>
 
@@ -145,7 +144,7 @@ LeafDecision decide_linear_region(const spec::Problem& problem, const bounds::Su
                                   const bounds::SubdomainBounds& b, const LinearRegion& region,
                                   const bounds::BoundOptions& o, int64_t max_entries, util::Stats* stats,
                                   double time_limit_s) {
-  const auto t0 = std::chrono::steady_clock::now();
+  const auto t0 = Clock::now();
   LeafDecision out;
   const spec::Box& box = s.box;
   const int n = box.dim(), F = static_cast<int>(region.P.rows());
@@ -172,7 +171,7 @@ LeafDecision decide_linear_region(const spec::Problem& problem, const bounds::Su
       G.row(r) = (region.Y.transpose() * conj.rows[r].c).transpose();
       g[r] = conj.rows[r].c.dot(region.y0) - conj.rows[r].d;
     }
-    const double left = time_limit_s - std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double left = time_limit_s - seconds(t0, Clock::now());
     if (left <= 0) return LeafDecision{};
     const LeafLp sol = solve_leaf_lp(box, G, g, region.P, region.q, left);
     if (stats) stats->lp_calls += 1;
