@@ -98,6 +98,17 @@ std::vector<bounds::LayerBounds> encoding_bounds(const spec::Problem& problem, c
 // All cases at once.
 std::vector<Model> encode_cases(const spec::Problem& problem, const EncodeOptions& options);
 
+// Ideal-formulation cuts of the big-M model's binary ReLUs (ideal_relu_cuts.cpp; Anderson et al.
+// 2020): at a point v (one value per variable, e.g. an LP relaxation's solution), the most violated
+// inequality of each ReLU's convex hull over the box of its inputs, when it is violated by more
+// than min_violation max(1, |y|). Valid for every point of the model (a cutting plane: adding it
+// removes no solution of the MILP). MilpOptions::ideal_cuts hands them to CBC.
+struct IdealCutStats {
+  long long separated = 0, cuts = 0;
+};
+std::vector<LinearConstraint> ideal_relu_cuts(const Model& model, const double* v, double min_violation = 1e-6,
+                                              IdealCutStats* stats = nullptr);
+
 // Writers. smt2 writes any model (exact decimals, so the file states the same problem as the
 // doubles in memory); mps and lp need a linear model (bigm) and throw util::InputError otherwise.
 std::string to_text(const Model& model, Format format);

@@ -39,6 +39,16 @@ struct LinearConstraint {
 // y = max(0, x); the bounds of x (its Variable) give the big-M constants when lowered.
 struct ReluRelation {
   int y, x;
+  int def = -1;  // the row x - sum(w h) = b that defines x (network models), -1 when unknown
+};
+
+// An unstable ReLU the big-M lowering gave a binary (bigm.cpp): y = max(0, z), d = 1 when active,
+// z = sum(in) + bias over variables with finite bounds. Kept for the ideal-formulation cuts
+// (ideal_relu_cuts.cpp), which need the affine map into the neuron and the box of its inputs.
+struct BinaryRelu {
+  int y, z, d;
+  std::vector<Term> in;
+  double bias = 0.0;
 };
 
 // y = m * a with m boolean (1 = neuron kept, 0 = pruned; seed 003 eq. 4). The bounds of a give
@@ -82,6 +92,7 @@ struct Model {
   std::vector<Variable> vars;
   std::vector<LinearConstraint> rows;
   std::vector<ReluRelation> relus;
+  std::vector<BinaryRelu> binary_relus;  // filled by lower_bigm; rows only, not a relation
   std::vector<MaskRelation> masks;
   std::vector<AtLeast> cardinalities;
   std::vector<Clause> clauses;

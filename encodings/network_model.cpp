@@ -67,6 +67,7 @@ Model build_network_model(const spec::Problem& problem, const std::vector<bounds
         if (prev[j] != kZero && layer.W(i, j) != 0.0) def.terms.push_back({prev[j], -layer.W(i, j)});
       def.sense = Sense::eq;
       def.rhs = layer.b[i];
+      const int def_row = static_cast<int>(m.rows.size());
       m.rows.push_back(std::move(def));
       if (output) {
         m.output_vars.push_back(z);
@@ -75,7 +76,7 @@ Model build_network_model(const spec::Problem& problem, const std::vector<bounds
       int h = z;  // stably active: h = z
       if (lo < 0.0) {
         h = m.add_var("h_" + idx(k, i), VarKind::real, 0.0, std::max(0.0, hi));
-        m.relus.push_back({h, z});
+        m.relus.push_back({h, z, def_row});
       }
       if (prunable) {
         const int bit = m.add_var("m_" + idx(k, i), VarKind::boolean, 0.0, 1.0);

@@ -50,6 +50,10 @@ struct MilpOptions {
   // one in 12-40 s (benchmarks/substitute/README.md); pruning queries were not measured.
   enum class CbcExtras { automatic, on, off, pump };
   CbcExtras cbc_extras = CbcExtras::automatic;
+  // Hand CBC the ideal-formulation cuts of every binary ReLU (encodings::ideal_relu_cuts, Anderson
+  // et al. 2020) through its cut callback, at the root and in the tree. Needs preprocess off (the
+  // callback sees the model's own columns); ignored otherwise.
+  bool ideal_cuts = false;
 };
 
 struct BruteOptions {

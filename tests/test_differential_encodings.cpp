@@ -150,7 +150,11 @@ bool run_all(const Case& c, int& compared, const encodings::EncodeOptions& smt_e
   mo.encode = milp_enc;
   mo.timeout_s = kSolverLimit;
   mo.encode.goal = Goal::optimize;
+  // The ideal-formulation cuts (MilpOptions::ideal_cuts) in the optimisation of every other
+  // problem and in milp_other of the rest, so that both meet brute with and without them.
+  mo.ideal_cuts = compared % 2 == 1;
   const spec::Result milp_opt = timed(time.milp_opt, [&] { return solvers::solve_milp(c.problem, mo); });
+  mo.ideal_cuts = false;
   mo.encode.goal = Goal::decide;
   mo.encode.decide_objective = false;  // a pure feasibility model
   const spec::Result milp_decide = timed(time.milp_decide, [&] { return solvers::solve_milp(c.problem, mo); });
@@ -162,6 +166,7 @@ bool run_all(const Case& c, int& compared, const encodings::EncodeOptions& smt_e
   mo.cbc_extras = c.problem.budget ? solvers::MilpOptions::CbcExtras::off
                   : compared % 2   ? solvers::MilpOptions::CbcExtras::on
                                    : solvers::MilpOptions::CbcExtras::pump;
+  mo.ideal_cuts = compared % 2 == 0;
   const spec::Result milp_other = timed(time.milp_other, [&] { return solvers::solve_milp(c.problem, mo); });
 
   for (const auto* r : {&smt_decide, &smt_opt, &milp_opt, &milp_decide, &milp_guided, &milp_other}) {

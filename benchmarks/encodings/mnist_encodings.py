@@ -8,9 +8,9 @@ and writes every run to a CSV.
 Images: the 15 MNIST test images of VNN-COMP 2021 mnistfc (prop_<i>_0.03.vnnlib), recovered from
 the clipped input boxes (lo = max(0, x - eps), hi = min(1, x + eps)); labels from the file header.
 
-usage: mnist_encodings.py [--prunecert build/prunecert] [--nets mnist10x10,mnist10x20]
+usage: mnist_encodings.py [--prunecert build/prunecert] [--nets mnist10x10,mnist10x20,PATH.onnx]
                           [--eps 0.005,0.01,0.02] [--images 5] [--timeout 60] [-o results.csv]
-                          [--configs smt,milp-ibp,milp-crown,milp-lp,milp-milp]
+                          [--configs smt,milp-ibp,milp-crown,milp-lp,milp-milp (default),milp-lp-ideal,milp-milp-ideal]
 """
 import argparse, csv, json, os, re, statistics, subprocess, sys, tempfile, time
 
@@ -24,7 +24,11 @@ CONFIGS = [
     ("milp-crown", ["--engine", "milp", "--encoding-bounds", "crown"]),
     ("milp-lp", ["--engine", "milp", "--encoding-bounds", "lp"]),
     ("milp-milp", ["--engine", "milp", "--encoding-bounds", "milp"]),
+    # Anderson et al.'s ideal-formulation cuts in CBC's tree (--milp-ideal-cuts), not in the default run
+    ("milp-lp-ideal", ["--engine", "milp", "--encoding-bounds", "lp", "--milp-ideal-cuts"]),
+    ("milp-milp-ideal", ["--engine", "milp", "--encoding-bounds", "milp", "--milp-ideal-cuts"]),
 ]
+DEFAULT_CONFIGS = "smt,milp-ibp,milp-crown,milp-lp,milp-milp"
 
 
 def image_from_vnnlib(path, eps=0.03):
@@ -56,7 +60,7 @@ def main():
     ap.add_argument("--eps", default="0.005,0.01,0.02")
     ap.add_argument("--images", type=int, default=5)
     ap.add_argument("--timeout", type=float, default=60.0)
-    ap.add_argument("--configs", default=",".join(n for n, _ in CONFIGS))
+    ap.add_argument("--configs", default=DEFAULT_CONFIGS)
     ap.add_argument("-o", "--output", default=os.path.join(HERE, "results_mnist_encodings.csv"))
     a = ap.parse_args()
     tmp = tempfile.mkdtemp()
@@ -69,7 +73,8 @@ def main():
         images.append((i, p, label))
     rows = []
     for net in a.nets.split(","):
-        net_path = os.path.join(SHARED, "marabou-resources", "nnet", "mnist", net + ".nnet")
+        # a Marabou MNIST net by name, or any network file by path (e.g. mnistfc's mnist-net_256x2.onnx)
+        net_path = net if os.sep in net else os.path.join(SHARED, "marabou-resources", "nnet", "mnist", net + ".nnet")
         for eps in a.eps.split(","):
             for i, img, label in images:
                 for name, opts in [c for c in CONFIGS if c[0] in a.configs.split(",")]:

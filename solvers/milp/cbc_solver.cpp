@@ -21,6 +21,7 @@
 #include <cfloat>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <sstream>
 #include <string>
 
@@ -89,6 +90,34 @@ BackendAnswer cbc_solve(const Model& model, double timeout_s, const MilpOptions&
 }
 
 namespace {
+
+// CBC's cut callback (Cbc_addCutCallback): the ideal-formulation cuts violated at the node's LP
+// solution. The column count check guards against a presolved model (callback off then anyway).
+struct IdealCutContext {
+  const Model* model;
+  int cols;
+  encodings::IdealCutStats stats;
+  long long calls = 0;
+};
+
+void ideal_cut_callback(void* osi, void* osi_cuts, void* app) {
+  auto* c = static_cast<IdealCutContext*>(app);
+  ++c->calls;
+  if (Osi_getNumCols(osi) != c->cols) return;
+  const double* x = Osi_getColSolution(osi);
+  if (!x) return;
+  std::vector<int> idx;
+  std::vector<double> coef;
+  for (const auto& cut : encodings::ideal_relu_cuts(*c->model, x, 1e-6, &c->stats)) {
+    idx.clear();
+    coef.clear();
+    for (const auto& t : cut.terms) {
+      idx.push_back(t.var);
+      coef.push_back(t.coef);
+    }
+    OsiCuts_addRowCut(osi_cuts, static_cast<int>(idx.size()), idx.data(), coef.data(), 'L', cut.rhs);
+  }
+}
 
 BackendAnswer cbc_solve_here(const Model& model, double timeout_s, const MilpOptions& o, unsigned seed,
                              bool scaling) {
@@ -171,7 +200,13 @@ BackendAnswer cbc_solve_here(const Model& model, double timeout_s, const MilpOpt
     std::string k, v;
     while (in >> k >> v) Cbc_setParameter(h.m, k.c_str(), v.c_str());
   }
+  IdealCutContext cut_context{&model, n, {}};
+  if (o.ideal_cuts && !o.preprocess && !model.binary_relus.empty())
+    Cbc_addCutCallback(h.m, ideal_cut_callback, "ideal_relu", &cut_context);
   Cbc_solve(h.m);
+  if (std::getenv("PRUNECERT_CBC_LOG") && o.ideal_cuts)
+    std::printf("ideal ReLU cuts: %lld callbacks, %lld separated, %lld cuts\n", cut_context.calls,
+                cut_context.stats.separated, cut_context.stats.cuts);
 
   BackendAnswer a;
   if (!model.has_integers()) {

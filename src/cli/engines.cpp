@@ -190,6 +190,7 @@ solvers::MilpOptions milp_options(const util::Options& o) {
   mo.seed = static_cast<unsigned>(o.seed);
   mo.rechecks = static_cast<int>(o.milp_rechecks);
   mo.cbc_extras = solvers::parse_cbc_extras(o.milp_cbc);
+  mo.ideal_cuts = o.milp_ideal_cuts != 0;
   mo.encode.decide_objective = !o.milp_feasibility;
   // Deciding, CBC is far faster on one model per class (no selector binaries, the margin of one
   // class as objective; most threatened class first) than on the disjunction: on FashionMNIST
