@@ -240,9 +240,10 @@ Config draw_config(std::mt19937_64& rng, bool pruning, double timeout, uint64_t 
     o.milp_rechecks = pick<long long>(rng, {0, 1});
     o.milp_feasibility = o.goal == "decide" && coin(rng, 0.3);
     o.milp_neuron_timeout = 0.2;
+    o.milp_ideal_cuts = coin(rng, 0.3);
     s << " --encoding-bounds " << o.encoding_bounds << " --goal " << o.goal << " --property-mode "
       << o.property_mode << " --milp-cbc " << o.milp_cbc << " --milp-rechecks " << o.milp_rechecks
-      << (o.milp_feasibility ? " --milp-feasibility" : "");
+      << (o.milp_feasibility ? " --milp-feasibility" : "") << (o.milp_ideal_cuts ? " --milp-ideal-cuts" : "");
   }
   if (o.engine == "smt") {
     o.encoding = pick<std::string>(rng, {"smt", "bigm"});

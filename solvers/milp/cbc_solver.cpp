@@ -93,11 +93,12 @@ namespace {
 
 // CBC's cut callback (Cbc_addCutCallback): the ideal-formulation cuts violated at the node's LP
 // solution. The column count check guards against a presolved model (callback off then anyway).
+// With `threads` > 1 CBC calls it from several threads: the model is only read, the counters
+// are atomic.
 struct IdealCutContext {
   const Model* model;
   int cols;
-  encodings::IdealCutStats stats;
-  long long calls = 0;
+  std::atomic<long long> calls{0}, separated{0}, cuts{0};
 };
 
 void ideal_cut_callback(void* osi, void* osi_cuts, void* app) {
@@ -108,7 +109,11 @@ void ideal_cut_callback(void* osi, void* osi_cuts, void* app) {
   if (!x) return;
   std::vector<int> idx;
   std::vector<double> coef;
-  for (const auto& cut : encodings::ideal_relu_cuts(*c->model, x, 1e-6, &c->stats)) {
+  encodings::IdealCutStats stats;
+  const auto cuts = encodings::ideal_relu_cuts(*c->model, x, 1e-6, &stats);
+  c->separated += stats.separated;
+  c->cuts += stats.cuts;
+  for (const auto& cut : cuts) {
     idx.clear();
     coef.clear();
     for (const auto& t : cut.terms) {
@@ -200,13 +205,13 @@ BackendAnswer cbc_solve_here(const Model& model, double timeout_s, const MilpOpt
     std::string k, v;
     while (in >> k >> v) Cbc_setParameter(h.m, k.c_str(), v.c_str());
   }
-  IdealCutContext cut_context{&model, n, {}};
+  IdealCutContext cut_context{&model, n};
   if (o.ideal_cuts && !o.preprocess && !model.binary_relus.empty())
     Cbc_addCutCallback(h.m, ideal_cut_callback, "ideal_relu", &cut_context);
   Cbc_solve(h.m);
   if (std::getenv("PRUNECERT_CBC_LOG") && o.ideal_cuts)
-    std::printf("ideal ReLU cuts: %lld callbacks, %lld separated, %lld cuts\n", cut_context.calls,
-                cut_context.stats.separated, cut_context.stats.cuts);
+    std::printf("ideal ReLU cuts: %lld callbacks, %lld separated, %lld cuts\n", cut_context.calls.load(),
+                cut_context.separated.load(), cut_context.cuts.load());
 
   BackendAnswer a;
   if (!model.has_integers()) {
