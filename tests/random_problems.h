@@ -43,6 +43,15 @@ inline spec::Problem random_robustness_problem(std::mt19937_64& rng, std::shared
   return spec::robustness_problem(net, x0, label, eps);
 }
 
+// A small robustness problem on a random ball: 2-5 inputs, 2-4 hidden layers of width_lo..width_hi
+// neurons, 2-4 outputs, radius in [0.05, 1].
+inline spec::Problem random_ball_problem(std::mt19937_64& rng, int width_lo, int width_hi) {
+  const auto widths = random_widths(rng, 2, 5, 2, 4, width_lo, width_hi, 2, 4);
+  auto net = random_network(rng, widths);
+  const double eps = std::uniform_real_distribution<double>(0.05, 1.0)(rng);
+  return random_robustness_problem(rng, net, eps);
+}
+
 inline Eigen::VectorXd sample_box(std::mt19937_64& rng, const spec::Box& box) {
   std::uniform_real_distribution<double> U(0.0, 1.0);
   Eigen::VectorXd x(box.dim());

@@ -42,17 +42,14 @@ TEST(IdealReluCuts, EveryCutHoldsAtEveryPointOfTheNetwork) {
   int problems = 0, cuts_checked = 0;
   for (uint64_t seed = 7000; seed < 7150; ++seed) {
     std::mt19937_64 rng(seed);
-    const auto widths = testing_util::random_widths(rng, 2, 5, 2, 4, 2, 8, 2, 4);
-    auto net = testing_util::random_network(rng, widths);
-    const double eps = std::uniform_real_distribution<double>(0.05, 1.0)(rng);
-    const spec::Problem p = testing_util::random_robustness_problem(rng, net, eps);
+    const spec::Problem p = testing_util::random_ball_problem(rng, 2, 8);
     encodings::EncodeOptions o;
     o.bounds = seed % 2 ? encodings::BoundSource::crown : encodings::BoundSource::ibp;
     const encodings::Model m = encodings::encode(p, o);
     if (m.binary_relus.empty()) continue;
     ++problems;
     std::vector<std::vector<double>> truth;
-    for (int s = 0; s < 200; ++s) truth.push_back(network_point(m, *net, testing_util::sample_box(rng, p.box)));
+    for (int s = 0; s < 200; ++s) truth.push_back(network_point(m, *p.net, testing_util::sample_box(rng, p.box)));
     std::uniform_real_distribution<double> U(0.0, 1.0);
     for (int round = 0; round < 20; ++round) {
       // A point of the LP box: every variable anywhere in its bounds, the binaries fractional.

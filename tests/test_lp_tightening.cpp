@@ -15,10 +15,8 @@ TEST(LpTightening, ContainsEverySampledPointAndIsNeverLooserThanCrown) {
   for (uint64_t seed = 0; seed < 60; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     std::mt19937_64 rng(seed);
-    const auto widths = testing_util::random_widths(rng, 2, 5, 2, 4, 3, 10, 2, 4);
-    auto net = testing_util::random_network(rng, widths);
-    const double eps = std::uniform_real_distribution<double>(0.05, 1.0)(rng);
-    const spec::Problem p = testing_util::random_robustness_problem(rng, net, eps);
+    const spec::Problem p = testing_util::random_ball_problem(rng, 3, 10);
+    const auto& net = p.net;
     encodings::EncodeOptions o;
     o.bounds = encodings::BoundSource::crown;
     const auto crown = encodings::encoding_bounds(p, o);
