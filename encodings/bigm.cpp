@@ -117,15 +117,13 @@ void lower_bigm(Model& m) {
       ++narrow_relus;
     } else {
       const int d = m.add_var("d_" + s, VarKind::integer, 0.0, 1.0);
-      if (r.def >= 0) {  // before drop_negligible_terms: the exact affine map
+      if (r.def >= 0) {  // z - sum(w v) = b: z once, with coefficient 1
         const LinearConstraint& def = m.rows[r.def];
-        BinaryRelu b{r.y, r.x, d, {}, def.rhs};
-        bool is_def = def.sense == Sense::eq;
-        for (const Term& t : def.terms) {
-          if (t.var == r.x) is_def = is_def && t.coef == 1.0;
-          else b.in.push_back({t.var, -t.coef});
-        }
-        if (is_def && b.in.size() + 1 == def.terms.size()) m.binary_relus.push_back(std::move(b));
+        int own = 0;
+        bool unit = false;
+        for (const Term& t : def.terms)
+          if (t.var == r.x) ++own, unit = t.coef == 1.0;
+        if (def.sense == Sense::eq && own == 1 && unit) m.binary_relus.push_back({r.y, r.x, d, r.def});
       }
       m.vars[r.y].lo = std::max(0.0, m.vars[r.y].lo);                                 // eq. 8: h >= 0
       m.rows.push_back(row({{r.y, 1.0}, {r.x, -1.0}}, Sense::ge, 0.0, "relu_lo_" + s));  // eq. 7

@@ -10,9 +10,10 @@
 // w_i (x*_i - Lb_i (1 - d*)) < w_i Ub_i d*.
 //
 // Every cut holds for every point of the big-M model whose x lies in its bounds, whatever the
-// pre-activation bounds the big-M rows used: it needs only the variables' bounds and the exact
-// affine map (BinaryRelu, recorded before negligible terms are dropped). Its right-hand side is
-// widened by a bound on the rounding of its coefficients, so it stays valid in floating point.
+// pre-activation bounds the big-M rows used: it needs only the variables' bounds and the row that
+// defines z (BinaryRelu::def; where drop_negligible_terms removed weights, their bounded slack
+// variable is one more input). Its right-hand side is widened by a bound on the rounding of its
+// coefficients, so it stays valid in floating point.
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
@@ -25,16 +26,18 @@ std::vector<LinearConstraint> ideal_relu_cuts(const Model& m, const double* v, d
                                               IdealCutStats* stats) {
   std::vector<LinearConstraint> cuts;
   for (const BinaryRelu& r : m.binary_relus) {
-    const double d = std::clamp(v[r.d], 0.0, 1.0);
-    double value = r.bias * d;  // the cut's right-hand side at the point
-    double coef_d = r.bias, rhs = 0.0, magnitude = std::abs(r.bias);
+    const LinearConstraint& def = m.rows[r.def];  // z - sum(w v) = bias
+    const double d = std::clamp(v[r.d], 0.0, 1.0), bias = def.rhs;
+    double value = bias * d;  // the cut's right-hand side at the point
+    double coef_d = bias, rhs = 0.0, magnitude = std::abs(bias);
     LinearConstraint c;
     c.sense = Sense::le;
     c.terms.push_back({r.y, 1.0});
     bool boxed = true;
-    for (const Term& t : r.in) {
+    for (const Term& t : def.terms) {
+      if (t.var == r.z) continue;
       const Variable& x = m.vars[t.var];
-      const double w = t.coef;
+      const double w = -t.coef;
       if (w == 0.0) continue;
       const double lb = w > 0 ? x.lo : x.hi, ub = w > 0 ? x.hi : x.lo;
       if (!std::isfinite(lb) || !std::isfinite(ub)) {
@@ -60,7 +63,7 @@ std::vector<LinearConstraint> ideal_relu_cuts(const Model& m, const double* v, d
     if (!(violation > min_violation * std::max(1.0, std::abs(v[r.y])))) continue;
     // |computed - exact| of coef_d and rhs together is at most about (n + 2) eps times the sum of
     // the magnitudes of their terms; d is in [0, 1], so that much on the right keeps the cut valid.
-    rhs += (static_cast<double>(r.in.size()) + 2.0) * DBL_EPSILON * magnitude;
+    rhs += (static_cast<double>(def.terms.size()) + 1.0) * DBL_EPSILON * magnitude;  // n inputs + 2
     if (coef_d != 0.0) c.terms.push_back({r.d, -coef_d});  // explicit zeros upset Clp
     c.rhs = rhs;
     c.name = "ideal_" + m.vars[r.y].name;

@@ -43,12 +43,11 @@ struct ReluRelation {
 };
 
 // An unstable ReLU the big-M lowering gave a binary (bigm.cpp): y = max(0, z), d = 1 when active,
-// z = sum(in) + bias over variables with finite bounds. Kept for the ideal-formulation cuts
-// (ideal_relu_cuts.cpp), which need the affine map into the neuron and the box of its inputs.
+// and rows[def] is z - sum(w v) = b (with a bounded slack term where drop_negligible_terms removed
+// weights). Kept for the ideal-formulation cuts (ideal_relu_cuts.cpp), which need the affine map
+// into the neuron and the box of its inputs.
 struct BinaryRelu {
-  int y, z, d;
-  std::vector<Term> in;
-  double bias = 0.0;
+  int y, z, d, def;
 };
 
 // y = m * a with m boolean (1 = neuron kept, 0 = pruned; seed 003 eq. 4). The bounds of a give

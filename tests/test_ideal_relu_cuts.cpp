@@ -106,8 +106,8 @@ TEST(IdealReluCuts, NoCutAtANetworkPointAndOneAtAFractionalVertex) {
     if (std::isnan(x)) x = 0.0;
   EXPECT_TRUE(encodings::ideal_relu_cuts(m, v.data()).empty());
   // x = (1, 0): z = 0, so y = 0; the big-M rows allow d = 0.5, y = u d = 0.5 (u = 1, l = -1).
-  v[r.in[0].var] = 1.0;
-  v[r.in[1].var] = 0.0;
+  v[m.input_vars[0]] = 1.0;
+  v[m.input_vars[1]] = 0.0;
   v[r.z] = 0.0;
   v[r.d] = 0.5;
   v[r.y] = 0.5;
