@@ -57,14 +57,21 @@ std::vector<LinearConstraint> ideal_relu_cuts(const Model& m, const double* v, d
         magnitude += std::abs(w * ub);
       }
     }
-    if (!boxed) continue;
+    // Unbounded or huge boxes (|w lb| past 1e12, or an overflow to inf or nan): no cut.
+    if (!boxed || !(magnitude <= 1e12)) continue;
     if (stats) ++stats->separated;
     const double violation = v[r.y] - value;
     if (!(violation > min_violation * std::max(1.0, std::abs(v[r.y])))) continue;
     // |computed - exact| of coef_d and rhs together is at most about (n + 2) eps times the sum of
     // the magnitudes of their terms; d is in [0, 1], so that much on the right keeps the cut valid.
     rhs += (static_cast<double>(def.terms.size()) + 1.0) * DBL_EPSILON * magnitude;  // n inputs + 2
-    if (coef_d != 0.0) c.terms.push_back({r.d, -coef_d});  // explicit zeros upset Clp
+    // A coefficient of d that is zero or a cancellation residue (|coef_d| <= 1e-12; entries that
+    // small upset Clp: bigm.cpp's drop_negligible_terms) is left out: with d in [0, 1] the cut then
+    // needs max(0, coef_d) more on the right.
+    if (std::abs(coef_d) > 1e-12)
+      c.terms.push_back({r.d, -coef_d});
+    else
+      rhs += std::max(0.0, coef_d);
     c.rhs = rhs;
     c.name = "ideal_" + m.vars[r.y].name;
     cuts.push_back(std::move(c));

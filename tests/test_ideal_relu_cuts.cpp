@@ -121,4 +121,45 @@ TEST(IdealReluCuts, NoCutAtANetworkPointAndOneAtAFractionalVertex) {
   EXPECT_EQ(cuts[0].terms.size(), 2u);  // y and x1; the coefficient of d is 0 and left out
 }
 
+// z = 0.1 x0 + 0.2 x1 + x2 - 0.3 on [0, 1]^3. At x = (1, 1, 0), d = 0.5, y = 0.5 the most
+// violated cut has I = {x2}; its coefficient of d, -0.3 + 0.1 + 0.2, is not 0 in floating point
+// but a residue of about 3e-17. A cut carries no such entry (Clp mishandles them); it moves to the
+// right-hand side instead, where the cut still holds at every network point.
+TEST(IdealReluCuts, ACancellationResidueOnDIsLeftOutAndTheCutStillHolds) {
+  auto net = std::make_shared<net::LayeredNetwork>();
+  net::Matrix W(1, 3);
+  W << 0.1, 0.2, 1.0;
+  net->layers.push_back({W, net::Vector::Constant(1, -0.3)});
+  net->layers.push_back({net::Matrix::Constant(2, 1, 1.0), net::Vector::Zero(2)});
+  net->layers.back().W(1, 0) = -1.0;
+  spec::Problem p = spec::robustness_problem(net, Eigen::Vector3d(0.5, 0.5, 0.5), 0, 0.5);
+  encodings::EncodeOptions o;
+  o.bounds = encodings::BoundSource::ibp;
+  const encodings::Model m = encodings::encode(p, o);
+  ASSERT_EQ(m.binary_relus.size(), 1u);
+  const auto& r = m.binary_relus[0];
+  std::vector<double> v(m.vars.size(), 0.0);
+  v[m.input_vars[0]] = 1.0;
+  v[m.input_vars[1]] = 1.0;
+  v[m.input_vars[2]] = 0.0;
+  v[r.d] = 0.5;
+  v[r.y] = 0.5;
+  const auto cuts = encodings::ideal_relu_cuts(m, v.data());
+  ASSERT_EQ(cuts.size(), 1u);
+  for (const auto& t : cuts[0].terms) {
+    EXPECT_NE(t.var, r.d);
+    EXPECT_GT(std::abs(t.coef), 1e-12);
+  }
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> U(0.0, 1.0);
+  for (int s = 0; s < 200; ++s) {
+    Eigen::Vector3d x(U(rng), U(rng), U(rng));
+    if (s == 0) x = Eigen::Vector3d(1.0, 1.0, 0.0);  // z = 0 up to rounding: y = 0, d = 0
+    const std::vector<double> at = network_point(m, *net, x);
+    double lhs = 0.0;
+    for (const auto& t : cuts[0].terms) lhs += t.coef * at[t.var];
+    EXPECT_LE(lhs, cuts[0].rhs) << "at x = " << x.transpose();
+  }
+}
+
 }  // namespace
