@@ -20,6 +20,22 @@ double max_diff(const net::LayeredNetwork& f, const net::LayeredNetwork& g, cons
   return (f.eval(x) - g.eval(x)).lpNorm<Eigen::Infinity>();
 }
 
+// The network's outputs in long double (64-bit significand, 11 more bits than double): close
+// enough to exact arithmetic on the stored weights to measure the rounding of g's folded maps.
+using VectorLd = Eigen::Matrix<long double, Eigen::Dynamic, 1>;
+VectorLd eval_ld(const net::LayeredNetwork& n, const Eigen::VectorXd& x) {
+  VectorLd h = x.cast<long double>();
+  for (size_t k = 0; k < n.layers.size(); ++k) {
+    VectorLd z = n.layers[k].W.cast<long double>() * h + n.layers[k].b.cast<long double>();
+    h = k + 1 < n.layers.size() ? VectorLd(z.cwiseMax(0.0L)) : z;
+  }
+  return h;
+}
+
+double max_diff_ld(const net::LayeredNetwork& f, const net::LayeredNetwork& g, const Eigen::VectorXd& x) {
+  return static_cast<double>((eval_ld(f, x) - eval_ld(g, x)).cwiseAbs().maxCoeff());
+}
+
 }  // namespace
 
 TEST(ConstantSubstitute, KeepsTheOutputAtX0AndRemovesTheRequestedFraction) {
@@ -102,11 +118,47 @@ TEST(ActivationSubstitute, EqualsFOnSampledPointsOfBDelta) {
       EXPECT_EQ(rep.nonlinear_after, 36 - substitute::count_stable(ph));
       std::mt19937_64 rng(seed);
       const spec::Box ball = substitute::ball_problem(c.net, c.anchor, delta).box;
-      double worst = 0;
-      for (int s = 0; s < 300; ++s) worst = std::max(worst, max_diff(*c.net, g, testing_util::sample_box(rng, ball)));
+      double worst = 0, worst_ld = 0;
+      for (int s = 0; s < 300; ++s) {
+        const Eigen::VectorXd x = testing_util::sample_box(rng, ball);
+        worst = std::max(worst, max_diff(*c.net, g, x));
+        worst_ld = std::max(worst_ld, max_diff_ld(*c.net, g, x));
+      }
       EXPECT_LT(worst, 1e-9);
+      EXPECT_LE(worst_ld, rep.output_error + 1e-15) << "the rounding bound of g's folded maps";
+      EXPECT_LT(rep.output_error, 1e-9);
     }
   }
+}
+
+// A linear neuron beside an undecided one is written relu(z + M) - M, M from interval bounds on
+// the region. On a wide region M is huge and the bias b + M keeps only M's ulp of b: here
+// z = x + 0.1 on B_0.05(0) (active), region [-1e9, 1e9], M about 2e9 with an ulp of 2.4e-7. g
+// then differs from f by far more than 1e-8 of the outputs (the transfer's allowance before
+// PruneReport::output_error), and output_error bounds the difference.
+TEST(ActivationSubstitute, OutputErrorBoundsTheRoundingOfAHugeShift) {
+  net::LayeredNetwork f;
+  net::Matrix W1(2, 1), W2(2, 2);
+  W1 << 1.0, 1.0;
+  W2 << 1.0, 1.0, 1.0, -1.0;
+  f.layers.push_back({W1, Eigen::Vector2d(0.1, 0.0)});
+  f.layers.push_back({W2, Eigen::Vector2d::Zero()});
+  const substitute::Phases ph = {{1, 0}};
+  spec::Box region;
+  region.lo = Eigen::VectorXd::Constant(1, -1e9);
+  region.hi = Eigen::VectorXd::Constant(1, 1e9);
+  substitute::PruneReport rep;
+  const net::LayeredNetwork g = substitute::activation_substitute(f, ph, region, &rep);
+  ASSERT_EQ(g.num_hidden(), 1);
+  ASSERT_GT(std::abs(g.layers[0].b[1]), 1e9) << "the linear neuron is shifted";
+  double worst = 0;
+  for (int s = 0; s <= 100; ++s) {
+    const Eigen::VectorXd x = Eigen::VectorXd::Constant(1, -0.05 + 0.001 * s);
+    worst = std::max(worst, max_diff_ld(f, g, x));
+  }
+  EXPECT_GT(worst, 1e-8 * (1 + 0.1)) << "the case matters: 1e-8 of f's outputs would not cover it";
+  EXPECT_LE(worst, rep.output_error);
+  EXPECT_LT(rep.output_error, 1e-5);
 }
 
 TEST(ActivationSubstitute, DiffersFromFOutsideBDeltaOnlyWhereAPhaseChanges) {

@@ -61,8 +61,10 @@ TEST(MarginLipschitz, IsExactOnALinearRegion) {
   EXPECT_NEAR(L[j], grad.lpNorm<1>(), 1e-9 * (1 + grad.lpNorm<1>()));
 }
 
+// Both forms of the Lipschitz step (L_f + L_g, and L_f alone), on balls left whole and on balls
+// cut by a clip box (two coordinates of x0 lie 0.2 eps inside its faces).
 TEST(Transfer, EveryCertificateIsConfirmedByBruteForceOnF) {
-  int certified = 0, by_lemma_case2 = 0, cases = 0;
+  int certified = 0, by_lemma_case2 = 0, cases = 0, f_only_case2 = 0, clipped = 0;
   for (uint64_t seed = 1; seed <= 9; ++seed) {
     Case c = testing_util::random_anchored_network(seed, {3, 8, 8, 3});
     substitute::DistanceOptions dopt;
@@ -73,31 +75,50 @@ TEST(Transfer, EveryCertificateIsConfirmedByBruteForceOnF) {
     for (double frac : {0.3, 0.6, 0.9, 1.3}) {
       // gamma 0.5 / 0.9 of the neurons removed, or (1.97) those stable on B_{0.97 eps}.
       for (double choice : {0.5, 0.9, 1.97}) {
-        SCOPED_TRACE("seed " + std::to_string(seed) + " eps " + std::to_string(frac) + " d_bnd, choice " +
-                     std::to_string(choice));
         const double eps = frac * d_bnd;
         if (!(eps > 0)) continue;
-        substitute::TransferOptions o;
-        if (choice > 1) o.delta0 = (choice - 1) * eps;
-        else o.gamma = choice;
-        o.bab.timeout_s = 20;
-        const substitute::TransferResult r = substitute::transfer(c.net, c.anchor, eps, o);
-        ++cases;
-        EXPECT_LE(r.delta0, r.delta);
-        EXPECT_LE(r.delta, eps);
-        if (!r.certified) continue;
-        ++certified;
-        if (r.delta < eps) ++by_lemma_case2;
-        EXPECT_LT(eps, bnd.upper) << "certified a ball that holds a confirmed adversarial point";
-        const spec::Result oracle = solvers::solve_brute(substitute::ball_problem(c.net, c.anchor, eps), {});
-        EXPECT_EQ(oracle.verdict, spec::Verdict::unsat) << "false certificate";
+        for (int clip = 0; clip < 2; ++clip) {
+          if (clip && choice != 1.97) continue;
+          substitute::Anchor a = c.anchor;
+          if (clip) {
+            a.clip_lo = a.x0.minCoeff() - 0.2 * eps;
+            a.clip_hi = a.x0.maxCoeff() + 0.2 * eps;
+          }
+          for (int f_only = 0; f_only < 2; ++f_only) {
+            SCOPED_TRACE("seed " + std::to_string(seed) + " eps " + std::to_string(frac) + " d_bnd, choice " +
+                         std::to_string(choice) + (clip ? ", clipped" : "") + (f_only ? ", L_f only" : ""));
+            substitute::TransferOptions o;
+            if (choice > 1) o.delta0 = (choice - 1) * eps;
+            else o.gamma = choice;
+            o.bab.timeout_s = 20;
+            o.lipschitz_f_only = f_only;
+            const substitute::TransferResult r = substitute::transfer(c.net, a, eps, o);
+            ++cases;
+            clipped += clip;
+            EXPECT_LE(r.delta0, r.delta);
+            EXPECT_LE(r.delta, eps);
+            if (!r.certified) {
+              if (r.delta >= eps) break;  // case 1: the second form is the same test
+              continue;
+            }
+            ++certified;
+            if (r.delta < eps) (f_only ? f_only_case2 : by_lemma_case2) += 1;
+            if (!clip) EXPECT_LT(eps, bnd.upper) << "certified a ball that holds a confirmed adversarial point";
+            const spec::Result oracle = solvers::solve_brute(substitute::ball_problem(c.net, a, eps), {});
+            EXPECT_EQ(oracle.verdict, spec::Verdict::unsat) << "false certificate";
+            if (r.delta >= eps) break;
+          }
+        }
       }
     }
   }
   EXPECT_GT(cases, 60);
+  EXPECT_GT(clipped, 10);
   EXPECT_GT(certified, 5) << "the test would be vacuous";
   EXPECT_GT(by_lemma_case2, 0) << "no certificate used the Lipschitz step (delta < eps)";
-  std::printf("transfer: %d cases, %d certified, %d of them with delta < eps\n", cases, certified, by_lemma_case2);
+  EXPECT_GE(f_only_case2, by_lemma_case2) << "the one-sided form is never weaker";
+  std::printf("transfer: %d cases (%d clipped), %d certified; Lipschitz step: %d with L_f + L_g, %d with L_f alone\n",
+              cases, clipped, certified, by_lemma_case2, f_only_case2);
 }
 
 namespace {

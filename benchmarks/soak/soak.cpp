@@ -473,8 +473,10 @@ void check_transfer(Soak& s, uint64_t seed, std::mt19937_64& rng, const Case& c,
   o.method = pick<bounds::Method>(rng, {bounds::Method::crown, bounds::Method::alpha});
   o.bab.timeout_s = s.args.timeout / 2;
   o.stop_at_first_failure = coin(rng, 0.5);
+  o.lipschitz_f_only = coin(rng, 0.5);
   std::ostringstream cfg;
-  cfg << "transfer: gamma " << o.gamma << ", delta0 " << o.delta0 << ", " << bounds::to_string(o.method);
+  cfg << "transfer: gamma " << o.gamma << ", delta0 " << o.delta0 << ", " << bounds::to_string(o.method)
+      << (o.lipschitz_f_only ? ", L_f only" : "");
   Tally& t = s.tally["transfer"];
   ++t.runs;
   ++s.transfer_checks;

@@ -21,6 +21,7 @@ int run_transfer(const util::Options& o) {
   t.method = bounds::parse_method(o.bound_method);
   t.rel_tol = o.tol;
   t.bab = distance_options(o).bab;
+  t.lipschitz_f_only = o.lipschitz_f_only;
   const substitute::TransferResult r = substitute::transfer(f, a, o.eps, t);
   auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
   if (o.json) {
@@ -44,6 +45,7 @@ int run_transfer(const util::Options& o) {
                 {"lipschitz_f", r.lipschitz_f},
                 {"lipschitz_g", r.lipschitz_g},
                 {"slack", r.slack},
+                {"lipschitz_form", o.lipschitz_f_only ? "f-only" : "f+g"},
                 {"neurons_f", r.prune.neurons_before},
                 {"neurons_g", r.prune.neurons_after},
                 {"nonlinear_g", r.prune.nonlinear_after},
@@ -63,7 +65,8 @@ int run_transfer(const util::Options& o) {
   std::printf("L_g        %.9g\n", r.lipschitz_g);
   std::printf("V_g(eps)   >= %.9g (certified lower bound, min over the classes checked)\n", r.v_g);
   std::printf("slack      %.3g (floating-point allowance for g's folded maps)\n", r.slack);
-  std::printf("class  L_f          L_g          needed (L_f+L_g)(eps-delta)+slack   V_g lower    V_g upper    result\n");
+  std::printf("class  L_f          L_g          needed %-28s V_g lower    V_g upper    result\n",
+              o.lipschitz_f_only ? "L_f(eps-delta)+slack" : "(L_f+L_g)(eps-delta)+slack");
   for (const auto& c : r.classes)
     std::printf("%-5d  %-11.6g  %-11.6g  %-35.9g  %-11.6g  %-11.6g  %s\n", c.cls, c.lipschitz_f, c.lipschitz_g,
                 c.threshold, c.v_g_lower, c.v_g_upper,

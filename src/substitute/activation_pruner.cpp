@@ -44,6 +44,16 @@ net::LayeredNetwork activation_substitute(const net::LayeredNetwork& f, const Ph
   net::LayeredNetwork g;
   // `cur` maps g's last hidden output (or the input) to the pre-activations of f's layer k.
   net::AffineLayer cur = f.layers[0];
+  // Rounding of g's folded maps (see output_error in substitute.h), for x in B_delta inside
+  // `region`: h_ideal is g's last hidden output in exact arithmetic (relu(z) of undecided
+  // neurons, z + shift of linear ones, z of f), h_g what g's stored maps give; then
+  // |h_g - h_ideal| <= eh, |h_g| <= H, and cur is the exact map from h_ideal to f's
+  // pre-activations of layer k up to EW and Eb entrywise (|cur.W - exact| <= EW, same for b).
+  Matrix EW = Matrix::Zero(cur.W.rows(), cur.W.cols());
+  Vector Eb = Vector::Zero(cur.b.size());
+  Vector eh = Vector::Zero(region.lo.size());
+  Vector H = region.lo.cwiseAbs().cwiseMax(region.hi.cwiseAbs());
+  Interval hidden{region.lo, region.hi};  // g's last hidden output on `region` (IBP)
   int nonlinear = 0;
   for (int k = 0; k < f.num_hidden(); ++k) {
     std::vector<int> undecided, active;
@@ -57,10 +67,20 @@ net::LayeredNetwork activation_substitute(const net::LayeredNetwork& f, const Ph
       net::AffineLayer merged;
       merged.W = net::Matrix::Zero(next.W.rows(), cur.W.cols());
       merged.b = next.b;
+      Matrix EWn = Matrix::Zero(next.W.rows(), cur.W.cols()), AW = EWn;
+      Vector Ebn = Vector::Zero(next.b.size()), Ab = next.b.cwiseAbs();
       for (int i : active) {
         merged.W += next.W.col(i) * cur.W.row(i);
         merged.b += next.W.col(i) * cur.b[i];
+        const Vector w = next.W.col(i).cwiseAbs();
+        EWn += w * EW.row(i);
+        Ebn += w * Eb[i];
+        AW += w * cur.W.row(i).cwiseAbs();
+        Ab += w * std::abs(cur.b[i]);
       }
+      const double gm = rounding_gamma(static_cast<double>(active.size()) + 1);
+      EW = EWn + gm * AW;
+      Eb = Ebn + gm * Ab;
       cur = std::move(merged);
       continue;
     }
@@ -74,11 +94,11 @@ net::LayeredNetwork activation_substitute(const net::LayeredNetwork& f, const Ph
       layer.W.row(r) = cur.W.row(rows[r]);
       layer.b[r] = cur.b[rows[r]];
     }
+    // |pre-activation of g - of h_ideal's map| per neuron of f's layer k, before the shift.
+    const Vector err = EW * H + (cur.W.cwiseAbs() + EW) * eh + Eb;
     Vector shift = Vector::Zero(static_cast<Eigen::Index>(rows.size()));
     if (!active.empty()) {
-      net::LayeredNetwork partial = g;
-      partial.layers.push_back(layer);
-      const Interval iv = interval_bounds(partial, region).back();
+      const Interval iv = affine_interval(layer, hidden.lo, hidden.hi);
       for (size_t r = undecided.size(); r < rows.size(); ++r) {
         const double lo = iv.lo[static_cast<Eigen::Index>(r)];
         if (!std::isfinite(lo)) throw util::InputError("--clip", "", "activation pruning needs a bounded region");
@@ -87,14 +107,28 @@ net::LayeredNetwork activation_substitute(const net::LayeredNetwork& f, const Ph
       }
       layer.b += shift;
     }
+    eh.resize(static_cast<Eigen::Index>(rows.size()));
+    for (size_t r = 0; r < rows.size(); ++r) {
+      const auto i = static_cast<Eigen::Index>(r);
+      // relu is 1-Lipschitz; the shifted bias adds its own rounding.
+      eh[i] = err[rows[r]] + (shift[i] != 0 ? kUnitRoundoff * std::abs(layer.b[i]) : 0.0);
+    }
+    const Interval post = affine_interval(layer, hidden.lo, hidden.hi);
+    hidden = {post.lo.cwiseMax(0.0), post.hi.cwiseMax(0.0)};
+    H = hidden.lo.cwiseAbs().cwiseMax(hidden.hi.cwiseAbs());
     g.layers.push_back(layer);
     nonlinear += static_cast<int>(undecided.size());
     net::AffineLayer follow;
     follow.W.resize(next.W.rows(), static_cast<Eigen::Index>(rows.size()));
     for (size_t r = 0; r < rows.size(); ++r) follow.W.col(r) = next.W.col(rows[r]);
     follow.b = next.b - follow.W * shift;
+    EW = Matrix::Zero(follow.W.rows(), follow.W.cols());  // copied columns: exact
+    Eb = shift.isZero() ? Vector::Zero(next.b.size())
+                        : Vector(rounding_gamma(static_cast<double>(rows.size()) + 1) *
+                                 (next.b.cwiseAbs() + follow.W.cwiseAbs() * shift.cwiseAbs()));
     cur = std::move(follow);
   }
+  const Vector out_err = EW * H + (cur.W.cwiseAbs() + EW) * eh + Eb;
   g.layers.push_back(cur);
   g.check();
   if (report) {
@@ -102,6 +136,8 @@ net::LayeredNetwork activation_substitute(const net::LayeredNetwork& f, const Ph
     report->neurons_before = f.num_relus();
     report->neurons_after = g.num_relus();
     report->nonlinear_after = nonlinear;
+    // The bound itself is computed in floating point: a relative allowance on top.
+    report->output_error = out_err.size() ? (1 + 1e-6) * out_err.maxCoeff() : 0.0;
     report->time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
   return g;

@@ -18,5 +18,13 @@ struct Interval {
   Eigen::VectorXd lo, hi;
 };
 std::vector<Interval> interval_bounds(const net::LayeredNetwork& net, const spec::Box& box);
+// One layer of it: the pre-activations of L on the box [lo, hi] of its inputs.
+Interval affine_interval(const net::AffineLayer& L, const Eigen::VectorXd& lo, const Eigen::VectorXd& hi);
+
+// Floating-point error analysis (Higham, Accuracy and Stability of Numerical Algorithms, 3.1):
+// the unit roundoff of double, and gamma_n = n u / (1 - n u), which bounds the relative error of
+// a sum or dot product of n terms (|fl(sum) - sum| <= gamma_n sum |terms|), in any order.
+inline constexpr double kUnitRoundoff = 0x1p-53;
+inline double rounding_gamma(double n) { return n * kUnitRoundoff / (1 - n * kUnitRoundoff); }
 
 }  // namespace substitute

@@ -113,6 +113,10 @@ struct PruneReport {
   int nonlinear_after = 0;                    // ReLUs of g that may change phase (activation: kept
                                               // unstable ones; others: neurons_after)
   double radius = 0;                          // eps of the bounds (constant), delta (activation)
+  // activation: a bound of |g_i(x) - f_i(x)| for every output i and every x of a B_delta inside
+  // the region where the phases hold, in exact arithmetic on g's stored maps: the rounding of
+  // its merged products and shifted biases (a large shift loses the low bits of a bias).
+  double output_error = 0;
   double time_s = 0;
 };
 
@@ -173,12 +177,13 @@ struct TransferOptions {
   double rel_tol = 1e-3;          // of the delta bisection
   bab::BabOptions bab;            // complete engine on g (timeout_s is per competing class)
   bool stop_at_first_failure = true;
+  bool lipschitz_f_only = false;  // threshold L_f (eps - delta) instead of (L_f + L_g)(eps - delta)
 };
 
 struct ClassTransfer {
   int cls = 0;
   double lipschitz_f = 0, lipschitz_g = 0;
-  double threshold = 0;           // (L_f + L_g) * max(eps - delta, 0) + slack
+  double threshold = 0;           // (L_f + L_g) * max(eps - delta, 0) + slack (L_f alone: lipschitz_f_only)
   double v_g_lower = -kInf, v_g_upper = kInf;  // bounds of V_g(eps) for this class
   spec::Verdict verdict = spec::Verdict::unknown;  // of "m_j^g > threshold on B_eps" (unsat = proven)
   bool checked = false;
@@ -189,7 +194,8 @@ struct TransferResult {
   double eps = 0, delta0 = 0, delta = 0;
   double lipschitz_f = 0, lipschitz_g = 0;  // max over the competing classes
   double v_g = kInf;              // certified lower bound of V_g(eps) = min over classes
-  double slack = 0;               // allowance for floating-point folding of g
+  double slack = 0;               // allowance for floating-point folding of g:
+                                  // 2 prune.output_error + 1e-8 (1 + |f(x0)|_inf)
   PruneReport prune;
   std::vector<ClassTransfer> classes;
   net::LayeredNetwork g;

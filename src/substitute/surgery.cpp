@@ -27,21 +27,23 @@ void remove_neurons(net::LayeredNetwork& g, int k, const std::vector<int>& keep,
   next.W = std::move(Wn);
 }
 
+Interval affine_interval(const net::AffineLayer& L, const Eigen::VectorXd& lo, const Eigen::VectorXd& hi) {
+  const Eigen::VectorXd mid = 0.5 * (lo + hi), rad = 0.5 * (hi - lo);
+  const Eigen::VectorXd c = L.W * mid + L.b;
+  const Eigen::VectorXd r = L.W.cwiseAbs() * rad;
+  // Outward rounding allowance: relative to the magnitudes summed in the products.
+  const Eigen::VectorXd slack =
+      1e-12 * (L.W.cwiseAbs() * mid.cwiseAbs() + r + L.b.cwiseAbs()) + Eigen::VectorXd::Constant(c.size(), 1e-300);
+  return {c - r - slack, c + r + slack};
+}
+
 std::vector<Interval> interval_bounds(const net::LayeredNetwork& net, const spec::Box& box) {
   std::vector<Interval> out;
   Eigen::VectorXd lo = box.lo, hi = box.hi;
-  for (size_t k = 0; k < net.layers.size(); ++k) {
-    const auto& L = net.layers[k];
-    const Eigen::VectorXd mid = 0.5 * (lo + hi), rad = 0.5 * (hi - lo);
-    const Eigen::VectorXd c = L.W * mid + L.b;
-    const Eigen::VectorXd r = L.W.cwiseAbs() * rad;
-    // Outward rounding allowance: relative to the magnitudes summed in the products.
-    const Eigen::VectorXd slack =
-        1e-12 * (L.W.cwiseAbs() * mid.cwiseAbs() + r + L.b.cwiseAbs()) + Eigen::VectorXd::Constant(c.size(), 1e-300);
-    Interval iv{c - r - slack, c + r + slack};
-    out.push_back(iv);
-    lo = iv.lo.cwiseMax(0.0);
-    hi = iv.hi.cwiseMax(0.0);
+  for (const auto& L : net.layers) {
+    out.push_back(affine_interval(L, lo, hi));
+    lo = out.back().lo.cwiseMax(0.0);
+    hi = out.back().hi.cwiseMax(0.0);
   }
   return out;
 }

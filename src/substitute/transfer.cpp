@@ -5,10 +5,17 @@
 // since m^f(z~) = m^g(z~). So V_g^j(eps) > (L_f^j + L_g^j)(eps - delta) + slack for every j proves
 // f robust on B_eps (delta >= eps is case 1 of the lemma: V_g^j(eps) > slack). The seed's
 // constant 2(L_f + L_g) uses per-logit Lipschitz constants; margin constants give the tighter
-// form. `slack` covers the floating-point difference between g's folded maps and f.
+// form. TransferOptions::lipschitz_f_only applies the one-sided form
+//   m_j^f(z) >= m_j^f(z~) - L_f^j ||z - z~|| = m_j^g(z~) - L_f^j ||z - z~||
+//            >= V_g^j(eps) - L_f^j (eps - delta)
+// (z~ lies in B_delta, inside B_eps, and the segment from z to z~ in the box where L_f holds).
+// `slack` covers the floating-point difference between g's folded maps and f: twice
+// PruneReport::output_error (a margin is the difference of two outputs) plus 1e-8 of f's
+// outputs at x0.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <string>
 
 #include "src/substitute/substitute.h"
 #include "src/util/errors.h"
@@ -66,6 +73,7 @@ TransferResult transfer(std::shared_ptr<const net::LayeredNetwork> f, const Anch
   // g on the region B_eps (which contains B_delta): its linear neurons are stable there.
   r.g = activation_substitute(*f, removed, pf.box, &r.prune);
   r.prune.radius = r.delta0;
+  r.slack += 2 * r.prune.output_error;
   auto g = std::make_shared<const net::LayeredNetwork>(r.g);
   const spec::Problem pg = ball_problem(g, a, eps);
   const Vector Lf = margin_lipschitz(pf, a.label, o.method);
@@ -81,7 +89,8 @@ TransferResult transfer(std::shared_ptr<const net::LayeredNetwork> f, const Anch
     c.lipschitz_g = Lg[j];
     r.lipschitz_f = std::max(r.lipschitz_f, Lf[j]);
     r.lipschitz_g = std::max(r.lipschitz_g, Lg[j]);
-    c.threshold = (Lf[j] + Lg[j]) * gap + r.slack;
+    // gap = 0 (case 1) needs no Lipschitz term, even an infinite one (0 * inf is nan).
+    c.threshold = (gap > 0 ? (Lf[j] + (o.lipschitz_f_only ? 0.0 : Lg[j])) * gap : 0.0) + r.slack;
     if (all || !o.stop_at_first_failure) {
       // Unsafe region of "m_j^g > threshold": y_t - y_j <= threshold.
       spec::Problem q = pg;
@@ -106,10 +115,12 @@ TransferResult transfer(std::shared_ptr<const net::LayeredNetwork> f, const Anch
   r.time_g_s = since(tg);
   r.certified = all;
   if (all)
-    r.reason = r.delta >= eps ? "delta >= eps and g is verified on B_eps (Lemma 1, case 1)"
-                              : "V_g(eps) > (L_f + L_g)(eps - delta) for every class (Lemma 1, case 2)";
+    r.reason = r.delta >= eps          ? "delta >= eps and g is verified on B_eps (Lemma 1, case 1)"
+               : o.lipschitz_f_only ? "V_g(eps) > L_f (eps - delta) for every class (Lemma 1, one-sided form)"
+                                    : "V_g(eps) > (L_f + L_g)(eps - delta) for every class (Lemma 1, case 2)";
   else
-    r.reason = "V_g(eps) could not be shown above (L_f + L_g)(eps - delta) for some class: no certificate";
+    r.reason = std::string("V_g(eps) could not be shown above ") +
+               (o.lipschitz_f_only ? "L_f" : "(L_f + L_g)") + "(eps - delta) for some class: no certificate";
   r.time_s = since(t0);
   return r;
 }
