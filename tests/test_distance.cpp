@@ -12,6 +12,7 @@
 #include "solvers/solve.h"
 #include "src/net/io.h"
 #include "src/substitute/substitute.h"
+#include "src/util/errors.h"
 #include "tests/random_problems.h"
 
 namespace {
@@ -248,6 +249,19 @@ TEST(Distances, AreZeroAtOnceWhereTheInputIsTiedOrMisclassified) {
       EXPECT_EQ(adv.witness, c.anchor.x0);
       EXPECT_EQ(bnd.upper, 0.0);
     }
+  }
+}
+
+// A radius given as robust beyond a given adversarial point's distance means one of the engines
+// that produced them is wrong: boundary_distance refuses to bisect between them (an error, not a
+// distance), with every engine.
+TEST(Distances, BoundaryDistanceRefusesARobustRadiusBeyondAnAdversarialPoint) {
+  Case c = random_case_maybe_clipped(31);
+  auto o = options();
+  for (auto engine : {substitute::DistanceOptions::BndEngine::bab, substitute::DistanceOptions::BndEngine::milp,
+                      substitute::DistanceOptions::BndEngine::milp_min}) {
+    o.bnd_engine = engine;
+    EXPECT_THROW(substitute::boundary_distance(c.net, c.anchor, o, 0.5, 0.25), util::InternalError);
   }
 }
 

@@ -7,6 +7,7 @@
 // end is CBC's floating-point bound, not a certificate (the note says so).
 #include <chrono>
 #include <cmath>
+#include <string>
 
 #include "src/substitute/substitute.h"
 #include "src/util/errors.h"
@@ -166,21 +167,34 @@ Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const
   if (zero_at_anchor(net, a, d, t0)) return d;
   d.lower = std::max(0.0, lower);
   d.upper = upper;
+  // A radius proven robust beyond a confirmed adversarial point: one of the engines that gave
+  // them is wrong (1e-9: the rounding of the balls' bounds).
+  auto contradiction = [&](double robust, double adversarial) { return adversarial < robust * (1 - 1e-9); };
+  if (contradiction(d.lower, d.upper))
+    throw util::InternalError("d_bnd: radius " + std::to_string(d.lower) + " is given as robust, but an adversarial point lies at distance " +
+                              std::to_string(d.upper));
   if (o.bnd_engine == DistanceOptions::BndEngine::milp_min) {
     solvers::MilpOptions mo = o.milp;
     mo.timeout_s = o.timeout_s;
     const double radius = std::isfinite(upper) ? upper : max_eps(a, o);
     const solvers::BoundaryAnswer r = solvers::boundary_distance_milp(ball_problem(net, a, radius), a.x0, d.lower, mo);
     d.queries = 1;
-    d.lower = std::max(d.lower, r.lower);
     const double dist = r.witness.size() > 0 ? witness_radius(a, r.witness) : kInf;
     if (dist < d.upper) {
       d.upper = dist;
       d.witness = r.witness;
     }
-    d.lower = std::min(d.lower, d.upper);
-    d.complete = r.optimal;
     d.note = r.note;
+    // CBC's lower end (its bound, or an infeasibility) beyond a confirmed adversarial point, past
+    // its own tolerances: a wrong floating-point answer. It is not used, and the answer is open.
+    const bool wrong = std::isfinite(d.upper) && r.lower > d.upper * (1 + 1e-6) + 1e-9;
+    if (wrong)
+      d.note += "; CBC's lower end " + std::to_string(r.lower) + " lies beyond a confirmed adversarial point: not used";
+    else
+      d.lower = std::min(std::max(d.lower, r.lower), d.upper);
+    // Complete: CBC proved its optimum (or that no point of the box reaches the boundary) and
+    // the bracket is within the tolerance.
+    d.complete = !wrong && r.optimal && (!std::isfinite(d.upper) || close_enough(d.lower, d.upper, o.rel_tol));
     d.value = d.lower;
     d.time_s = since(t0);
     return d;
@@ -265,6 +279,9 @@ Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const
       spec::Witness w = *r.witness;
       if (!spec::confirm_witness(p, w)) throw util::InternalError("the complete engine reported an unconfirmed witness");
       const double dist = witness_radius(a, w.x);
+      if (contradiction(d.lower, dist))
+        throw util::InternalError("d_bnd: the complete engine found an adversarial point at distance " + std::to_string(dist) +
+                                  " inside the ball of radius " + std::to_string(d.lower) + " it had proven robust");
       if (dist < d.upper) {
         d.upper = dist;
         d.witness = w.x;

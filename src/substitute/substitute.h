@@ -84,7 +84,8 @@ struct DistanceOptions {
 // distance of a confirmed adversarial point, `lower` the largest radius where PGD failed).
 struct Distance {
   std::string kind;               // "adv", "rob" or "bnd"
-  double value = kInf;            // d_adv: upper; d_rob: lower (certified); d_bnd: lower (certified)
+  double value = kInf;            // d_adv: upper; d_rob: lower (certified); d_bnd: lower (proven by
+                                  // the complete engine; with CBC a floating-point answer, see note)
   double lower = 0, upper = kInf;
   bool complete = false;          // bisection reached its tolerance (false: timeout or no bracket)
   int queries = 0;                // attack / bound / complete-engine calls
