@@ -1,7 +1,8 @@
 // From back-end answers to a verdict, shared by `smt` and `milp`: encode each case (one model,
 // or one per disjunct), call the back end, read witnesses back and re-check them exactly.
 // unsat needs every case infeasible (decide) or a positive lower bound of the minimum margin
-// (optimise); sat needs a witness that spec::confirm_witness accepts (margin <= 0, ties at 0
+// (optimise) from searches that finished (a bound the solver held when its time ran out is
+// reported, not concluded from: CBC's is not re-checked); sat needs a witness that spec::confirm_witness accepts (margin <= 0, ties at 0
 // included); a solver point that fails the re-check never becomes sat.
 #include <algorithm>
 #include <cmath>
@@ -96,6 +97,7 @@ spec::Result solve_encoded(const spec::Problem& problem, const encodings::Encode
   const bool optimise = options.goal == encodings::Goal::optimize;
   const int cases = encodings::num_cases(problem, options);
   bool all_proved = true, any_timeout = false;
+  bool unfinished_bound = false;             // a case's lower bound is from a stopped search
   double lower = kInf;                       // min over cases of the lower bound (optimise)
   double best_margin = kInf;                 // smallest margin at an admissible solver point
   std::optional<spec::Witness> best_witness;  // confirmed counterexample with that margin
@@ -152,7 +154,11 @@ spec::Result solve_encoded(const spec::Problem& problem, const encodings::Encode
         }
       }
     }
-    if (optimise) lower = std::min(lower, a.status == BackendAnswer::Status::infeasible ? kInf : a.objective_lower);
+    if (optimise) {
+      lower = std::min(lower, a.status == BackendAnswer::Status::infeasible ? kInf : a.objective_lower);
+      if (a.status == BackendAnswer::Status::timeout || a.status == BackendAnswer::Status::unknown)
+        unfinished_bound = true;
+    }
     return a.status;
   };
 
@@ -207,7 +213,10 @@ spec::Result solve_encoded(const spec::Problem& problem, const encodings::Encode
   if (optimise) {
     // Rounding of the double network can put a point slightly below the exact optimum.
     r.margin_lower = std::min(lower, r.margin_upper);
-    if (r.margin_lower > 0.0) r.verdict = spec::Verdict::unsat;
+    if (r.margin_lower > 0.0 && !unfinished_bound) r.verdict = spec::Verdict::unsat;
+    if (r.margin_lower > 0.0 && unfinished_bound)
+      trouble = "the lower bound " + fmt(r.margin_lower) + " is the solver's when it stopped, not re-checked: no proof" +
+                (trouble.empty() ? "" : "; " + trouble);
   } else if (all_proved && !best_witness) {
     r.verdict = spec::Verdict::unsat;
     r.margin_lower = 0.0;  // strictly positive, no better number from a decision

@@ -158,3 +158,33 @@ TEST(DecideSchedule, DisjunctsProvedUnreachableAreReportedWhenAnotherStaysOpen) 
   whole.encode.property_mode = encodings::PropertyMode::disjunction;
   EXPECT_TRUE(solvers::solve_milp(ps.front().problem, whole).disjunct_unreachable.empty());
 }
+
+// Optimising, a back end that stops on its time limit (or without proof) holding a positive
+// lower bound of the minimum margin gives no proof: CBC's bound at that moment is not re-checked
+// (a wrong cut can lift it, as on the pruning models of the README). The verdict is timeout or
+// unknown, the bound is still reported, and a finished search with the same bound is unsat.
+TEST(DecideSchedule, AStoppedSearchsPositiveBoundIsNoProof) {
+  const auto ps = problems(7300, 3);
+  ASSERT_GE(ps.size(), 1u);
+  solvers::MilpOptions mo;
+  mo.encode.goal = encodings::Goal::optimize;
+  for (auto status : {solvers::BackendAnswer::Status::timeout, solvers::BackendAnswer::Status::unknown,
+                      solvers::BackendAnswer::Status::feasible}) {
+    const solvers::Backend backend = [&](const encodings::Model&, double, int) {
+      solvers::BackendAnswer a;
+      a.status = status;
+      a.objective_lower = 2.5;
+      return a;
+    };
+    const spec::Result r = solvers::solve_encoded(ps.front().problem, mo.encode, 4.0, "milp", backend);
+    EXPECT_DOUBLE_EQ(r.margin_lower, 2.5);
+    if (status == solvers::BackendAnswer::Status::feasible) {
+      EXPECT_EQ(r.verdict, spec::Verdict::unsat);
+    } else {
+      EXPECT_EQ(r.verdict, status == solvers::BackendAnswer::Status::timeout ? spec::Verdict::timeout
+                                                                                : spec::Verdict::unknown)
+          << r.note;
+      EXPECT_NE(r.note.find("not re-checked"), std::string::npos) << r.note;
+    }
+  }
+}

@@ -289,7 +289,9 @@ TEST(Distances, MilpBoundaryDistanceMatchesBisectionAndBruteForce) {
     EXPECT_LE(milp.value, bab.upper + 1e-6 * bab.upper);
     ASSERT_EQ(milp.witness.size(), 3);
     EXPECT_NEAR((milp.witness - c.anchor.x0).lpNorm<Eigen::Infinity>(), milp.upper, 1e-12);
-    EXPECT_LE(milp.upper - milp.lower, 1e-5 * milp.upper + 1e-9);
+    // the re-checked optimum proves only eps > v - 1e-7 (kRecheckGap); the witness of the shifted
+    // re-solve lies a margin of 1e-6 inside the unsafe region
+    EXPECT_LE(milp.upper - milp.lower, 1e-5 * milp.upper + 1e-6);
     expect_brute_confirms(c, milp.lower, milp.upper, 1e-6, "MILP");
   }
 }

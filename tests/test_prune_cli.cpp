@@ -68,6 +68,9 @@ TEST(PruneVerifyCli, BudgetsThatDoNotFitTheNetworkAreBadInput) {
   expect_budget_error(f, "1", "has 1 entries, the network has 2 hidden layers");
   expect_budget_error(f, "1,2,0", "has 3 entries");
   expect_budget_error(f, "7,0", "above the layer's width 6");
+  // Past INT_MAX: refused before the cast to int (which wrapped to a negative count, "no pruning",
+  // and let --engine bab/milp/brute answer robust).
+  expect_budget_error(f, "3000000000,0", "above the layer's width 6");
   expect_budget_error(f, "0,-1", "must not be negative");
   expect_budget_error(f, "0,-10%", "must not be negative");
   expect_budget_error(f, "0,x", "is not a count or a percentage");

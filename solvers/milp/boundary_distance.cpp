@@ -3,8 +3,8 @@
 //   region (the big-M model of the decision problem on the outer box).
 // The outer box must contain the boundary point (radius >= d_bnd, e.g. d_adv), so that its
 // bounds, and the big-M constants taken from them, hold for every point the MILP may need.
-// CBC's best bound is the lower end (floating point), the exactly re-evaluated incumbent the
-// upper end. A boundary point found by CBC can evaluate to a margin just above 0 in double
+// CBC's proven optimum (re-checked) is the lower end (floating point), the exactly re-evaluated
+// incumbent the upper end; stopped by its time limit, the lower end stays the caller's. A boundary point found by CBC can evaluate to a margin just above 0 in double
 // arithmetic (the optimum lies on the boundary); then one more solve asks for margin <= -1e-6.
 #include <algorithm>
 #include <cmath>
@@ -79,7 +79,10 @@ BoundaryAnswer boundary_distance_milp(const spec::Problem& outer, const spec::Ve
     out.optimal = true;
     out.note = "no boundary point in the outer box";
   } else {
-    if (std::isfinite(a.objective_lower)) out.lower = std::max(out.lower, a.objective_lower);
+    // The lower end only from a finished (re-checked) search; CBC's bound when time ran out is
+    // not re-checked.
+    if (a.status == BackendAnswer::Status::feasible && std::isfinite(a.objective_lower))
+      out.lower = std::max(out.lower, a.objective_lower);
     out.optimal = a.status == BackendAnswer::Status::feasible;
     out.note = a.note;
     if (!take(first) && !a.values.empty()) {

@@ -279,7 +279,10 @@ BackendAnswer cbc_solve_checked(const Model& model, double timeout_s, const Milp
     else
       b.status = Status::timeout;
     const std::string claim = claims_minimum ? "minimum " + std::to_string(v) : "infeasibility";
-    if (b.status == Status::infeasible) continue;  // confirmed
+    if (b.status == Status::infeasible) {  // confirmed: no point below v - slack
+      if (claims_minimum) a.objective_lower = v - slack;
+      continue;
+    }
     if (!b.values.empty() && (claims_infeasible || b.objective_upper < v - slack)) {
       // Caught: CBC's first search ended with a wrong proof (seen on pruning models, README).
       b.note = "cbc: an independent re-solve (seed " + std::to_string(seed) +

@@ -7,10 +7,10 @@
 // bounds make the big-M constants of layer k + 1's models tighter, so the deep layers gain most:
 // there the triangle relaxation of every earlier layer adds up.
 //
-// A MILP stopped by its time limit still gives CBC's best bound, so every MILP tightens. The
-// bounds are as trustworthy as the milp engine's answers, which rest on the same kind of CBC
-// bound: a floating-point bound, each claimed optimum re-checked as the engine re-checks its
-// own (cbc_solve_checked) and widened by kWiden relative.
+// A MILP stopped by its time limit still gives CBC's best bound, so every MILP tightens. These
+// bounds trust CBC more than the milp engine's verdicts do: a claimed optimum is re-checked as
+// the engine re-checks its own (cbc_solve_checked), but the bound of a stopped search is not
+// (the engine itself concludes nothing from one); every bound is widened by kWiden relative.
 #include <algorithm>
 #include <chrono>
 #include <cmath>

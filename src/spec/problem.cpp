@@ -45,6 +45,8 @@ PruningBudget parse_budget(const std::string& text, const net::LayeredNetwork& n
       count = static_cast<int>(std::lround(v / 100.0 * width));
     } else {
       if (v != std::floor(v)) throw util::InputError("--budget", where, "a count must be an integer");
+      if (v > width)  // before the cast: a count past INT_MAX would wrap to a negative one
+        throw util::InputError("--budget", where, parts[k] + " is above the layer's width " + std::to_string(width));
       count = static_cast<int>(v);
     }
     if (count > width)
