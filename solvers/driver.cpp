@@ -2,8 +2,9 @@
 // or one per disjunct), call the back end, read witnesses back and re-check them exactly.
 // unsat needs every case infeasible (decide) or a positive lower bound of the minimum margin
 // (optimise) from searches that finished (a bound the solver held when its time ran out is
-// reported, not concluded from: CBC's is not re-checked); sat needs a witness that spec::confirm_witness accepts (margin <= 0, ties at 0
-// included); a solver point that fails the re-check never becomes sat.
+// reported, not concluded from: CBC's is not re-checked); sat needs a witness that
+// spec::confirm_witness accepts (margin <= 0, ties at 0 included); a solver point that fails the
+// re-check never becomes sat.
 #include <algorithm>
 #include <cmath>
 #include <optional>
