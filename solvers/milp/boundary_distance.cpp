@@ -4,8 +4,9 @@
 // The outer box must contain the boundary point (radius >= d_bnd, e.g. d_adv), so that its
 // bounds, and the big-M constants taken from them, hold for every point the MILP may need.
 // CBC's proven optimum (re-checked) is the lower end (floating point), the exactly re-evaluated
-// incumbent the upper end; stopped by its time limit, the lower end stays the caller's. A boundary point found by CBC can evaluate to a margin just above 0 in double
-// arithmetic (the optimum lies on the boundary); then one more solve asks for margin <= -1e-6.
+// incumbent the upper end; stopped by its time limit, the lower end stays the caller's. A
+// boundary point found by CBC can evaluate to a margin just above 0 in double arithmetic (the
+// optimum lies on the boundary); then one more solve asks for margin <= -1e-6.
 #include <algorithm>
 #include <cmath>
 

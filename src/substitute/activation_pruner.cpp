@@ -47,13 +47,18 @@ net::LayeredNetwork activation_substitute(const net::LayeredNetwork& f, const Ph
   // Rounding of g's folded maps (see output_error in substitute.h), for x in B_delta inside
   // `region`: h_ideal is g's last hidden output in exact arithmetic (relu(z) of undecided
   // neurons, z + shift of linear ones, z of f), h_g what g's stored maps give; then
-  // |h_g - h_ideal| <= eh, |h_g| <= H, and cur is the exact map from h_ideal to f's
+  // |h_g - h_ideal| <= eh, h_g lies in `hidden`, and cur is the exact map from h_ideal to f's
   // pre-activations of layer k up to EW and Eb entrywise (|cur.W - exact| <= EW, same for b).
   Matrix EW = Matrix::Zero(cur.W.rows(), cur.W.cols());
   Vector Eb = Vector::Zero(cur.b.size());
   Vector eh = Vector::Zero(region.lo.size());
-  Vector H = region.lo.cwiseAbs().cwiseMax(region.hi.cwiseAbs());
   Interval hidden{region.lo, region.hi};  // g's last hidden output on `region` (IBP)
+  // |cur(h_g) - exact(h_ideal)| per output of cur: (cur.W - exact.W) h_g + exact.W (h_g - h_ideal)
+  // + (cur.b - exact.b), with |h_g| at most the larger end of `hidden`.
+  auto cur_error = [&] {
+    const Vector H = hidden.lo.cwiseAbs().cwiseMax(hidden.hi.cwiseAbs());
+    return Vector(EW * H + (cur.W.cwiseAbs() + EW) * eh + Eb);
+  };
   int nonlinear = 0;
   for (int k = 0; k < f.num_hidden(); ++k) {
     std::vector<int> undecided, active;
@@ -95,7 +100,7 @@ net::LayeredNetwork activation_substitute(const net::LayeredNetwork& f, const Ph
       layer.b[r] = cur.b[rows[r]];
     }
     // |pre-activation of g - of h_ideal's map| per neuron of f's layer k, before the shift.
-    const Vector err = EW * H + (cur.W.cwiseAbs() + EW) * eh + Eb;
+    const Vector err = cur_error();
     Vector shift = Vector::Zero(static_cast<Eigen::Index>(rows.size()));
     if (!active.empty()) {
       const Interval iv = affine_interval(layer, hidden.lo, hidden.hi);
@@ -115,7 +120,6 @@ net::LayeredNetwork activation_substitute(const net::LayeredNetwork& f, const Ph
     }
     const Interval post = affine_interval(layer, hidden.lo, hidden.hi);
     hidden = {post.lo.cwiseMax(0.0), post.hi.cwiseMax(0.0)};
-    H = hidden.lo.cwiseAbs().cwiseMax(hidden.hi.cwiseAbs());
     g.layers.push_back(layer);
     nonlinear += static_cast<int>(undecided.size());
     net::AffineLayer follow;
@@ -128,7 +132,7 @@ net::LayeredNetwork activation_substitute(const net::LayeredNetwork& f, const Ph
                                  (next.b.cwiseAbs() + follow.W.cwiseAbs() * shift.cwiseAbs()));
     cur = std::move(follow);
   }
-  const Vector out_err = EW * H + (cur.W.cwiseAbs() + EW) * eh + Eb;
+  const Vector out_err = cur_error();
   g.layers.push_back(cur);
   g.check();
   if (report) {

@@ -171,8 +171,8 @@ Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const
   // them is wrong (1e-9: the rounding of the balls' bounds).
   auto contradiction = [&](double robust, double adversarial) { return adversarial < robust * (1 - 1e-9); };
   if (contradiction(d.lower, d.upper))
-    throw util::InternalError("d_bnd: radius " + std::to_string(d.lower) + " is given as robust, but an adversarial point lies at distance " +
-                              std::to_string(d.upper));
+    throw util::InternalError("d_bnd: radius " + std::to_string(d.lower) +
+                              " is given as robust, but an adversarial point lies at distance " + std::to_string(d.upper));
   if (o.bnd_engine == DistanceOptions::BndEngine::milp_min) {
     solvers::MilpOptions mo = o.milp;
     mo.timeout_s = o.timeout_s;
@@ -280,8 +280,9 @@ Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const
       if (!spec::confirm_witness(p, w)) throw util::InternalError("the complete engine reported an unconfirmed witness");
       const double dist = witness_radius(a, w.x);
       if (contradiction(d.lower, dist))
-        throw util::InternalError("d_bnd: the complete engine found an adversarial point at distance " + std::to_string(dist) +
-                                  " inside the ball of radius " + std::to_string(d.lower) + " it had proven robust");
+        throw util::InternalError("d_bnd: the complete engine found an adversarial point at distance " +
+                                  std::to_string(dist) + " inside the ball of radius " + std::to_string(d.lower) +
+                                  " it had proven robust");
       if (dist < d.upper) {
         d.upper = dist;
         d.witness = w.x;

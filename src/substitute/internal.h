@@ -1,10 +1,9 @@
-// Internal to substitute/: surgery on layered networks shared by the pruners, and plain
-// interval propagation through a layered network.
+// Internal to substitute/: surgery on layered networks shared by the pruners, plain interval
+// propagation through an affine layer, and floating-point error constants.
 #pragma once
 #include <vector>
 
 #include "src/net/network.h"
-#include "src/spec/property.h"
 
 namespace substitute {
 
@@ -12,13 +11,11 @@ namespace substitute {
 // neuron i outputs the constant post_value[i], folded into the next layer's bias.
 void remove_neurons(net::LayeredNetwork& g, int k, const std::vector<int>& keep, const Eigen::VectorXd& post_value);
 
-// Interval bounds of the pre-activations of every layer of `net` on `box` (IBP, widened outward
-// by a relative 1e-12 per layer against rounding): one (lo, hi) pair per layer.
+// Interval bounds (IBP) of the pre-activations of L on the box [lo, hi] of its inputs, widened
+// outward by a relative 1e-12 against rounding.
 struct Interval {
   Eigen::VectorXd lo, hi;
 };
-std::vector<Interval> interval_bounds(const net::LayeredNetwork& net, const spec::Box& box);
-// One layer of it: the pre-activations of L on the box [lo, hi] of its inputs.
 Interval affine_interval(const net::AffineLayer& L, const Eigen::VectorXd& lo, const Eigen::VectorXd& hi);
 
 // Floating-point error analysis (Higham, Accuracy and Stability of Numerical Algorithms, 3.1):

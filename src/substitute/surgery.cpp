@@ -1,5 +1,6 @@
 // Network surgery shared by the pruners (removing neurons with their constant folded into the
-// next bias) and plain interval propagation (for the shifts of activation_pruner.cpp).
+// next bias) and plain interval propagation through one affine layer (for the shifts of
+// activation_pruner.cpp).
 #include <cmath>
 
 #include "src/substitute/internal.h"
@@ -35,17 +36,6 @@ Interval affine_interval(const net::AffineLayer& L, const Eigen::VectorXd& lo, c
   const Eigen::VectorXd slack =
       1e-12 * (L.W.cwiseAbs() * mid.cwiseAbs() + r + L.b.cwiseAbs()) + Eigen::VectorXd::Constant(c.size(), 1e-300);
   return {c - r - slack, c + r + slack};
-}
-
-std::vector<Interval> interval_bounds(const net::LayeredNetwork& net, const spec::Box& box) {
-  std::vector<Interval> out;
-  Eigen::VectorXd lo = box.lo, hi = box.hi;
-  for (const auto& L : net.layers) {
-    out.push_back(affine_interval(L, lo, hi));
-    lo = out.back().lo.cwiseMax(0.0);
-    hi = out.back().hi.cwiseMax(0.0);
-  }
-  return out;
 }
 
 }  // namespace substitute
