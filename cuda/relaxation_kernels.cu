@@ -92,8 +92,14 @@ __global__ void relax_kernel(const double* lo, const double* hi, const int8_t* p
       if (ph > 0 || l >= 0) {
         a = s = 1.0;
       } else {
-        s = u / (u - l);
-        t = -s * l;
+        const double width = u - l;
+        if (isfinite(width)) {
+          s = u / width;
+          t = -s * l;
+        } else {  // u - l overflowed: h <= u (relu_relaxation.cpp)
+          s = 0.0;
+          t = u;
+        }
         a = (u >= -l) ? 1.0 : 0.0;
       }
     }

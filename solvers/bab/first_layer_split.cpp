@@ -469,6 +469,7 @@ class FirstLayerSearch {
     int worst = -1;
     for (int dj = 0; dj < D; ++dj) {
       dl[dj] = std::max(dl[dj], best_row_lower[dj]);
+      if (std::isnan(dl[dj])) dl[dj] = -kInf;  // an overflow (inf - inf) proves nothing
       if (worst < 0 || dl[dj] < dl[worst]) worst = dj;
     }
     r.lower = worst < 0 ? kInf : dl[worst];

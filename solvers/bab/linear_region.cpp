@@ -186,7 +186,8 @@ LeafDecision decide_linear_region(const spec::Problem& problem, const bounds::Su
       return LeafDecision{};
     }
     if (sol.status != LeafLp::Status::optimal) return LeafDecision{};
-    const double bound = lagrangian_bound(box, region, conj, sol.multipliers, o);
+    double bound = lagrangian_bound(box, region, conj, sol.multipliers, o);
+    if (std::isnan(bound)) bound = -kInf;  // an overflow (inf - inf) proves nothing
     out.margin_lower = std::min(out.margin_lower, std::max(bound, b.disjunct_lower.size() ? b.disjunct_lower[dj] : -kInf));
     out.multipliers[dj] = sol.multipliers;
     if (sol.value < best_lp) {

@@ -301,6 +301,8 @@ spec::Result solve_brute(const spec::Problem& problem, const BruteOptions& optio
     throw util::InputError("--engine brute", "", "the unsafe region is empty: nothing to enumerate");
   for (const auto& d : problem.property.disjuncts)
     if (d.rows.empty()) throw util::InputError("--engine brute", "", "a disjunct of the unsafe region has no row");
+  if (problem.net->num_hidden() == 0)  // the enumeration walks hidden layers (an affine net: use bab or milp)
+    throw util::InputError("--engine brute", "", "the network has no hidden layer: nothing to enumerate");
   const auto [mask_bits, unstable] = enumeration_size(problem);
   if (unstable + mask_bits > options.max_bits) {
     std::ostringstream msg;

@@ -1,6 +1,7 @@
 // alpha-CROWN (Xu et al. 2021): the lower slopes a_ji in [0,1] of unstable ReLUs are free
 // parameters of a valid bound, one set per specification row; projected gradient ascent (Adam)
-// on the bound, keeping the best bound seen per row (every iterate is sound).
+// on the bound, keeping the best bound seen per row (every iterate is sound; compared after
+// widened_lower, and returned with its magnitude for the caller to widen the same way).
 // Gradient: the bound is c0 + sum_j lam_j^+ a_j (W_j v_{j-1} + b_j) + ..., so d/d a_ji equals
 // lam_ji * u_ji with u the pre-activations of the relaxed forward pass from the minimiser
 // (crown.cpp computes it). Only the output rows are optimised; intermediate layers keep the
@@ -57,16 +58,20 @@ BacksubResult alpha_crown_lower(const net::LayeredNetwork& net, int k, const Mat
   }
   SplitMultipliers* sp = use_beta ? &split : nullptr;
   BacksubResult best = backsub_lower(net, k, Ct, c, batch, pre, relax, &alpha, &grad, true, sp);
+  Matrix best_sound = widened_lower(best, o);  // iterates are compared by their widened bounds
   for (int it = 1; it <= o.alpha_iters && k > 0; ++it) {
     for (int j = 0; j < k; ++j) {
       alpha_adam[j].step(alpha[j], grad[j], it, o.alpha_lr, 0.0, 1.0);
       if (use_beta) beta_adam[j].step(split.beta[j], split.grad[j], it, o.beta_lr, 0.0, HUGE_VAL);
     }
     BacksubResult cur = backsub_lower(net, k, Ct, c, batch, pre, relax, &alpha, &grad, true, sp);
+    const Matrix cur_sound = widened_lower(cur, o);
     for (Eigen::Index b = 0; b < B; ++b)
       for (Eigen::Index r = 0; r < m; ++r)
-        if (cur.lower(r, b) > best.lower(r, b)) {
+        if (cur_sound(r, b) > best_sound(r, b)) {
+          best_sound(r, b) = cur_sound(r, b);
           best.lower(r, b) = cur.lower(r, b);
+          best.magnitude(r, b) = cur.magnitude(r, b);
           best.minimiser.col(b * m + r) = cur.minimiser.col(b * m + r);
           best.input_coef.col(b * m + r) = cur.input_coef.col(b * m + r);
           for (int j = 0; j < k; ++j) best.hidden_coef[j].col(b * m + r) = cur.hidden_coef[j].col(b * m + r);

@@ -15,13 +15,26 @@ namespace bounds {
 
 namespace detail {
 
-// Rounding in double can move a computed bound by a few ulps of the magnitudes summed; the
-// rule widens each bound by rel*|v| + abs (defaults 1e-9, 1e-12; BoundOptions), far above the
-// rounding error of the products here for the network sizes prunecert handles. The exact
-// certificate checker (GMP) is the final word on unsat answers.
-void widen(Matrix& lo, Matrix& hi, const BoundOptions& o) {
+// Rounding in double moves a computed sum by up to n u times the sum of the magnitudes of its
+// terms (u = 2^-53), which can be far above the result when large terms cancel (a review's
+// example: -1e16 x1 - x2 + 1e16 at x = (1, -1) is 1, and 0 in double). The rule widens each
+// bound by rel * M + abs (defaults 1e-9, 1e-12; BoundOptions), M the magnitude of its terms
+// where the caller has it (IBP: |W| max(|lo|, |hi|) + |b|; CROWN: backsub_lower's magnitude),
+// |v| otherwise; rel = 1e-9 is n u for n up to 10^7, and leaves room for the rounding of
+// CROWN's coefficients themselves, which M does not track. The exact certificate checker
+// (GMP, `prunecert check`) is the final word on unsat answers.
+void widen(Matrix& lo, Matrix& hi, const BoundOptions& o, const Matrix* magnitude) {
+  if (magnitude) {
+    lo.array() -= o.widen_rel * magnitude->array().max(lo.array().abs()) + o.widen_abs;
+    hi.array() += o.widen_rel * magnitude->array().max(hi.array().abs()) + o.widen_abs;
+    return;
+  }
   lo.array() -= o.widen_rel * lo.array().abs() + o.widen_abs;
   hi.array() += o.widen_rel * hi.array().abs() + o.widen_abs;
+}
+
+Matrix widened_lower(const BacksubResult& r, const BoundOptions& o) {
+  return (r.lower.array() - (o.widen_rel * r.magnitude.array().max(r.lower.array().abs()) + o.widen_abs)).matrix();
 }
 
 }  // namespace detail
@@ -58,11 +71,12 @@ void tighten_unstable(const net::LayeredNetwork& net, int k, const Batch& batch,
   BacksubResult res = o.intermediate == I::alpha
                           ? alpha_crown_lower(net, k, Ct, Matrix::Zero(m, B), batch, pre, relax, o)
                           : backsub_lower(net, k, Ct, Matrix::Zero(m, B), batch, pre, relax, nullptr, nullptr, false);
+  const Matrix lower = widened_lower(res, o);
   for (int b = 0; b < B; ++b)
     for (size_t r = 0; r < rows[b].size(); ++r) {
       const int i = rows[b][r];
-      pre.lo[k](i, b) = std::max(pre.lo[k](i, b), res.lower(r, b));
-      pre.hi[k](i, b) = std::min(pre.hi[k](i, b), -res.lower(u + r, b));
+      pre.lo[k](i, b) = std::max(pre.lo[k](i, b), lower(r, b));
+      pre.hi[k](i, b) = std::min(pre.hi[k](i, b), -lower(u + r, b));
     }
 }
 
@@ -115,20 +129,23 @@ class CpuEngine final : public BoundEngine {
     pre.infeasible.assign(B, 0);
     std::vector<Relaxation> relax(K);
 
-    // Layer 0 is affine in the input: its interval bounds over the box are exact.
-    ibp_next_layer(net.layers[0], batch.xlo, batch.xhi, batch, -1, pre.lo[0], pre.hi[0]);
-    widen(pre.lo[0], pre.hi[0], o);
+    // Layer 0 is affine in the input: its interval bounds over the box are exact (up to rounding).
+    // Every IBP bound is widened before phases are applied, so that rounding cannot make a
+    // subdomain look infeasible.
+    Matrix mag;
+    ibp_next_layer(net.layers[0], batch.xlo, batch.xhi, batch, -1, pre.lo[0], pre.hi[0], &mag);
+    widen(pre.lo[0], pre.hi[0], o, &mag);
     intersect_known(subs, 0, pre);
     if (K > 0) apply_phases(pre.lo[0], pre.hi[0], batch, 0, pre.infeasible);
     for (int k = 1; k < K; ++k) {
       relax[k - 1] = relax_layer(pre.lo[k - 1], pre.hi[k - 1], batch, k - 1);
       Matrix hlo, hhi;
       post_activation_bounds(pre.lo[k - 1], pre.hi[k - 1], batch, k - 1, hlo, hhi);
-      ibp_next_layer(net.layers[k], hlo, hhi, batch, k - 1, pre.lo[k], pre.hi[k]);
+      ibp_next_layer(net.layers[k], hlo, hhi, batch, k - 1, pre.lo[k], pre.hi[k], &mag);
+      widen(pre.lo[k], pre.hi[k], o, &mag);
       intersect_known(subs, k, pre);
       apply_phases(pre.lo[k], pre.hi[k], batch, k, pre.infeasible);
-      if (o.method != Method::ibp) tighten_unstable(net, k, batch, relax, subs, pre, o);
-      widen(pre.lo[k], pre.hi[k], o);
+      if (o.method != Method::ibp) tighten_unstable(net, k, batch, relax, subs, pre, o);  // widened there
       apply_phases(pre.lo[k], pre.hi[k], batch, k, pre.infeasible);
     }
     if (K > 0) relax[K - 1] = relax_layer(pre.lo[K - 1], pre.hi[K - 1], batch, K - 1);
@@ -147,7 +164,8 @@ class CpuEngine final : public BoundEngine {
       c[r] = -row.d;
     }
     // IBP of the rows through the last affine layer merged with C (also the floor for CROWN).
-    Matrix row_lo, row_hi;
+    // Their magnitude is |C| times the output layer's (merging C * W rounds too), plus |c|.
+    Matrix row_lo, row_hi, row_mag;
     {
       net::AffineLayer merged{C * net.layers[K].W, C * net.layers[K].b + c};
       Matrix hlo = batch.xlo, hhi = batch.xhi;
@@ -158,17 +176,20 @@ class CpuEngine final : public BoundEngine {
     {
       Matrix hlo = batch.xlo, hhi = batch.xhi;
       if (K > 0) post_activation_bounds(pre.lo[K - 1], pre.hi[K - 1], batch, K - 1, hlo, hhi);
-      ibp_next_layer(net.layers[K], hlo, hhi, batch, K - 1, pre.lo[K], pre.hi[K]);
+      ibp_next_layer(net.layers[K], hlo, hhi, batch, K - 1, pre.lo[K], pre.hi[K], &mag);
+      row_mag = (C.cwiseAbs() * mag).colwise() + c.cwiseAbs();
+      widen(row_lo, row_hi, o, &row_mag);
+      widen(pre.lo[K], pre.hi[K], o, &mag);
       if (o.method != Method::ibp && o.tight_output && K > 0) {
         const int d = net.output_dim();
         Matrix I2(2 * d, d);
         I2 << Matrix::Identity(d, d), -Matrix::Identity(d, d);
         BacksubResult r = backsub_lower(net, K, shared_rows(I2, B), Matrix::Zero(2 * d, B), batch, pre, relax, nullptr,
                                         nullptr, false);
-        pre.lo[K] = pre.lo[K].cwiseMax(r.lower.topRows(d));
-        pre.hi[K] = pre.hi[K].cwiseMin(-r.lower.bottomRows(d));
+        const Matrix lower = widened_lower(r, o);
+        pre.lo[K] = pre.lo[K].cwiseMax(lower.topRows(d));
+        pre.hi[K] = pre.hi[K].cwiseMin(-lower.bottomRows(d));
       }
-      widen(pre.lo[K], pre.hi[K], o);
     }
     Matrix minimiser, input_coef;
     std::vector<Matrix> hidden_coef;
@@ -176,12 +197,11 @@ class CpuEngine final : public BoundEngine {
       const Matrix Ct = shared_rows(C, B), cs = shared_offsets(c, B);
       BacksubResult r = o.method == Method::alpha ? alpha_crown_lower(net, K, Ct, cs, batch, pre, relax, o)
                                                   : backsub_lower(net, K, Ct, cs, batch, pre, relax, nullptr, nullptr, true);
-      row_lo = row_lo.cwiseMax(r.lower);
+      row_lo = row_lo.cwiseMax(widened_lower(r, o));
       minimiser = std::move(r.minimiser);
       input_coef = std::move(r.input_coef);
       hidden_coef = std::move(r.hidden_coef);
     }
-    widen(row_lo, row_hi, o);
 
     std::vector<SubdomainBounds> out(B);
     for (int b = 0; b < B; ++b) {

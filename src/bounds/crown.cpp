@@ -42,6 +42,7 @@ BacksubResult backsub_lower(const net::LayeredNetwork& net, int k, const Matrix&
   if (split && batch.has_masks) throw std::logic_error("backsub_lower: split multipliers with masks");
   BacksubResult res;
   res.lower.resize(m, B);
+  res.magnitude.resize(m, B);
   if (split) {
     split->grad.resize(k);
     for (int j = 0; j < k; ++j) split->grad[j] = Matrix::Zero(net.hidden_width(j), m * B);
@@ -63,16 +64,24 @@ BacksubResult backsub_lower(const net::LayeredNetwork& net, int k, const Matrix&
 
 
   // Post-activation bounds (mask-aware) of the layers where rows may be concretised.
-  std::vector<Matrix> post_lo(k), post_hi(k);
+  std::vector<Matrix> post_lo(k), post_hi(k), post_mag(k);
   if (batch.has_masks)
-    for (int j = 0; j < k; ++j) post_activation_bounds(pre.lo[j], pre.hi[j], batch, j, post_lo[j], post_hi[j]);
+    for (int j = 0; j < k; ++j) {
+      post_activation_bounds(pre.lo[j], pre.hi[j], batch, j, post_lo[j], post_hi[j]);
+      post_mag[j] = post_lo[j].cwiseAbs().cwiseMax(post_hi[j].cwiseAbs());
+    }
 
   for (Eigen::Index b0 = 0; b0 < B; b0 += chunk) {
     const Eigen::Index nb = std::min(chunk, B - b0), M = m * nb;
     // Coefficients on h_{k-1} (or on x when k == 0), and the constant terms.
     Matrix lam = net.layers[k].W.transpose() * Ct.middleCols(b0 * m, M);  // d_{k-1} x M
     Eigen::RowVectorXd c0 = net.layers[k].b.transpose() * Ct.middleCols(b0 * m, M);
-    for (Eigen::Index b = 0; b < nb; ++b) c0.middleCols(b * m, m) += c.col(b0 + b).transpose();
+    // The magnitudes of every term summed into c0 and the final bound (widened_lower's scale).
+    Eigen::RowVectorXd mag0 = net.layers[k].b.cwiseAbs().transpose() * Ct.middleCols(b0 * m, M).cwiseAbs();
+    for (Eigen::Index b = 0; b < nb; ++b) {
+      c0.middleCols(b * m, m) += c.col(b0 + b).transpose();
+      mag0.middleCols(b * m, m) += c.col(b0 + b).cwiseAbs().transpose();
+    }
     std::vector<int> stop(nb, -1);                  // hidden layer where subdomain's rows were concretised
     std::vector<Matrix> stop_point(nb);             // the minimising h there (d_j x m)
     std::vector<Matrix> lam_at(k);                  // coefficients on h_j, kept for the gradient
@@ -86,6 +95,7 @@ BacksubResult backsub_lower(const net::LayeredNetwork& net, int k, const Matrix&
             Vector v = topk_masked_min(lam.middleCols(b * m, m), post_lo[j].col(b0 + b), post_hi[j].col(b0 + b), batch.mask[j].col(b0 + b),
                                        batch.budget[j][b0 + b], grad ? &at : nullptr);
             c0.middleCols(b * m, m) += v.transpose();
+            mag0.middleCols(b * m, m) += post_mag[j].col(b0 + b).transpose() * lam.middleCols(b * m, m).cwiseAbs();
             lam.middleCols(b * m, m).setZero();
             stop[b] = j;
             if (grad) stop_point[b] = std::move(at);
@@ -120,6 +130,7 @@ BacksubResult backsub_lower(const net::LayeredNetwork& net, int k, const Matrix&
       Matrix T = Matrix::Zero(lam.rows(), M);
       scale_blocks(lam, rx.upper_bias, b0, m, T, false);  // lam^- * t
       c0 += T.colwise().sum() + net.layers[j].b.transpose() * G;
+      mag0 += T.cwiseAbs().colwise().sum() + net.layers[j].b.cwiseAbs().transpose() * G.cwiseAbs();
       lam = net.layers[j].W.transpose() * G;
     }
     // Concretise over the input box: min of lam . x is attained at lo where lam > 0, hi where lam < 0.
@@ -129,8 +140,10 @@ BacksubResult backsub_lower(const net::LayeredNetwork& net, int k, const Matrix&
       const Vector mid = 0.5 * (batch.xlo.col(b0 + b) + batch.xhi.col(b0 + b));
       const Vector rad = 0.5 * (batch.xhi.col(b0 + b) - batch.xlo.col(b0 + b));
       auto blk = lam.middleCols(b * m, m);
-      Eigen::RowVectorXd v = mid.transpose() * blk - rad.transpose() * blk.cwiseAbs();
+      const Matrix abs_blk = blk.cwiseAbs();
+      Eigen::RowVectorXd v = mid.transpose() * blk - rad.transpose() * abs_blk;
       res.lower.col(b0 + b) = (c0.middleCols(b * m, m) + v).transpose();
+      res.magnitude.col(b0 + b) = (mag0.middleCols(b * m, m) + (mid.cwiseAbs() + rad).transpose() * abs_blk).transpose();
       if (!points) continue;
       for (Eigen::Index r = 0; r < m; ++r)
         for (Eigen::Index i = 0; i < n; ++i) {

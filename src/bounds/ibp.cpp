@@ -6,12 +6,16 @@
 namespace bounds::detail {
 
 void ibp_next_layer(const net::AffineLayer& layer, const Matrix& hlo, const Matrix& hhi, const Batch& batch, int j,
-                    Matrix& lo_out, Matrix& hi_out) {
+                    Matrix& lo_out, Matrix& hi_out, Matrix* magnitude) {
   const Matrix mid = 0.5 * (hlo + hhi), rad = 0.5 * (hhi - hlo);
   const Matrix center = (layer.W * mid).colwise() + layer.b;
-  const Matrix radius = layer.W.cwiseAbs() * rad;
+  const Matrix absW = layer.W.cwiseAbs();
+  const Matrix radius = absW * rad;
   lo_out = center - radius;
   hi_out = center + radius;
+  // |W| (|mid| + rad) + |b| = |W| max(|lo|, |hi|) + |b|: the sum of the magnitudes of the terms
+  // of every bound below, top-s or not (the scale of its rounding error).
+  if (magnitude) *magnitude = (absW * (mid.cwiseAbs() + rad)).colwise() + layer.b.cwiseAbs();
   if (j < 0 || !batch.has_masks) return;
   // Subdomains that may still prune in layer j: exact top-s per output neuron (lower bound of
   // W h, and of -W h for the upper bound).

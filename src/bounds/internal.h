@@ -52,8 +52,10 @@ Vector topk_masked_min(const Matrix& coef, const Vector& hlo, const Vector& hhi,
                        int budget, Matrix* argmin);
 
 // IBP: interval bounds of the next layer's pre-activations from hidden layer j's bounds.
+// magnitude (optional, same shape): the sum of the magnitudes of the terms of each bound, for
+// widen() (rounding error scales with it, not with the result, when large terms cancel).
 void ibp_next_layer(const net::AffineLayer& layer, const Matrix& hlo, const Matrix& hhi, const Batch& batch, int j,
-                    Matrix& lo_out, Matrix& hi_out);
+                    Matrix& lo_out, Matrix& hi_out, Matrix* magnitude = nullptr);
 
 // CROWN back-substitution. Lower bounds of C_b z_k + c_b for every subdomain b, with the rows
 // given transposed and side by side: Ct is d_k x (m*B) (column b*m + r = row r of C_b), c is
@@ -64,7 +66,8 @@ void ibp_next_layer(const net::AffineLayer& layer, const Matrix& hlo, const Matr
 // minimiser (optional): n x (m*B) input points attaining the bound (box centre where the
 // back-substitution stopped at a maskable layer).
 struct BacksubResult {
-  Matrix lower;                     // m x B
+  Matrix lower;                     // m x B, as computed: widen_lower() gives the sound bound
+  Matrix magnitude;                 // m x B: sum of the magnitudes of the terms summed into lower
   Matrix minimiser;                 // n x (m*B)
   Matrix input_coef;                // n x (m*B), with the minimiser
   std::vector<Matrix> hidden_coef;  // per hidden layer j < k: d_j x (m*B), with the minimiser
@@ -85,8 +88,11 @@ BacksubResult backsub_lower(const net::LayeredNetwork& net, int k, const Matrix&
 Matrix shared_rows(const Matrix& C, int B);
 Matrix shared_offsets(const Vector& c, int B);
 
-// Widening of a computed bound (numerical safety): see widen() in cpu_engine.cpp.
-void widen(Matrix& lo, Matrix& hi, const BoundOptions& o);
+// Widening of a computed bound (numerical safety): see widen() in cpu_engine.cpp. magnitude
+// (optional, same shape): the magnitudes of the terms summed into each bound.
+void widen(Matrix& lo, Matrix& hi, const BoundOptions& o, const Matrix* magnitude = nullptr);
+// r.lower widened by the magnitudes of its terms (r.magnitude), as widen() does.
+Matrix widened_lower(const BacksubResult& r, const BoundOptions& o);
 
 }  // namespace bounds::detail
 

@@ -10,6 +10,7 @@
 #include <numeric>
 #include <random>
 
+#include "src/bounds/bound_engine.h"
 #include "src/util/errors.h"
 
 namespace bounds {
@@ -65,7 +66,16 @@ struct Recursion {
   std::vector<std::vector<int>> top;     // per hidden layer, the s_k largest activations
   std::vector<double> tau;               // ||top_{s_k}(x_k)||_2
   std::vector<double> delta;             // delta_k
+  // Rounding (bound() subtracts it): magnitude = |W_K| ... |W_1| |x| with the |b_k| (each layer's
+  // terms are at most this in size, so rel * magnitude bounds the forward pass's error), and
+  // delta_error the recursion run on the error of the top-s norms (rel * ||magnitude_k||).
+  VectorXd magnitude;
+  double delta_error = 0;
 };
+
+// Relative rounding allowance: the bound engines' default widening (BoundOptions::widen_rel),
+// far above n u for any layer width here.
+const double kRoundingRel = BoundOptions{}.widen_rel, kRoundingAbs = BoundOptions{}.widen_abs;
 
 Recursion run_recursion(const net::LayeredNetwork& net, const VectorXd& x, const spec::PruningBudget& budget,
                         const std::vector<double>& sigma) {
@@ -75,7 +85,15 @@ Recursion run_recursion(const net::LayeredNetwork& net, const VectorXd& x, const
   r.top.resize(K);
   r.tau.assign(K, 0.0);
   r.delta.assign(K, 0.0);
-  double prev = 0.0;
+  double prev = 0.0, prev_error = 0.0;
+  r.magnitude = x.cwiseAbs();
+  for (int k = 0; k <= K; ++k) {
+    r.magnitude = net.layers[k].W.cwiseAbs() * r.magnitude + net.layers[k].b.cwiseAbs();
+    if (k == K) break;
+    const double tau_error = budget.s[k] > 0 ? kRoundingRel * r.magnitude.norm() : 0.0;
+    r.delta_error = (prev_error > 0 ? sigma[k] * prev_error : 0.0) + tau_error;
+    prev_error = r.delta_error;
+  }
   for (int k = 0; k < K; ++k) {
     if (budget.s[k] > 0) {
       const VectorXd h = r.z[k].cwiseMax(0.0);
@@ -189,10 +207,15 @@ MarginDeviationResult MarginDeviation::bound(const net::LayeredNetwork& net, con
       if (row.c.size() != y.size())
         throw util::InternalError("output property has " + std::to_string(row.c.size()) +
                                   " coefficients, the network " + std::to_string(y.size()) + " outputs");
-      // seed 003, Proposition 1 for this row: |c^T W_{K+1} (x^p_K - x_K)| <= ||W_{K+1}^T c|| delta_K.
-      const double dev = (Wout.transpose() * row.c).norm() * delta_K;
-      delta = std::max(delta, dev);
-      best = std::max(best, row.c.dot(y) - row.d - dev);
+      // seed 003, Proposition 1 for this row: |c^T W_{K+1} (x^p_K - x_K)| <= ||W_{K+1}^T c|| delta_K,
+      // rounded up (relative error of the products, error of the top-s norms from the forward
+      // pass), and the row's value lowered by its forward pass's rounding error.
+      // `delta` reports the seed's quantity (as backward() computes it for training).
+      const double wc = (Wout.transpose() * row.c).norm();
+      const double dev = wc * delta_K * (1 + kRoundingRel) + wc * r.delta_error;
+      const double rounding = kRoundingRel * (row.c.cwiseAbs().dot(r.magnitude) + std::abs(row.d)) + kRoundingAbs;
+      delta = std::max(delta, wc * delta_K);
+      best = std::max(best, row.c.dot(y) - row.d - dev - rounding);
     }
     lower = std::min(lower, best);
   }

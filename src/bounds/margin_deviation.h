@@ -36,7 +36,9 @@ struct MarginDeviationResult {
   // gamma(x,t) = f_t(x) - max_{i != t} f_i(x), or the property margin at x (spec::OutputProperty).
   double nominal_margin = 0;
   // Lower bound of the worst margin over admissible masks, competitor by competitor:
-  // min_{i != t} (f_t - f_i - ||W_{K+1}[t] - W_{K+1}[i]||_2 delta_K) >= gamma - delta.
+  // min_{i != t} (f_t - f_i - ||W_{K+1}[t] - W_{K+1}[i]||_2 delta_K) >= gamma - delta, lowered
+  // by an allowance for the rounding of the double forward pass and of delta (1e-9 times the
+  // magnitudes of the terms, as the bound engines widen).
   double margin_lower = 0;
   // delta_k (0-based hidden layers): upper bound of max_m ||x^p_k - x_k||_2; 0 before the first
   // pruned layer, exact (= ||top_{s_l}(x_l)||_2) at the first pruned layer l.

@@ -3,6 +3,8 @@
 // line h >= a z with the adaptive slope a = 1 if u >= -l else 0 (alpha-CROWN optimises it).
 #include <limits>
 
+#include <cmath>
+
 #include "src/bounds/internal.h"
 #include "src/util/errors.h"
 
@@ -85,9 +87,14 @@ Relaxation relax_layer(const Matrix& lo, const Matrix& hi, const Batch& batch, i
         r.lower_slope(i, b) = r.upper_slope(i, b) = 1.0;
         continue;
       }
-      const double s = u / (u - l);
-      r.upper_slope(i, b) = s;
-      r.upper_bias(i, b) = -s * l;
+      if (const double width = u - l; std::isfinite(width)) {
+        const double s = u / width;
+        r.upper_slope(i, b) = s;
+        r.upper_bias(i, b) = -s * l;
+      } else {  // u - l overflowed (s would be 0 with intercept 0, i.e. h <= 0): h <= u holds
+        r.upper_slope(i, b) = 0.0;
+        r.upper_bias(i, b) = u;
+      }
       r.lower_slope(i, b) = (u >= -l) ? 1.0 : 0.0;
       r.unstable(i, b) = 1.0;
     }

@@ -69,7 +69,7 @@ const char* to_string(Verdict v) {
 
 bool confirm_witness(const Problem& problem, Witness& w) {
   const auto& n = *problem.net;
-  if (w.x.size() != n.input_dim() || !problem.box.contains(w.x)) return false;
+  if (w.x.size() != n.input_dim() || !w.x.allFinite() || !problem.box.contains(w.x)) return false;
   if (!w.mask.empty()) {
     if (!problem.budget || static_cast<int>(w.mask.size()) != n.num_hidden()) return false;
     for (int k = 0; k < n.num_hidden(); ++k) {
@@ -82,7 +82,8 @@ bool confirm_witness(const Problem& problem, Witness& w) {
   } else {
     w.y = n.eval(w.x);
   }
-  return problem.property.violated(w.y);
+  // An output that overflowed to inf or NaN proves nothing about the exact network.
+  return w.y.allFinite() && problem.property.violated(w.y);
 }
 
 Box ball_box(const Vector& x0, double eps, double clip_lo, double clip_hi) {

@@ -2,6 +2,7 @@
 #include "src/spec/property.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace spec {
@@ -9,7 +10,7 @@ namespace spec {
 bool Box::contains(const Vector& x, double tol) const {
   if (x.size() != lo.size()) return false;
   for (Eigen::Index i = 0; i < x.size(); ++i)
-    if (x[i] < lo[i] - tol || x[i] > hi[i] + tol) return false;
+    if (!(x[i] >= lo[i] - tol && x[i] <= hi[i] + tol)) return false;  // NaN is outside
   return true;
 }
 
@@ -19,9 +20,19 @@ int OutputProperty::output_dim() const {
   return 0;
 }
 
+namespace {
+
+// c.y - d, with NaN (an output that overflowed) read as +inf: such a row is never shown violated.
+double row_value(const Row& r, const Vector& y) {
+  const double v = r.c.dot(y) - r.d;
+  return std::isnan(v) ? std::numeric_limits<double>::infinity() : v;
+}
+
+}  // namespace
+
 double Conjunction::margin(const Vector& y) const {
   double m = -std::numeric_limits<double>::infinity();
-  for (const auto& r : rows) m = std::max(m, r.c.dot(y) - r.d);
+  for (const auto& r : rows) m = std::max(m, row_value(r, y));
   return m;
 }
 
@@ -32,8 +43,8 @@ double OutputProperty::margin(const Vector& y, const Row** active) const {
     double worst = -std::numeric_limits<double>::infinity();
     const Row* arg = nullptr;
     for (const auto& r : conj.rows) {
-      const double v = r.c.dot(y) - r.d;
-      if (v > worst) {
+      const double v = row_value(r, y);
+      if (v > worst || !arg) {
         worst = v;
         arg = &r;
       }

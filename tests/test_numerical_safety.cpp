@@ -1,0 +1,115 @@
+// Networks whose double arithmetic goes wrong (cancellation of huge terms, overflow to inf and
+// NaN): no engine may prove a property that the exact network violates, and no point whose
+// outputs are not finite may count as a counterexample. Found by code reviews (2026-12-07);
+// each case gave a wrong answer before its fix.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <memory>
+
+#include "solvers/bab/bab.h"
+#include "src/bounds/bound_engine.h"
+#include "src/bounds/margin_deviation.h"
+#include "src/spec/problem.h"
+
+namespace {
+
+using net::Matrix;
+using net::Vector;
+
+// z = -1e16 x1 - x2 + 1e16 at the point x = (1, -1): exactly 1, but 0 in double
+// (-1e16 + 1 rounds to -1e16).
+net::AffineLayer cancelling_layer() {
+  Matrix W(1, 2);
+  W << -1e16, -1.0;
+  return {W, Vector::Constant(1, 1e16)};
+}
+
+spec::Problem point_problem(std::shared_ptr<net::LayeredNetwork> net, const Vector& x, spec::OutputProperty property) {
+  spec::Problem p;
+  p.net = std::move(net);
+  p.box = {x, x};
+  p.property = std::move(property);
+  return p;
+}
+
+// One row c.y - d; the property is violated where it is <= 0.
+spec::OutputProperty one_row(const Vector& c, double d) {
+  spec::Row r;
+  r.c = c;
+  r.d = d;
+  spec::OutputProperty p;
+  p.disjuncts.push_back({{r}});
+  return p;
+}
+
+TEST(NumericalSafety, BoundsCoverTheCancellationOfHugeTerms) {
+  // y = relu(z) = 1 at the only point; the row 0.5 - y (violated where y >= 0.5) is -0.5 there.
+  auto net = std::make_shared<net::LayeredNetwork>();
+  net->layers = {cancelling_layer(), {Matrix::Constant(1, 1, 1.0), Vector::Zero(1)}};
+  const spec::Problem p = point_problem(net, Vector{{1.0, -1.0}}, one_row(Vector::Constant(1, -1.0), -0.5));
+  ASSERT_EQ(net->eval(Vector{{1.0, -1.0}})[0], 0.0) << "the double forward pass rounds z to 0";
+  for (auto method : {bounds::Method::ibp, bounds::Method::crown, bounds::Method::alpha}) {
+    bounds::BoundOptions o;
+    o.method = method;
+    const bounds::SubdomainBounds b = bounds::bound_root(p, o);
+    EXPECT_LE(b.margin_lower, -0.5) << bounds::to_string(method);
+    EXPECT_LE(b.pre[0].lo[0], 1.0) << bounds::to_string(method);
+    EXPECT_GE(b.pre[0].hi[0], 1.0) << bounds::to_string(method);
+  }
+  bab::BabOptions bo;
+  bo.timeout_s = 2;
+  EXPECT_NE(bab::solve_bab(p, bo).verdict, spec::Verdict::unsat);
+}
+
+TEST(NumericalSafety, CrownUpperLineSurvivesAnOverflowingWidth) {
+  // z = x1 - x2 on [0, 1e308]^2: u - l = 2e308 overflows. y = -relu(z); row y + 1 is -9 at (10, 0).
+  auto net = std::make_shared<net::LayeredNetwork>();
+  Matrix W(1, 2);
+  W << 1.0, -1.0;
+  net->layers = {{W, Vector::Zero(1)}, {Matrix::Constant(1, 1, -1.0), Vector::Zero(1)}};
+  spec::Problem p = point_problem(net, Vector::Zero(2), one_row(Vector::Constant(1, 1.0), -1.0));
+  p.box.hi = Vector::Constant(2, 1e308);
+  for (auto method : {bounds::Method::ibp, bounds::Method::crown, bounds::Method::alpha}) {
+    bounds::BoundOptions o;
+    o.method = method;
+    EXPECT_LE(bounds::bound_root(p, o).margin_lower, -9.0) << bounds::to_string(method);
+  }
+}
+
+TEST(NumericalSafety, MarginDeviationAllowsForTheForwardPassRounding) {
+  // The cancelling layer, then y = (h, 0.5): class 1 scores 0.5 against h = 1 (exact), so it is
+  // not robust even unpruned; the double forward pass gives h = 0 and a margin of 0.5.
+  net::LayeredNetwork net;
+  Matrix W(2, 1);
+  W << 1.0, 0.0;
+  net.layers = {cancelling_layer(), {W, Vector{{0.0, 0.5}}}};
+  const bounds::MarginDeviation md(net);
+  const auto r = md.bound(net, Vector{{1.0, -1.0}}, 1, spec::PruningBudget{{0}});
+  EXPECT_DOUBLE_EQ(r.nominal_margin, 0.5);
+  EXPECT_LE(r.margin_lower, -0.5);
+  EXPECT_FALSE(r.robust());
+}
+
+TEST(NumericalSafety, AnOverflowedOutputIsNoCounterexample) {
+  // h1 = h2 = 1e308 * x = inf in double; y0 = h1 - h2 + 1 is NaN (exactly 1), y1 = 0: label 0
+  // is robust, margin 1.
+  auto net = std::make_shared<net::LayeredNetwork>();
+  Matrix W1(2, 2);
+  W1 << 1.0, -1.0, 0.0, 0.0;
+  net->layers = {{Matrix::Constant(2, 1, 1e308), Vector::Zero(2)}, {W1, Vector{{1.0, 0.0}}}};
+  spec::Problem p = spec::robustness_problem(net, Vector::Constant(1, 2.5), 0, 0.5);
+  spec::Witness w;
+  w.x = Vector::Constant(1, 2.5);
+  EXPECT_FALSE(spec::confirm_witness(p, w)) << "y = " << w.y.transpose();
+  EXPECT_FALSE(p.property.violated(Vector{{std::nan(""), 0.0}}));
+  w.x = Vector::Constant(1, std::nan(""));
+  EXPECT_FALSE(spec::confirm_witness(p, w));
+  EXPECT_FALSE(p.box.contains(w.x));
+  bab::BabOptions bo;
+  bo.timeout_s = 2;
+  EXPECT_NE(bab::solve_bab(p, bo).verdict, spec::Verdict::sat);
+}
+
+}  // namespace
