@@ -232,6 +232,15 @@ TEST(OnnxReader, RefusesTwoDataInputsSkipConnectionsAndMissingInitializers) {
   EXPECT_NE(missing.find("'w_missing' is used before it is produced"), std::string::npos) << missing;
 }
 
+// Both loaded with a wrong meaning before (a review, 2026-12-07): Cast to FLOAT16 truncated the
+// weights 0.1 to 0, and opset 6's attribute broadcasting was read as numpy broadcasting.
+TEST(OnnxReader, RefusesHalfPrecisionCastsAndOpsetsBefore7) {
+  const std::string half = refusal(kFixtures + "/onnx/refuse_cast_float16.onnx");
+  EXPECT_NE(half.find("Cast to element type 10 is not supported"), std::string::npos) << half;
+  const std::string old = refusal(kFixtures + "/onnx/refuse_opset6.onnx");
+  EXPECT_NE(old.find("opset 6 is not supported"), std::string::npos) << old;
+}
+
 TEST(OnnxReader, RefusesTheFirstHalfOfAFile) {
   const std::string bytes = read_bytes(kAcas);
   ASSERT_GT(bytes.size(), 1000u);

@@ -210,6 +210,8 @@ TEST(VnnLib, MalformedFilesNameTheLine) {
       {decl + "(declare-const Y_0 Real)\n", 3, "Y_0 is declared twice"},
       {decl + "(declare-const X_2 Real)\n", 3, "X_2 is declared but X_1 is not"},
       {decl + "(declare-const Z Real)\n", 3, "cannot declare 'Z'"},
+      {decl + "(declare-const X_01 Real)\n", 3, "cannot declare 'X_01'"},  // not X_1
+      {decl + box + "(assert (<= Y_00 1))\n", 5, "unknown symbol 'Y_00'"},
       {decl + "(declare-const X_1 Int)\n", 3, "expected (declare-const X_i Real)"},
       {decl + "(assert (<= X_0 1))\n(assert (<= Y_0 1))\n", 3, "X_0 has no lower bound"},
       {decl + "(assert (>= X_0 1))\n(assert (<= Y_0 1))\n", 3, "X_0 has no upper bound"},

@@ -10,6 +10,7 @@
 #   in <n values>     one input, flattened row-major (batch dimension dropped)
 #   out <m values>    onnxruntime's output for it, %.17g
 # Run from the repository root: python3 benchmarks/reference/onnxruntime_reference.py
+# (--refused-only: only the refuse_*.onnx files, seed 7 as in a full run)
 import os
 import shutil
 import sys
@@ -58,9 +59,9 @@ def ints(name, values):
     return numpy_helper.from_array(np.array(values, dtype=np.int64), name)
 
 
-def save(name, nodes, inputs, output, inits, check=True):
+def save(name, nodes, inputs, output, inits, check=True, opset=13):
     graph = helper.make_graph(nodes, name, inputs, [output], inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="prunecert-reference")
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="prunecert-reference")
     model.ir_version = 8
     if check:
         onnx.checker.check_model(model)
@@ -154,6 +155,18 @@ def refused_models(rng):
          [info("x", F, [1, 4])], info("y", F, [1, 4]), [const(rng, "w", [4, 4]), const(rng, "b", [4])])
     save("refuse_missing_initializer", [n("MatMul", ["x", "w_missing"], ["y"], name="matmul")],
          [info("x", F, [1, 3])], info("y", F, [1, 2]), [], check=False)
+    # Half precision would round 0.1 to 0.0999755859375; the reader refuses it rather than
+    # truncating the weights to integers (as it did before 2026-12-07).
+    save("refuse_cast_float16", [n("Cast", ["w"], ["w16"], name="cast", to=TensorProto.FLOAT16),
+                                 n("Cast", ["w16"], ["w32"], name="cast_back", to=TensorProto.FLOAT),
+                                 n("MatMul", ["x", "w32"], ["y"], name="matmul")],
+         [info("x", F, [1, 2])], info("y", F, [1, 1]),
+         [numpy_helper.from_array(np.array([[0.1], [0.1]], dtype=np.float32), "w")])
+    # Opset 6: Add broadcasts by attributes (broadcast=1, axis) there, not numpy-style.
+    save("refuse_opset6", [n("Gemm", ["x", "w", "b"], ["h"], name="dense"),
+                           n("Add", ["h", "c"], ["y"], name="add", broadcast=1, axis=1)],
+         [info("x", F, [1, 2])], info("y", F, [1, 2]),
+         [const(rng, "w", [2, 2]), const(rng, "b", [2]), const(rng, "c", [2])], check=False, opset=6)
 
 # ---------------------------------------------------------------- reference values
 
@@ -172,6 +185,9 @@ def model_file(name, where, rng):
 
 
 def main():
+    if "--refused-only" in sys.argv[1:]:
+        refused_models(np.random.default_rng(7))
+        return 0
     ort.set_default_logger_severity(3)  # the layer zoo declares some output shapes wrongly; ORT warns
     zoo = os.path.join(FIXTURES, "onnx", "layer-zoo")
     os.makedirs(zoo, exist_ok=True)

@@ -12,8 +12,12 @@ Network read_onnx(const std::string& path);
 Network read_onnx_bytes(const std::string& bytes, const std::string& source_name);
 void write_onnx(const Network& network, const std::string& path);
 
-// NNet (nnet_reader.cpp / nnet_writer.cpp): input normalisation folded into the first layer,
-// outputs left as the network computes them (as Marabou and the VNN-COMP ONNX files do).
+// NNet (nnet_reader.cpp / nnet_writer.cpp): input normalisation folded into the first layer, so
+// the network takes raw inputs (as the NNet format's reference evaluator does); outputs are left
+// as the network computes them, i.e. normalised (as Marabou and the VNN-COMP ONNX files have
+// them). Marabou's own properties and the VNN-COMP ACAS Xu ones state normalised inputs: with
+// those, use the ONNX files. The file's input minimums and maximums are not applied (the
+// reference evaluator clamps to them): a property box outside them verifies the network itself.
 struct NNetInfo {
   std::vector<double> input_min, input_max;  // ranges stored in the file (raw inputs)
   std::vector<double> means, ranges;         // normalisation: (x - mean) / range, last entry for outputs

@@ -657,13 +657,28 @@ void Reader::node(const onnx::NodeProto& n) {
   } else if (op == "Cast") {
     v = constant(n, 0, "the input of Cast (Cast of the network's data is not supported)");
     const int64_t to = attr_int(n, "to", onnx::TensorProto::FLOAT);
+    // Integer targets: their range; a value outside it (where ONNX leaves the result undefined
+    // or wraps) is refused. Half-precision and other types are refused, not approximated.
+    using T = onnx::TensorProto;
+    static const std::map<int64_t, std::pair<double, double>> integer_range{
+        {T::INT8, {-128.0, 127.0}},       {T::UINT8, {0.0, 255.0}},
+        {T::INT16, {-32768.0, 32767.0}},  {T::UINT16, {0.0, 65535.0}},
+        {T::INT32, {-2147483648.0, 2147483647.0}}, {T::UINT32, {0.0, 4294967295.0}},
+        {T::INT64, {-9223372036854775808.0, 9223372036854775807.0}}, {T::UINT64, {0.0, 18446744073709551615.0}}};
+    const auto range = integer_range.find(to);
+    if (to != T::FLOAT && to != T::DOUBLE && to != T::BOOL && range == integer_range.end())
+      fail("Cast to element type " + std::to_string(to) +
+           " is not supported (FLOAT, DOUBLE, BOOL and the integer types are)");
     for (double& d : v.data) {
-      if (to == onnx::TensorProto::FLOAT)
+      if (to == T::FLOAT)
         d = static_cast<float>(d);
-      else if (to == onnx::TensorProto::BOOL)
+      else if (to == T::BOOL)
         d = d != 0;
-      else if (to != onnx::TensorProto::DOUBLE)
+      else if (to != T::DOUBLE) {
         d = std::trunc(d);
+        if (!(d >= range->second.first && d <= range->second.second))
+          fail("Cast of " + std::to_string(d) + " to element type " + std::to_string(to) + " is out of its range");
+      }
     }
   } else if (op == "Relu") {
     v = input(n, 0);
@@ -695,6 +710,12 @@ void Reader::node(const onnx::NodeProto& n) {
 
 Network Reader::read() {
   if (!model_.has_graph()) fail("the model has no graph");
+  // Opsets before 7 broadcast by attributes (broadcast, axis) and mark BatchNormalization and
+  // Dropout with is_test; this reader implements the numpy broadcasting of opset 7 and later.
+  for (const auto& o : model_.opset_import())
+    if ((o.domain().empty() || o.domain() == "ai.onnx") && o.version() < 7)
+      fail("opset " + std::to_string(o.version()) +
+           " is not supported (7 or later; convert the model, e.g. with onnx.version_converter)");
   const onnx::GraphProto& g = model_.graph();
   net_.source = source_;
   for (const auto& p : model_.metadata_props()) net_.metadata[p.key()] = p.value();

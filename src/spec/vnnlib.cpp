@@ -85,6 +85,7 @@ std::string quote(const std::string& s) { return "'" + s.substr(0, 40) + (s.size
 
 std::optional<Var> parse_var(const std::string& s) {
   if (s.size() < 3 || s.size() > 2 + kMaxIndexDigits || (s[0] != 'X' && s[0] != 'Y') || s[1] != '_') return {};
+  if (s.size() > 3 && s[2] == '0') return {};  // X_01 is not X_1: an unknown symbol
   Var v{s[0] == 'Y', 0};
   auto [end, ec] = std::from_chars(s.data() + 2, s.data() + s.size(), v.index);
   if (ec != std::errc() || end != s.data() + s.size() || s[2] == '-' || s[2] == '+') return {};
