@@ -24,6 +24,11 @@ enum class Encoding { bigm, smt };
 // computes them, so only solvers::encoding_bounds (solvers/solve.h) gives them; here, milp
 // throws util::InputError.
 enum class BoundSource { none, ibp, crown, alpha, lp, milp };
+// The note on an unsat answer that used milp bounds: per-neuron CBC searches, the bound of one
+// stopped by its time limit taken as it is (not re-checked, unlike the engines' own answers).
+inline constexpr const char* kRestsOnMilpBounds =
+    "rests on MILP-tightened bounds (CBC, floating point; bounds of per-neuron searches stopped by their time "
+    "limit are not re-checked)";
 // How "at most s_k pruned" is encoded when the model keeps relations (smt): a pseudo-Boolean
 // at-least constraint (Z3 atleast/PbGe) or a sorting network in clauses. bigm always uses the
 // linear row sum_i m_k[i] >= d_k - s_k (seed 003, after eq. 8).

@@ -229,6 +229,8 @@ spec::Result solve_encoded(const spec::Problem& problem, const encodings::Encode
                 ", best point " + fmt(best_margin) + ")";
     r.note = trouble;
   }
+  if (r.verdict == spec::Verdict::unsat && options.bounds == encodings::BoundSource::milp)
+    r.note = std::string(encodings::kRestsOnMilpBounds) + (r.note.empty() ? "" : "; " + r.note);
   return finish(r);
 }
 

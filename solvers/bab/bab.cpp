@@ -148,6 +148,7 @@ class Search {
       lp.lp_time_limit_s = options_.root_lp_share * options_.timeout_s;
       lp.known = root_.known;
       const auto t_lp = Clock::now();
+      root_milp_used_ = static_cast<bool>(options_.root_milp);
       root_.known = std::make_shared<const std::vector<bounds::LayerBounds>>(
           options_.root_milp ? options_.root_milp(problem_, lp, std::min(options_.root_milp_share * options_.timeout_s,
                                                                          time_left()))
@@ -427,6 +428,8 @@ class Search {
     // A certified lower bound of the margin over the whole box: every point lies in a proven
     // leaf, an open node, a node being processed or an undecided one.
     finish_result(result_, v, proven_min_, global_lower(), witness_, stuck_, used_depth_first_);
+    if (v == spec::Verdict::unsat && root_milp_used_)
+      result_.note = std::string(encodings::kRestsOnMilpBounds) + (result_.note.empty() ? "" : "; " + result_.note);
     if (tree_) tree_->complete = v == spec::Verdict::unsat;
     result_.stats.time_s = elapsed();
     return true;
@@ -434,6 +437,7 @@ class Search {
 
   const spec::Problem& problem_;
   const BabOptions& options_;
+  bool root_milp_used_ = false;  // the root's intermediate bounds came from root_milp (CBC)
   BabTree* tree_;
   Branching rule_;
   std::unique_ptr<bounds::BoundEngine> own_engine_;
