@@ -70,10 +70,12 @@ TEST(BabCli, MilpRootBoundsAreComputedWhereTheRootIsOpen) {
   EXPECT_EQ(run(query + " --eps 0.024 --root-bounds milp --root-milp-restart 0 2>&1", &out), 0) << out;
   EXPECT_NE(out.find("milp tightening:"), std::string::npos) << out;
   EXPECT_NE(out.find("\nunsat"), std::string::npos) << out;
+  EXPECT_NE(out.find("rests on MILP-tightened bounds"), std::string::npos) << out;  // not re-checked
   std::string at_root;  // proved by the root's CROWN bound: no MILP
   EXPECT_EQ(run(query + " --eps 0.01 --root-bounds milp 2>&1", &at_root), 0) << at_root;
   EXPECT_EQ(at_root.find("milp tightening:"), std::string::npos) << at_root;
   EXPECT_EQ(at_root.rfind("unsat", 0), 0u) << at_root;
+  EXPECT_EQ(at_root.find("rests on MILP-tightened bounds"), std::string::npos) << at_root;
   std::string refused;
   EXPECT_EQ(run(query + " --eps 0.024 --root-bounds exact 2>&1", &refused), 2) << refused;
   EXPECT_NE(refused.find("lp, crown, milp"), std::string::npos) << refused;
