@@ -74,12 +74,14 @@ void add_relaxed(Model& m, const LinearConstraint& c, int sel, const std::string
     r.terms = c.terms;
     r.name = n;
     r.sense = sense;
+    // M and b + M rounded outward: with sel = 0 the row must hold on the whole box, exactly.
+    if (M != 0.0) M = std::nextafter(M, HUGE_VAL);
     if (sense == Sense::le) {  // a.v <= b + M (1 - sel)  <=>  a.v + M sel <= b + M
       if (M != 0.0) r.terms.push_back({sel, M});
-      r.rhs = c.rhs + M;
+      r.rhs = M != 0.0 ? std::nextafter(c.rhs + M, HUGE_VAL) : c.rhs;
     } else {  // a.v >= b - M (1 - sel)  <=>  a.v - M sel >= b - M
       if (M != 0.0) r.terms.push_back({sel, -M});
-      r.rhs = c.rhs - M;
+      r.rhs = M != 0.0 ? std::nextafter(c.rhs - M, -HUGE_VAL) : c.rhs;
     }
     m.rows.push_back(std::move(r));
   };

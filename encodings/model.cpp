@@ -3,6 +3,7 @@
 // checks of back-end answers.
 #include "encodings/model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -25,6 +26,7 @@ bool Model::has_integers() const {
 
 Interval interval_of(const Model& model, const std::vector<Term>& terms, double constant) {
   Interval r{constant, constant};
+  double magnitude = std::abs(constant);  // of the terms summed: the scale of the rounding error
   for (const Term& t : terms) {
     const Variable& v = model.vars[t.var];
     if (t.coef == 0.0) continue;
@@ -36,7 +38,14 @@ Interval interval_of(const Model& model, const std::vector<Term>& terms, double 
       r.lo += t.coef * v.hi;
       r.hi += t.coef * v.lo;
     }
+    magnitude += std::abs(t.coef) * std::max(std::abs(v.lo), std::abs(v.hi));
   }
+  // Outward: n products and n sums in round-to-nearest err by at most gamma_{n+1} * magnitude
+  // (Higham); the exact backends (Z3 on bigm) take these constants literally.
+  const double n = static_cast<double>(terms.size()) + 1.0, u = 0x1p-53;
+  const double err = std::isfinite(magnitude) ? (n * u / (1.0 - n * u)) * magnitude : 0.0;
+  if (std::isfinite(r.lo)) r.lo = std::nextafter(r.lo - err, -HUGE_VAL);
+  if (std::isfinite(r.hi)) r.hi = std::nextafter(r.hi + err, HUGE_VAL);
   return r;
 }
 

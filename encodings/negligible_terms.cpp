@@ -18,6 +18,7 @@
 // tolerance; witnesses are re-evaluated exactly in any case.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "encodings/internal.h"
 
@@ -29,6 +30,8 @@ int drop_negligible_terms(Model& m) {
   for (size_t r = 0; r < rows; ++r) {
     LinearConstraint& c = m.rows[r];
     double cl = 0.0, ch = 0.0;  // range of the removed part
+    double magnitude = 0.0;     // of its terms: the scale of the summation's rounding error
+    int n = 0;
     bool any = false;
     std::erase_if(c.terms, [&](const Term& t) {
       const Variable& v = m.vars[t.var];
@@ -37,13 +40,18 @@ int drop_negligible_terms(Model& m) {
       const double a = t.coef * v.lo, b = t.coef * v.hi;
       cl += std::min(a, b);
       ch += std::max(a, b);
+      magnitude += std::max(std::abs(a), std::abs(b));
+      ++n;
       any = true;
       ++dropped;
       return true;
     });
     if (!any) continue;
-    cl = std::nextafter(cl, -kInf);
-    ch = std::nextafter(ch, kInf);
+    // n products and sums in round-to-nearest: at most gamma_{n+1} * magnitude, plus n
+    // subnormal steps for products that underflow.
+    const double err = (n + 1) * 0x1p-53 / (1.0 - (n + 1) * 0x1p-53) * magnitude + n * std::numeric_limits<double>::denorm_min();
+    cl = std::nextafter(cl - err, -kInf);
+    ch = std::nextafter(ch + err, kInf);
     switch (c.sense) {
       case Sense::le: c.rhs = std::nextafter(c.rhs - cl, kInf); break;
       case Sense::ge: c.rhs = std::nextafter(c.rhs - ch, -kInf); break;

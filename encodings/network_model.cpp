@@ -58,6 +58,10 @@ Model build_network_model(const spec::Problem& problem, const std::vector<bounds
     std::vector<Literal> keep_bits;
     for (int i = 0; i < width; ++i) {
       const double lo = pre ? (*pre)[k].lo[i] : -kInf, hi = pre ? (*pre)[k].hi[i] : kInf;
+      // NaN would read as stably active (neither hi <= 0 nor lo < 0) and cut real points.
+      if (!(lo <= hi))
+        throw util::InternalError("encoding bounds of " + std::string(output ? "output " : "neuron ") + idx(k, i) +
+                                  " are empty or NaN: [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
       if (!output && hi <= 0.0) continue;  // dead on the whole box: h = 0, nothing to encode
       const int z = m.add_var((output ? "y_" + std::to_string(i) : "z_" + idx(k, i)), VarKind::real, lo, hi);
       LinearConstraint def;

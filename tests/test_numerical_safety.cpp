@@ -8,10 +8,13 @@
 #include <limits>
 #include <memory>
 
+#include "encodings/encode.h"
 #include "solvers/bab/bab.h"
+#include "solvers/internal.h"
 #include "src/bounds/bound_engine.h"
 #include "src/bounds/margin_deviation.h"
 #include "src/spec/problem.h"
+#include "src/util/errors.h"
 
 namespace {
 
@@ -110,6 +113,40 @@ TEST(NumericalSafety, AnOverflowedOutputIsNoCounterexample) {
   bab::BabOptions bo;
   bo.timeout_s = 2;
   EXPECT_NE(bab::solve_bab(p, bo).verdict, spec::Verdict::sat);
+}
+
+// Big-M constants are sums too, and the exact backend (Z3 on bigm) takes them literally. Outputs
+// y = x on y0 in [0, 1], y1, y2 in [0, 2^-53]; unsafe: y0 + y1 + y2 <= -5 (never) or
+// y0 + y1 + y2 >= 1 + 2^-52 (at the corner, exactly). In double the interval of y0 + y1 + y2 ends
+// at 1, so the first disjunct's relaxed row (y0 + y1 + y2 <= -5 + M (1 - sel) with M = 6) cut
+// the corner off, and Z3 proved the model infeasible.
+TEST(NumericalSafety, BigMConstantsAreRoundedOutward) {
+  auto net = std::make_shared<net::LayeredNetwork>();
+  net->layers = {{Matrix::Identity(3, 3), Vector::Zero(3)}};
+  spec::Problem p;
+  p.net = net;
+  p.box = {Vector::Zero(3), Vector{{1.0, 0x1p-53, 0x1p-53}}};
+  spec::Row never{Vector::Ones(3), -5.0}, corner{-Vector::Ones(3), -(1.0 + 0x1p-52)};
+  p.property.disjuncts = {{{never}}, {{corner}}};
+  encodings::EncodeOptions eo;
+  eo.goal = encodings::Goal::decide;
+  const std::vector<bounds::LayerBounds> exact{{p.box.lo, p.box.hi}};
+  const encodings::Model m = encodings::encode(p, eo, exact);
+  const solvers::BackendAnswer a = solvers::z3_solve(m, 20, 0, /*isolate=*/false);
+  EXPECT_EQ(a.status, solvers::BackendAnswer::Status::feasible) << a.note;
+}
+
+TEST(NumericalSafety, NanOrEmptyEncodingBoundsAreRefused) {
+  // A NaN lower bound read as "stably active" (neither hi <= 0 nor lo < 0): h = z, cutting z < 0.
+  auto net = std::make_shared<net::LayeredNetwork>();
+  net->layers = {{Matrix::Ones(1, 1), Vector::Zero(1)}, {Matrix::Ones(2, 1), Vector{{0.0, 0.5}}}};
+  const spec::Problem p = spec::robustness_problem(net, Vector::Zero(1), 1, 1.0);
+  std::vector<bounds::LayerBounds> pre{{Vector::Constant(1, std::nan("")), Vector::Ones(1)},
+                                       {Vector::Constant(2, -1.0), Vector::Constant(2, 2.0)}};
+  EXPECT_NO_THROW(encodings::encode(p, {}, {{-Vector::Ones(1), Vector::Ones(1)}, pre[1]}));
+  EXPECT_THROW(encodings::encode(p, {}, pre), util::InternalError);
+  pre[0].lo[0] = 2.0;  // lo > hi
+  EXPECT_THROW(encodings::encode(p, {}, pre), util::InternalError);
 }
 
 }  // namespace
