@@ -78,9 +78,15 @@ Relaxation relaxation(const spec::Problem& p, const std::vector<bounds::LayerBou
       } else {  // triangle
         r.lo.push_back(0.0);
         r.hi.push_back(u);
-        r.add_row(terms(1.0, 1.0), L.b[i], kInf);  // h - z >= 0
-        const double s = u / (u - l);
-        r.add_row(terms(1.0, s), -kInf, s * (L.b[i] - l));  // h <= s (z - l)
+        r.add_row(terms(1.0, 1.0), L.b[i], kInf);  // h - z >= 0 (coefficients exact)
+        if (!std::isfinite(u - l)) continue;       // no upper line: h <= u (the column bound)
+        // h <= s (z - l), valid for every s >= u / (u - l): s rounded up, and the right-hand side
+        // raised by the rounding of s W and s (b - l) (4 ulps of each term's magnitude).
+        const double s = std::nextafter(u / (u - l), kInf);
+        double slack = s * (std::abs(L.b[i]) + std::abs(l));
+        for (int c = 0; c < prev_n; ++c)
+          slack += std::abs(s * L.W(i, c)) * std::max(std::abs(r.lo[prev + c]), std::abs(r.hi[prev + c]));
+        r.add_row(terms(1.0, s), -kInf, s * (L.b[i] - l) + 4.0 * DBL_EPSILON * slack);
       }
     }
     prev = first;
@@ -93,7 +99,8 @@ Relaxation relaxation(const spec::Problem& p, const std::vector<bounds::LayerBou
 
 // A sound lower bound of min c.v over the relaxation from a dual vector y (see the header).
 double lagrangian_bound(const Relaxation& r, const std::vector<double>& c, const double* y) {
-  std::vector<double> red(c);
+  std::vector<double> red(c), red_magnitude(c.size(), 0.0);  // and the magnitude of its terms
+  for (size_t j = 0; j < c.size(); ++j) red_magnitude[j] = std::abs(c[j]);
   double value = 0.0, magnitude = 0.0;
   for (size_t i = 0; i < r.rows.size(); ++i) {
     double yi = y[i];
@@ -103,15 +110,20 @@ double lagrangian_bound(const Relaxation& r, const std::vector<double>& c, const
     const double side = yi > 0 ? r.rl[i] : r.ru[i];
     value += yi * side;
     magnitude += std::abs(yi * side);
-    for (const auto& [col, a] : r.rows[i]) red[col] -= yi * a;
+    for (const auto& [col, a] : r.rows[i]) {
+      red[col] -= yi * a;
+      red_magnitude[col] += std::abs(yi * a);
+    }
   }
   for (int j = 0; j < r.cols; ++j) {
     const double t = red[j] >= 0 ? red[j] * r.lo[j] : red[j] * r.hi[j];
     value += t;
-    magnitude += std::abs(t);
+    // The error of red[j] scales with the terms summed into it, not with red[j] (large duals
+    // of opposite signs cancel): their magnitude times the column's.
+    magnitude += std::abs(t) + red_magnitude[j] * std::max(std::abs(r.lo[j]), std::abs(r.hi[j]));
   }
   // Rounding: each of the (rows + cols) products and sums errs by at most a few ulps of the
-  // magnitudes involved, and the reduced costs themselves carry errors of the same order.
+  // magnitudes involved (the reduced costs' included).
   const double n = static_cast<double>(r.rows.size() + r.cols + 2);
   return value - 4.0 * n * DBL_EPSILON * (magnitude + 1.0) - 1e-12;
 }
