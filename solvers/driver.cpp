@@ -215,9 +215,11 @@ spec::Result solve_encoded(const spec::Problem& problem, const encodings::Encode
     // Rounding of the double network can put a point slightly below the exact optimum.
     r.margin_lower = std::min(lower, r.margin_upper);
     if (r.margin_lower > 0.0 && !unfinished_bound) r.verdict = spec::Verdict::unsat;
-    if (r.margin_lower > 0.0 && unfinished_bound)
+    if (unfinished_bound) {  // Result::margin_lower is certified: the number goes to the note only
       trouble = "the lower bound " + fmt(r.margin_lower) + " is the solver's when it stopped, not re-checked: no proof" +
                 (trouble.empty() ? "" : "; " + trouble);
+      r.margin_lower = -kInf;
+    }
   } else if (all_proved && !best_witness) {
     r.verdict = spec::Verdict::unsat;
     r.margin_lower = 0.0;  // strictly positive, no better number from a decision

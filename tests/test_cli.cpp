@@ -171,6 +171,11 @@ TEST(Cli, BadInputGetsExitCodeTwoAndOneClearLine) {
       {"verify " + kNet + " " + kPoint + " --budget 1,2,3,4,5,51", "above the layer's width"},
       {"verify " + kNet + " " + kPoint + " --budget 1,2,-3,4,5,6", "negative"},
       {"verify " + kNet + " --input " + kExamples + "acasxu_prop_3.vnnlib", "is not a number"},
+      {"verify " + kNet + " --input " + kExamples + "../tests/fixtures/nan_point.txt", "is not a finite number"},
+      {"verify " + kNet + " --spec " + kExamples + "acasxu_prop_3.vnnlib --eps 0.1", "the box comes from --spec"},
+      {"verify " + kNet + " --spec " + kExamples + "acasxu_prop_3.vnnlib --label 2", "the property comes from --spec"},
+      {"verify " + kNet + " " + kPoint + " --eps 0.01 --budget 1,0,0,0,0,0 --cex /tmp/prunecert_never_written.txt",
+       "no place for a pruning mask"},
       {"eval " + kNet + " --input " + kExamples + "../tests/fixtures/six_numbers.txt", "the network expects 5"},
       {"verify " + kNet + " " + kPoint + " --engine nosuch", "--engine"},
       {"verify " + kNet + " " + kPoint + " --clip 1", "--clip"},
@@ -189,6 +194,26 @@ TEST(Cli, BadInputGetsExitCodeTwoAndOneClearLine) {
     EXPECT_NE(r.out.find(c.expect), std::string::npos) << c.args << "\n" << r.out;
     EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << c.args << "\n" << r.out;
   }
+}
+
+// A pruning counterexample's outputs are the pruned network's: the JSON names the pruned neurons
+// (the witness without them could not be reproduced), and the text output lists them too.
+TEST(Cli, PruningWitnessNamesItsPrunedNeurons) {
+  const std::string q = "verify " + kNet + " " + kPoint + " --eps 0.001 --budget 10,10,10,10,10,10";
+  CmdRun r = run_cmd(q + " --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["verdict"], "sat") << r.out;
+  const auto& pruned = j["witness"]["pruned"];
+  ASSERT_EQ(pruned.size(), 6u) << r.out;
+  size_t count = 0;
+  for (const auto& layer : pruned) {
+    EXPECT_LE(layer.size(), 10u);
+    count += layer.size();
+  }
+  EXPECT_GE(count, 1u) << "the unpruned network is robust here, so the witness prunes";
+  CmdRun t = run_cmd(q);
+  EXPECT_NE(t.out.find("pruned in hidden layer 1:"), std::string::npos) << t.out;
 }
 
 TEST(Cli, BoundsReportsUnstableReluCountsAndInstability) {

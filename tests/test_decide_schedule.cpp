@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <limits>
 #include <map>
 #include <random>
 #include <thread>
@@ -162,7 +163,8 @@ TEST(DecideSchedule, DisjunctsProvedUnreachableAreReportedWhenAnotherStaysOpen) 
 // Optimising, a back end that stops on its time limit (or without proof) holding a positive
 // lower bound of the minimum margin gives no proof: CBC's bound at that moment is not re-checked
 // (a wrong cut can lift it, as on the pruning models of the README). The verdict is timeout or
-// unknown, the bound is still reported, and a finished search with the same bound is unsat.
+// unknown, the bound is reported in the note (not as margin_lower), and a finished search with
+// the same bound is unsat.
 TEST(DecideSchedule, AStoppedSearchsPositiveBoundIsNoProof) {
   const auto ps = problems(7300, 3);
   ASSERT_GE(ps.size(), 1u);
@@ -177,10 +179,13 @@ TEST(DecideSchedule, AStoppedSearchsPositiveBoundIsNoProof) {
       return a;
     };
     const spec::Result r = solvers::solve_encoded(ps.front().problem, mo.encode, 4.0, "milp", backend);
-    EXPECT_DOUBLE_EQ(r.margin_lower, 2.5);
     if (status == solvers::BackendAnswer::Status::feasible) {
+      EXPECT_DOUBLE_EQ(r.margin_lower, 2.5);
       EXPECT_EQ(r.verdict, spec::Verdict::unsat);
     } else {
+      // Result::margin_lower is certified: the stopped search's bound is in the note only.
+      EXPECT_EQ(r.margin_lower, -std::numeric_limits<double>::infinity());
+      EXPECT_NE(r.note.find("2.5"), std::string::npos) << r.note;
       EXPECT_EQ(r.verdict, status == solvers::BackendAnswer::Status::timeout ? spec::Verdict::timeout
                                                                                 : spec::Verdict::unknown)
           << r.note;

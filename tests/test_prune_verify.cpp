@@ -173,6 +173,22 @@ void check_case(const spec::Problem& p, const cli::PruneVerifier& verifier, int 
   }
 }
 
+// The verifier's margin-deviation bound uses spectral norms computed for its own network: a
+// problem on another network of the same shape must be refused, not answered (a review found
+// the check compared only the layer counts, and only when the pointers differed).
+TEST(PruneVerify, RefusesAProblemOnAnotherNetworkOfTheSameShape) {
+  const spec::Problem p = random_pruning_problem(11, true);
+  const cli::PruneVerifier verifier(p.net);
+  spec::Problem copy = p;  // the same weights in another object: accepted
+  copy.net = std::make_shared<const net::LayeredNetwork>(*p.net);
+  EXPECT_NO_THROW(verifier.verify(copy, engine_options("bound")));
+  auto scaled = std::make_shared<net::LayeredNetwork>(*p.net);
+  scaled->layers[1].W *= 10.0;
+  spec::Problem other = p;
+  other.net = scaled;
+  EXPECT_THROW(verifier.verify(other, engine_options("bound")), util::InternalError);
+}
+
 void run_suite(uint64_t first_seed, int count, bool point, int min_compared) {
   Tally t;
   for (int i = 0; i < count; ++i) {

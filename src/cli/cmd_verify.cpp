@@ -32,6 +32,15 @@ void write_cex_file(const std::string& path, const spec::Result& r) {
   }
 }
 
+// Per hidden layer, the indices of the neurons a witness's mask removes.
+std::vector<std::vector<int>> pruned_neurons(const net::Mask& mask) {
+  std::vector<std::vector<int>> out(mask.size());
+  for (size_t k = 0; k < mask.size(); ++k)
+    for (size_t i = 0; i < mask[k].size(); ++i)
+      if (mask[k][i] == 0) out[k].push_back(static_cast<int>(i));
+  return out;
+}
+
 }  // namespace
 
 std::string example_path(const std::string& name) { return std::string(PRUNECERT_SOURCE_DIR) + "/examples/" + name; }
@@ -43,6 +52,8 @@ int run_verify(const util::Options& given) {
     o.spec = example_path("acasxu_prop_3.vnnlib");
     if (!o.json) std::fprintf(stderr, "prunecert: demo: verify --net %s --spec %s\n", o.net.c_str(), o.spec.c_str());
   }
+  if (!o.cex.empty() && !o.budget.empty())
+    throw util::InputError("--cex", "", "the VNN-COMP result file has no place for a pruning mask: use --json");
   net::Network network = load_network(o);
   auto layered = std::make_shared<const net::LayeredNetwork>(network.layered());
   std::vector<spec::Problem> problems = build_problems(o, layered);
@@ -65,7 +76,8 @@ int run_verify(const util::Options& given) {
     total.engine = r.engine;
     total.margin_lower = std::min(total.margin_lower, r.margin_lower);
     total.margin_upper = std::min(total.margin_upper, r.margin_upper);
-    total.note = r.note;
+    if (!r.note.empty() && total.note.find(r.note) == std::string::npos)  // every case's caveat stays
+      total.note += (total.note.empty() ? "" : "; ") + (problems.size() > 1 ? p.name + ": " : "") + r.note;
     total.stats.add(r.stats);
     if (r.verdict == spec::Verdict::sat) {
       total.verdict = spec::Verdict::sat;
@@ -98,6 +110,7 @@ int run_verify(const util::Options& given) {
       const auto& w = *total.witness;
       j["witness"] = {{"x", std::vector<double>(w.x.data(), w.x.data() + w.x.size())},
                       {"y", std::vector<double>(w.y.data(), w.y.data() + w.y.size())}};
+      if (!w.mask.empty()) j["witness"]["pruned"] = pruned_neurons(w.mask);  // y is the pruned network's
     }
     print_json(j);
     return 0;
@@ -112,6 +125,14 @@ int run_verify(const util::Options& given) {
     if (w.x.size() <= 16)
       for (Eigen::Index i = 0; i < w.x.size(); ++i) std::printf("  X_%ld = %.17g\n", static_cast<long>(i), w.x[i]);
     for (Eigen::Index i = 0; i < w.y.size(); ++i) std::printf("  Y_%ld = %.17g\n", static_cast<long>(i), w.y[i]);
+    if (!w.mask.empty()) {  // the outputs above are the pruned network's
+      const auto pruned = pruned_neurons(w.mask);
+      for (size_t k = 0; k < pruned.size(); ++k) {
+        std::printf("  pruned in hidden layer %zu:", k + 1);
+        for (int i : pruned[k]) std::printf(" %d", i);
+        std::printf("%s\n", pruned[k].empty() ? " none" : "");
+      }
+    }
   }
   if (o.stats) print_stats(total.stats);
   return 0;

@@ -1,5 +1,6 @@
 // Shared pieces of the subcommands: the command table, loading inputs, building problems,
 // printing statistics and JSON.
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -46,6 +47,8 @@ Eigen::VectorXd read_vector_file(const std::string& path) {
     }
     if (used != tok.size() || used == 0)
       throw util::InputError(path, "number " + std::to_string(v.size() + 1), "'" + tok + "' is not a number");
+    if (!std::isfinite(x))
+      throw util::InputError(path, "number " + std::to_string(v.size() + 1), "'" + tok + "' is not a finite number");
     v.push_back(x);
   }
   if (v.empty()) throw util::InputError(path, "", "no numbers in file");
@@ -63,6 +66,10 @@ std::vector<spec::Problem> build_problems(const util::Options& o, std::shared_pt
   if (!o.budget.empty()) budget = spec::parse_budget(o.budget, *net);
   if (!o.spec.empty()) {
     if (!o.input.empty()) throw util::InputError("--input", "", "give either --spec or --input, not both");
+    // The spec states the box and the property: these would be silently ignored.
+    if (o.label >= 0) throw util::InputError("--label", "", "the property comes from --spec: give --label with --input");
+    if (o.eps > 0) throw util::InputError("--eps", "", "the box comes from --spec: give --eps with --input");
+    if (!o.clip.empty()) throw util::InputError("--clip", "", "the box comes from --spec: give --clip with --input");
     spec::Spec s = spec::read_vnnlib(o.spec);
     if (s.num_inputs != net->input_dim())
       throw util::InputError(o.spec, "", "declares " + std::to_string(s.num_inputs) + " inputs, the network has " +

@@ -259,9 +259,11 @@ spec::Result run_engine(const std::string& engine, const spec::Problem& p, const
     throw util::InputError("--engine", "", "'" + engine + "' is not an engine (auto, bounds, attack, bab, smt, milp, brute)");
   }
   if (r.verdict == spec::Verdict::sat) {  // independent check of every counterexample
+    if (!r.witness) throw util::InternalError("engine " + r.engine + " answered sat without a witness");
     spec::Witness w = *r.witness;
     if (!spec::confirm_witness(p, w)) throw util::InternalError("engine " + r.engine + " reported an unconfirmed witness");
     r.margin_upper = std::min(r.margin_upper, p.property.margin(w.y));
+    r.witness = w;  // its outputs as this check evaluated them
   }
   if (r.verdict == spec::Verdict::unknown && seconds_since(t0) > o.timeout) r.verdict = spec::Verdict::timeout;
   r.stats.time_s = seconds_since(t0);

@@ -264,8 +264,18 @@ PruneVerifier::PruneVerifier(std::shared_ptr<const net::LayeredNetwork> net)
 PruneAnswer PruneVerifier::verify(const spec::Problem& p, const util::Options& o, bab::BabTree* tree) const {
   const auto t0 = Clock::now();
   if (!p.budget) throw util::InternalError("prune-verify: a problem without a pruning budget");
-  if (p.net.get() != net_.get() && p.net->layers.size() != net_->layers.size())
-    throw util::InternalError("prune-verify: the problem's network is not the verifier's");
+  // The margin-deviation bound uses the spectral norms computed for net_: another network,
+  // even of the same shape, would get a wrong "robust".
+  auto same_network = [&] {
+    if (p.net.get() == net_.get()) return true;
+    if (p.net->layers.size() != net_->layers.size()) return false;
+    for (size_t k = 0; k < net_->layers.size(); ++k) {
+      const auto &a = p.net->layers[k], &b = net_->layers[k];
+      if (a.W.rows() != b.W.rows() || a.W.cols() != b.W.cols() || a.W != b.W || a.b != b.b) return false;
+    }
+    return true;
+  };
+  if (!same_network()) throw util::InternalError("prune-verify: the problem's network is not the verifier's");
   const std::string& e = o.engine;
   const bool is_auto = e == "auto";
   if (!is_auto && e != "bound" && e != "attack" && e != "bab" && e != "milp" && e != "smt" && e != "brute")
