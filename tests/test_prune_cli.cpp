@@ -172,3 +172,16 @@ TEST(PruneVerifyCli, MilpMinimumOnFashionMnistSample363) {
   EXPECT_LE(lo, hi + 1e-6);
   EXPECT_LE(hi, checked + 1e-6) << "milp's optimum should be at least as bad as the checked mask";
 }
+
+// The nominal check (misclassified: not robust) is made at the sample itself, so the sample must
+// lie in the problem's box: a --clip range that leaves it out is bad input, not a verdict about
+// another point (a review, 2026-12-07).
+TEST(PruneVerifyCli, ASampleOutsideTheClipRangeIsBadInput) {
+  const Fixture f = fixture("clip");
+  const std::string q = "prune-verify --net " + f.net + " --input " + f.input + " --budget 1,1 --eps 0.2 --clip ";
+  const CmdRun outside = run_cmd(q + "0.5,1");  // 0.3 is outside; its ball still meets [0.5, 1]
+  EXPECT_EQ(outside.code, 2) << outside.out;
+  EXPECT_NE(outside.out.find("lies outside the clip range"), std::string::npos) << outside.out;
+  const CmdRun inside = run_cmd(q + "0,1");
+  EXPECT_EQ(inside.code, 0) << inside.out;
+}

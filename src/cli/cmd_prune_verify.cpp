@@ -92,6 +92,9 @@ int run_dataset(const util::Options& o, std::shared_ptr<const net::LayeredNetwor
     const int label = d.y[i];
     Eigen::Index pred;
     net->eval(x).maxCoeff(&pred);
+    // The nominal check below is at x: it must be a point of the problem's box.
+    if (!o.clip.empty() && !pruning_problem(net, x, label, o, budget).box.contains(x))
+      throw util::InputError("--clip", "", "sample " + std::to_string(i) + " lies outside the clip range");
     PruneAnswer a;
     if (pred != label) {  // misclassified: not robust with nothing pruned
       a.verdict = PruneVerdict::not_robust;
