@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "encodings/encode.h"
+#include "encodings/internal.h"
 #include "solvers/bab/bab.h"
 #include "solvers/internal.h"
 #include "src/bounds/bound_engine.h"
@@ -147,6 +148,32 @@ TEST(NumericalSafety, NanOrEmptyEncodingBoundsAreRefused) {
   EXPECT_THROW(encodings::encode(p, {}, pre), util::InternalError);
   pre[0].lo[0] = 2.0;  // lo > hi
   EXPECT_THROW(encodings::encode(p, {}, pre), util::InternalError);
+}
+
+// drop_negligible_terms replaces the removed terms of an equality row by a slack variable over
+// their range; that range was summed in double and widened by one ulp. 1e-13 v0 + 1000 terms
+// 4e-30 v_i (v in [0, 1]): each small term is below half an ulp of 1e-13, so the double sum
+// lost all of them (4e-27, about 200 ulps).
+TEST(NumericalSafety, NegligibleTermsSlackCoversTheirExactRange) {
+  encodings::Model m;
+  encodings::LinearConstraint row;
+  row.sense = encodings::Sense::eq;
+  row.rhs = 0.5;
+  row.name = "r";
+  const int keep = m.add_var("keep", encodings::VarKind::real, 0.0, 1.0);
+  row.terms.push_back({keep, 1.0});
+  row.terms.push_back({m.add_var("v0", encodings::VarKind::real, 0.0, 1.0), 1e-13});
+  long double exact_hi = 1e-13L;
+  for (int i = 1; i <= 1000; ++i) {
+    row.terms.push_back({m.add_var("v" + std::to_string(i), encodings::VarKind::real, 0.0, 1.0), 4e-30});
+    exact_hi += static_cast<long double>(4e-30);  // long double keeps them (ulp of 1e-13 ~ 1e-32)
+  }
+  m.rows.push_back(row);
+  ASSERT_EQ(encodings::drop_negligible_terms(m), 1001);
+  ASSERT_EQ(m.rows[0].terms.size(), 2u);  // keep, and the slack
+  const encodings::Variable& slack = m.vars[m.rows[0].terms[1].var];
+  EXPECT_LE(slack.lo, 0.0);
+  EXPECT_GE(static_cast<long double>(slack.hi), exact_hi);
 }
 
 }  // namespace
