@@ -123,6 +123,7 @@ spec::Result run_auto_stages(const spec::Problem& p, const util::Options& o, con
       case AutoPlan::Stage::first_layer: {
         bab::BabOptions fl = bab_options(o, share);
         fl.branching = bab::Branching::first_layer;
+        fl.engine = bound_engine;  // --device, as `--engine bab --branching first-layer` has it
         next = bab::solve_bab(p, fl);
         break;
       }
