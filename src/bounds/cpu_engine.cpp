@@ -163,19 +163,18 @@ class CpuEngine final : public BoundEngine {
       C.row(r) = row.c.transpose();
       c[r] = -row.d;
     }
+    // The last hidden layer's outputs (the input box when there is none).
+    Matrix hlo = batch.xlo, hhi = batch.xhi;
+    if (K > 0) post_activation_bounds(pre.lo[K - 1], pre.hi[K - 1], batch, K - 1, hlo, hhi);
     // IBP of the rows through the last affine layer merged with C (also the floor for CROWN).
     // Their magnitude is |C| times the output layer's (merging C * W rounds too), plus |c|.
     Matrix row_lo, row_hi, row_mag;
     {
       net::AffineLayer merged{C * net.layers[K].W, C * net.layers[K].b + c};
-      Matrix hlo = batch.xlo, hhi = batch.xhi;
-      if (K > 0) post_activation_bounds(pre.lo[K - 1], pre.hi[K - 1], batch, K - 1, hlo, hhi);
       ibp_next_layer(merged, hlo, hhi, batch, K - 1, row_lo, row_hi);
     }
     // Output-layer bounds themselves (for reports and for encodings' big-M constants).
     {
-      Matrix hlo = batch.xlo, hhi = batch.xhi;
-      if (K > 0) post_activation_bounds(pre.lo[K - 1], pre.hi[K - 1], batch, K - 1, hlo, hhi);
       ibp_next_layer(net.layers[K], hlo, hhi, batch, K - 1, pre.lo[K], pre.hi[K], &mag);
       row_mag = (C.cwiseAbs() * mag).colwise() + c.cwiseAbs();
       widen(row_lo, row_hi, o, &row_mag);
