@@ -7,6 +7,8 @@
 #include <cmath>
 #include <sstream>
 
+#include "src/util/rounding.h"
+
 namespace encodings {
 
 int Model::add_var(std::string var_name, VarKind kind, double lo, double hi) {
@@ -42,8 +44,7 @@ Interval interval_of(const Model& model, const std::vector<Term>& terms, double 
   }
   // Outward: n products and n sums in round-to-nearest err by at most gamma_{n+1} * magnitude
   // (Higham); the exact backends (Z3 on bigm) take these constants literally.
-  const double n = static_cast<double>(terms.size()) + 1.0, u = 0x1p-53;
-  const double err = std::isfinite(magnitude) ? (n * u / (1.0 - n * u)) * magnitude : 0.0;
+  const double err = std::isfinite(magnitude) ? util::rounding_gamma(terms.size() + 1.0) * magnitude : 0.0;
   if (std::isfinite(r.lo)) r.lo = std::nextafter(r.lo - err, -HUGE_VAL);
   if (std::isfinite(r.hi)) r.hi = std::nextafter(r.hi + err, HUGE_VAL);
   return r;

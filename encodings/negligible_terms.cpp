@@ -21,6 +21,7 @@
 #include <limits>
 
 #include "encodings/internal.h"
+#include "src/util/rounding.h"
 
 namespace encodings {
 
@@ -49,7 +50,7 @@ int drop_negligible_terms(Model& m) {
     if (!any) continue;
     // n products and sums in round-to-nearest: at most gamma_{n+1} * magnitude, plus n
     // subnormal steps for products that underflow.
-    const double err = (n + 1) * 0x1p-53 / (1.0 - (n + 1) * 0x1p-53) * magnitude + n * std::numeric_limits<double>::denorm_min();
+    const double err = util::rounding_gamma(n + 1.0) * magnitude + n * std::numeric_limits<double>::denorm_min();
     cl = std::nextafter(cl - err, -kInf);
     ch = std::nextafter(ch + err, kInf);
     switch (c.sense) {

@@ -11,6 +11,7 @@
 #include "src/substitute/internal.h"
 #include "src/substitute/substitute.h"
 #include "src/util/errors.h"
+#include "src/util/rounding.h"
 
 namespace substitute {
 
@@ -83,7 +84,7 @@ net::LayeredNetwork activation_substitute(const net::LayeredNetwork& f, const Ph
         AW += w * cur.W.row(i).cwiseAbs();
         Ab += w * std::abs(cur.b[i]);
       }
-      const double gm = rounding_gamma(static_cast<double>(active.size()) + 1);
+      const double gm = util::rounding_gamma(static_cast<double>(active.size()) + 1);
       EW = EWn + gm * AW;
       Eb = Ebn + gm * Ab;
       cur = std::move(merged);
@@ -116,7 +117,7 @@ net::LayeredNetwork activation_substitute(const net::LayeredNetwork& f, const Ph
     for (size_t r = 0; r < rows.size(); ++r) {
       const auto i = static_cast<Eigen::Index>(r);
       // relu is 1-Lipschitz; the shifted bias adds its own rounding.
-      eh[i] = err[rows[r]] + (shift[i] != 0 ? kUnitRoundoff * std::abs(layer.b[i]) : 0.0);
+      eh[i] = err[rows[r]] + (shift[i] != 0 ? util::kUnitRoundoff * std::abs(layer.b[i]) : 0.0);
     }
     const Interval post = affine_interval(layer, hidden.lo, hidden.hi);
     hidden = {post.lo.cwiseMax(0.0), post.hi.cwiseMax(0.0)};
@@ -128,7 +129,7 @@ net::LayeredNetwork activation_substitute(const net::LayeredNetwork& f, const Ph
     follow.b = next.b - follow.W * shift;
     EW = Matrix::Zero(follow.W.rows(), follow.W.cols());  // copied columns: exact
     Eb = shift.isZero() ? Vector::Zero(next.b.size())
-                        : Vector(rounding_gamma(static_cast<double>(rows.size()) + 1) *
+                        : Vector(util::rounding_gamma(static_cast<double>(rows.size()) + 1) *
                                  (next.b.cwiseAbs() + follow.W.cwiseAbs() * shift.cwiseAbs()));
     cur = std::move(follow);
   }

@@ -1,5 +1,5 @@
-// Internal to substitute/: surgery on layered networks shared by the pruners, plain interval
-// propagation through an affine layer, and floating-point error constants.
+// Internal to substitute/: surgery on layered networks shared by the pruners, and plain interval
+// propagation through an affine layer.
 #pragma once
 #include <vector>
 
@@ -17,11 +17,5 @@ struct Interval {
   Eigen::VectorXd lo, hi;
 };
 Interval affine_interval(const net::AffineLayer& L, const Eigen::VectorXd& lo, const Eigen::VectorXd& hi);
-
-// Floating-point error analysis (Higham, Accuracy and Stability of Numerical Algorithms, 3.1):
-// the unit roundoff of double, and gamma_n = n u / (1 - n u), which bounds the relative error of
-// a sum or dot product of n terms (|fl(sum) - sum| <= gamma_n sum |terms|), in any order.
-inline constexpr double kUnitRoundoff = 0x1p-53;
-inline double rounding_gamma(double n) { return n * kUnitRoundoff / (1 - n * kUnitRoundoff); }
 
 }  // namespace substitute
