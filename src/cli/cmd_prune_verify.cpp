@@ -92,19 +92,18 @@ int run_dataset(const util::Options& o, std::shared_ptr<const net::LayeredNetwor
     const int label = d.y[i];
     Eigen::Index pred;
     net->eval(x).maxCoeff(&pred);
+    const spec::Problem p = pruning_problem(net, x, label, o, budget);
     // The nominal check below is at x: it must be a point of the problem's box.
-    if (!o.clip.empty() && !pruning_problem(net, x, label, o, budget).box.contains(x))
+    if (!p.box.contains(x))
       throw util::InputError("--clip", "", "sample " + std::to_string(i) + " lies outside the clip range");
     PruneAnswer a;
     if (pred != label) {  // misclassified: not robust with nothing pruned
       a.verdict = PruneVerdict::not_robust;
       a.worst = net->full_mask();
       a.engine = "nominal";
-      const spec::Problem p = pruning_problem(net, x, label, o, budget);
       a.upper = p.property.margin(net->eval(x));
     } else {
       ++correct;
-      const spec::Problem p = pruning_problem(net, x, label, o, budget);
       bab::BabTree first;
       a = verifier.verify(p, o, o.certificate.empty() ? nullptr : &first);
       if (a.verdict == PruneVerdict::robust && !o.certificate.empty()) {

@@ -7,6 +7,7 @@
 #include "solvers/bab/certificate.h"
 #include "src/cli/cli.h"
 #include "src/cli/engines.h"
+#include "src/cli/prune_verify.h"
 #include "src/net/io.h"
 #include "src/util/errors.h"
 
@@ -30,15 +31,6 @@ void write_cex_file(const std::string& path, const spec::Result& r) {
     std::snprintf(buf, sizeof buf, " (Y_%ld %.17g)%s\n", static_cast<long>(i), w.y[i], i + 1 == w.y.size() ? ")" : "");
     out << buf;
   }
-}
-
-// Per hidden layer, the indices of the neurons a witness's mask removes.
-std::vector<std::vector<int>> pruned_neurons(const net::Mask& mask) {
-  std::vector<std::vector<int>> out(mask.size());
-  for (size_t k = 0; k < mask.size(); ++k)
-    for (size_t i = 0; i < mask[k].size(); ++i)
-      if (mask[k][i] == 0) out[k].push_back(static_cast<int>(i));
-  return out;
 }
 
 }  // namespace
@@ -110,7 +102,7 @@ int run_verify(const util::Options& given) {
       const auto& w = *total.witness;
       j["witness"] = {{"x", std::vector<double>(w.x.data(), w.x.data() + w.x.size())},
                       {"y", std::vector<double>(w.y.data(), w.y.data() + w.y.size())}};
-      if (!w.mask.empty()) j["witness"]["pruned"] = pruned_neurons(w.mask);  // y is the pruned network's
+      if (!w.mask.empty()) j["witness"]["pruned"] = pruned_indices(w.mask);  // y is the pruned network's
     }
     print_json(j);
     return 0;
@@ -126,7 +118,7 @@ int run_verify(const util::Options& given) {
       for (Eigen::Index i = 0; i < w.x.size(); ++i) std::printf("  X_%ld = %.17g\n", static_cast<long>(i), w.x[i]);
     for (Eigen::Index i = 0; i < w.y.size(); ++i) std::printf("  Y_%ld = %.17g\n", static_cast<long>(i), w.y[i]);
     if (!w.mask.empty()) {  // the outputs above are the pruned network's
-      const auto pruned = pruned_neurons(w.mask);
+      const auto pruned = pruned_indices(w.mask);
       for (size_t k = 0; k < pruned.size(); ++k) {
         std::printf("  pruned in hidden layer %zu:", k + 1);
         for (int i : pruned[k]) std::printf(" %d", i);

@@ -49,10 +49,7 @@ PruningBudget parse_budget(const std::string& text, const net::LayeredNetwork& n
         throw util::InputError("--budget", where, parts[k] + " is above the layer's width " + std::to_string(width));
       count = static_cast<int>(v);
     }
-    if (count > width)
-      throw util::InputError("--budget", where, std::to_string(count) + " is above the layer's width " +
-                                                   std::to_string(width));
-    b.s.push_back(count);
+    b.s.push_back(count);  // <= width: a percentage is at most 100, a count was checked above
   }
   return b;
 }
