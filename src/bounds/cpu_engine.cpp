@@ -18,24 +18,25 @@ namespace detail {
 // Rounding in double moves a computed sum by up to n u times the sum of the magnitudes of its
 // terms (u = 2^-53), which can be far above the result when large terms cancel (a review's
 // example: -1e16 x1 - x2 + 1e16 at x = (1, -1) is 1, and 0 in double). The rule widens each
-// bound by rel * M + abs (defaults 1e-9, 1e-12; BoundOptions), M the magnitude of its terms
-// where the caller has it (IBP: |W| max(|lo|, |hi|) + |b|; CROWN: backsub_lower's magnitude),
-// |v| otherwise; rel = 1e-9 is n u for n up to 10^7, and leaves room for the rounding of
-// CROWN's coefficients themselves, which M does not track. The exact certificate checker
-// (GMP, `prunecert check`) is the final word on unsat answers.
-void widen(Matrix& lo, Matrix& hi, const BoundOptions& o, const Matrix* magnitude) {
-  if (magnitude) {
-    lo.array() -= o.widen_rel * magnitude->array().max(lo.array().abs()) + o.widen_abs;
-    hi.array() += o.widen_rel * magnitude->array().max(hi.array().abs()) + o.widen_abs;
-    return;
-  }
-  lo.array() -= o.widen_rel * lo.array().abs() + o.widen_abs;
-  hi.array() += o.widen_rel * hi.array().abs() + o.widen_abs;
+// bound v by rel * max(M, |v|) + abs (defaults 1e-9, 1e-12; BoundOptions), M the magnitude of
+// its terms (IBP: |W| max(|lo|, |hi|) + |b|; CROWN: backsub_lower's magnitude); rel = 1e-9 is
+// n u for n up to 10^7, and leaves room for the rounding of CROWN's coefficients themselves,
+// which M does not track. The exact certificate checker (GMP, `prunecert check`) is the final
+// word on unsat answers.
+namespace {
+
+Matrix allowance(const Matrix& v, const Matrix& magnitude, const BoundOptions& o) {
+  return (o.widen_rel * magnitude.array().max(v.array().abs()) + o.widen_abs).matrix();
 }
 
-Matrix widened_lower(const BacksubResult& r, const BoundOptions& o) {
-  return (r.lower.array() - (o.widen_rel * r.magnitude.array().max(r.lower.array().abs()) + o.widen_abs)).matrix();
+}  // namespace
+
+void widen(Matrix& lo, Matrix& hi, const BoundOptions& o, const Matrix& magnitude) {
+  lo -= allowance(lo, magnitude, o);
+  hi += allowance(hi, magnitude, o);
 }
+
+Matrix widened_lower(const BacksubResult& r, const BoundOptions& o) { return r.lower - allowance(r.lower, r.magnitude, o); }
 
 }  // namespace detail
 
@@ -134,7 +135,7 @@ class CpuEngine final : public BoundEngine {
     // subdomain look infeasible.
     Matrix mag;
     ibp_next_layer(net.layers[0], batch.xlo, batch.xhi, batch, -1, pre.lo[0], pre.hi[0], &mag);
-    widen(pre.lo[0], pre.hi[0], o, &mag);
+    widen(pre.lo[0], pre.hi[0], o, mag);
     intersect_known(subs, 0, pre);
     if (K > 0) apply_phases(pre.lo[0], pre.hi[0], batch, 0, pre.infeasible);
     for (int k = 1; k < K; ++k) {
@@ -142,7 +143,7 @@ class CpuEngine final : public BoundEngine {
       Matrix hlo, hhi;
       post_activation_bounds(pre.lo[k - 1], pre.hi[k - 1], batch, k - 1, hlo, hhi);
       ibp_next_layer(net.layers[k], hlo, hhi, batch, k - 1, pre.lo[k], pre.hi[k], &mag);
-      widen(pre.lo[k], pre.hi[k], o, &mag);
+      widen(pre.lo[k], pre.hi[k], o, mag);
       intersect_known(subs, k, pre);
       apply_phases(pre.lo[k], pre.hi[k], batch, k, pre.infeasible);
       if (o.method != Method::ibp) tighten_unstable(net, k, batch, relax, subs, pre, o);  // widened there
@@ -177,8 +178,8 @@ class CpuEngine final : public BoundEngine {
     {
       ibp_next_layer(net.layers[K], hlo, hhi, batch, K - 1, pre.lo[K], pre.hi[K], &mag);
       row_mag = (C.cwiseAbs() * mag).colwise() + c.cwiseAbs();
-      widen(row_lo, row_hi, o, &row_mag);
-      widen(pre.lo[K], pre.hi[K], o, &mag);
+      widen(row_lo, row_hi, o, row_mag);
+      widen(pre.lo[K], pre.hi[K], o, mag);
       if (o.method != Method::ibp && o.tight_output && K > 0) {
         const int d = net.output_dim();
         Matrix I2(2 * d, d);

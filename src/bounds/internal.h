@@ -88,9 +88,9 @@ BacksubResult backsub_lower(const net::LayeredNetwork& net, int k, const Matrix&
 Matrix shared_rows(const Matrix& C, int B);
 Matrix shared_offsets(const Vector& c, int B);
 
-// Widening of a computed bound (numerical safety): see widen() in cpu_engine.cpp. magnitude
-// (optional, same shape): the magnitudes of the terms summed into each bound.
-void widen(Matrix& lo, Matrix& hi, const BoundOptions& o, const Matrix* magnitude = nullptr);
+// Widening of computed bounds (numerical safety): see widen() in cpu_engine.cpp. magnitude
+// (same shape): the magnitudes of the terms summed into each bound.
+void widen(Matrix& lo, Matrix& hi, const BoundOptions& o, const Matrix& magnitude);
 // r.lower widened by the magnitudes of its terms (r.magnitude), as widen() does.
 Matrix widened_lower(const BacksubResult& r, const BoundOptions& o);
 
