@@ -19,11 +19,19 @@ Model build_network_model(const spec::Problem& problem, const std::vector<bounds
 // selector binary per disjunct (bigm.cpp). Throws util::InputError on an infinite big-M.
 void lower_bigm(Model& model);
 
-// Removes every term a v of a linear row with |a| max(1, |bounds of v|) <= kNegligible and
-// relaxes its row by the term's range (negligible_terms.cpp); returns how many were removed.
-// Run at the end of lower_bigm: CBC mishandles entries such as 1e-37.
+// Removes every term a v of a linear row whose variable is bounded and with
+// |a| max(1, |bounds of v|) <= kNegligible, or |a| <= min_coef, and relaxes its row by the term's
+// range (negligible_terms.cpp); returns how many were removed. Run at the end of lower_bigm (CBC
+// mishandles entries such as 1e-37), and by the MPS and LP writers with min_coef =
+// kSmallMatrixEntry.
 constexpr double kNegligible = 1e-12;
-int drop_negligible_terms(Model& model);
+int drop_negligible_terms(Model& model, double min_coef = 0.0);
+
+// Readers drop matrix entries below a threshold without relaxing their rows, which can cut
+// feasible points: HiGHS below its small_matrix_value (1e-9 by default), CoinMpsIO (the cbc
+// binary) below 1e-14. The MPS and LP writers remove every entry up to this size themselves, on
+// bounded variables, with drop_negligible_terms' sound relaxation.
+constexpr double kSmallMatrixEntry = 1e-9;
 
 // An interval [lo, hi] so narrow (hi - lo <= kNarrow max(1, |lo|, |hi|)) that its big-M or
 // McCormick rows would be parallel to within CBC's tolerances: lower_bigm relaxes such ReLUs and

@@ -53,6 +53,7 @@ std::string lp_text(const Model& model) {
     throw util::InputError("--format", "", "CPLEX-LP needs a linear model: encode with --encoding bigm");
   if (model.vars.empty()) throw util::InternalError("lp writer: model has no variables");
   Model m = model;
+  drop_negligible_terms(m, kSmallMatrixEntry);  // before readers drop them unrelaxed
   std::vector<Term> obj = m.objective ? m.objective->terms : std::vector<Term>{};
   if (m.objective && m.objective->constant != 0.0) {
     int c = m.add_var("obj_constant", VarKind::real, 1.0, 1.0);

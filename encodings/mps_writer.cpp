@@ -36,6 +36,7 @@ std::string mps_text(const Model& model) {
   if (!model.is_linear())
     throw util::InputError("--format", "", "MPS needs a linear model: encode with --encoding bigm");
   Model m = model;  // an objective constant becomes a fixed column
+  drop_negligible_terms(m, kSmallMatrixEntry);  // before readers drop them unrelaxed
   std::vector<Term> obj = m.objective ? m.objective->terms : std::vector<Term>{};
   if (m.objective && m.objective->constant != 0.0) {
     int c = m.add_var("obj_constant", VarKind::real, 1.0, 1.0);

@@ -8,6 +8,10 @@
 // -0.124 with either setting. The cbc binary reading the MPS file drops them itself
 // (CoinMpsIO's small-element threshold), which is why it answered correctly.
 //
+// The MPS and LP writers also remove every entry with |a| <= kSmallMatrixEntry (1e-9): HiGHS
+// drops entries below its small_matrix_value (1e-9 by default) and CoinMpsIO below 1e-14, both
+// without relaxing the row.
+//
 // A term a v with |a| max(1, |lo(v)|, |hi(v)|) <= kNegligible contributes a value in
 // [min(a lo, a hi), max(a lo, a hi)] =: [cl, ch] whatever v is. Removing it and
 //   - `<=` rows: raising the right-hand side by -cl,
@@ -15,7 +19,8 @@
 //   - `=` rows: adding a slack variable bounded to [cl, ch],
 // every point of the original model stays feasible (the model is relaxed, never tightened), with
 // outward rounding. The relaxation is at most 1e-12 per removed term, far below CBC's feasibility
-// tolerance; witnesses are re-evaluated exactly in any case.
+// tolerance (the writers' entries can relax more: 1e-9 times the variable's range); witnesses are
+// re-evaluated exactly in any case.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -25,7 +30,7 @@
 
 namespace encodings {
 
-int drop_negligible_terms(Model& m) {
+int drop_negligible_terms(Model& m, double min_coef) {
   const size_t rows = m.rows.size();  // slack variables are added below, rows are not
   int dropped = 0;
   for (size_t r = 0; r < rows; ++r) {
@@ -37,7 +42,9 @@ int drop_negligible_terms(Model& m) {
     std::erase_if(c.terms, [&](const Term& t) {
       const Variable& v = m.vars[t.var];
       if (!std::isfinite(v.lo) || !std::isfinite(v.hi)) return false;
-      if (std::abs(t.coef) * std::max({1.0, std::abs(v.lo), std::abs(v.hi)}) > kNegligible) return false;
+      if (std::abs(t.coef) > min_coef &&
+          std::abs(t.coef) * std::max({1.0, std::abs(v.lo), std::abs(v.hi)}) > kNegligible)
+        return false;
       const double a = t.coef * v.lo, b = t.coef * v.hi;
       cl += std::min(a, b);
       ch += std::max(a, b);
@@ -64,7 +71,9 @@ int drop_negligible_terms(Model& m) {
     }
   }
   if (dropped > 0)
-    m.comments.push_back(std::to_string(dropped) + " terms with |coef| max(1, |bound|) <= 1e-12 removed, their rows relaxed by the terms' range");
+    m.comments.push_back(std::to_string(dropped) + " terms with |coef| max(1, |bound|) <= 1e-12" +
+                         (min_coef > 0.0 ? " or |coef| <= " + shortest_double(min_coef) : std::string()) +
+                         " removed, their rows relaxed by the terms' range");
   return dropped;
 }
 

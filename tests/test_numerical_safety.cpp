@@ -176,4 +176,47 @@ TEST(NumericalSafety, NegligibleTermsSlackCoversTheirExactRange) {
   EXPECT_GE(static_cast<long double>(slack.hi), exact_hi);
 }
 
+// Readers drop small matrix entries without relaxing their rows: the cbc binary's CoinMpsIO below
+// 1e-14, HiGHS below 1e-9. x + 5e-15 y <= 1 with y in [-1000, 1000] read as x <= 1 cuts
+// x = 1 + 4e-12, y = -1000 (before the fix, the writers kept the entry: 5e-15 * 1000 > 1e-12). The MPS and LP files
+// must hold no entry up to 1e-9 on a bounded variable, and the row must be relaxed by its range.
+TEST(NumericalSafety, WritersRemoveSmallEntriesThemselvesWithARelaxation) {
+  encodings::Model m;
+  const int x = m.add_var("x", encodings::VarKind::real, 0.0, 10.0);
+  const int y = m.add_var("y", encodings::VarKind::real, -1000.0, 1000.0);
+  const int z = m.add_var("z", encodings::VarKind::real, -2.0, 3.0);
+  m.rows.push_back({{{x, 1.0}, {y, 5e-15}}, encodings::Sense::le, 1.0, "r1"});
+  m.rows.push_back({{{x, 1.0}, {z, -1e-9}}, encodings::Sense::ge, 0.5, "r2"});
+  m.rows.push_back({{{x, 1.0}, {y, 2e-10}}, encodings::Sense::eq, 0.25, "r3"});
+  for (auto format : {encodings::Format::mps, encodings::Format::lp}) {
+    const std::string file = encodings::to_text(m, format);
+    SCOPED_TRACE(file);
+    std::string text;  // without comment lines
+    for (size_t at = 0; at < file.size();) {
+      const size_t end = std::min(file.find('\n', at), file.size());
+      if (file[at] != '*' && file[at] != '\\') text += file.substr(at, end - at + 1);
+      at = end + 1;
+    }
+    EXPECT_EQ(text.find("5e-15"), std::string::npos);
+    EXPECT_EQ(text.find("1e-09"), std::string::npos);
+    EXPECT_EQ(text.find("1e-9 "), std::string::npos);
+    EXPECT_EQ(text.find("2e-10"), std::string::npos);
+    EXPECT_NE(file.find("removed"), std::string::npos);  // the comment saying so
+  }
+  // The relaxed rows, through the shared routine: r1's rhs raised by 5e-12, r2's lowered by 2e-9,
+  // r3 given a slack over [-2e-7, 2e-7].
+  encodings::Model r = m;
+  ASSERT_EQ(encodings::drop_negligible_terms(r, encodings::kSmallMatrixEntry), 3);
+  EXPECT_GE(r.rows[0].rhs, 1.0 + 5e-12);
+  EXPECT_LE(r.rows[1].rhs, 0.5 - 2e-9);
+  ASSERT_EQ(r.rows[2].terms.size(), 2u);
+  const encodings::Variable& slack = r.vars[r.rows[2].terms[1].var];
+  EXPECT_LE(slack.lo, -2e-7);
+  EXPECT_GE(slack.hi, 2e-7);
+  // Without min_coef (the in-process path) none is negligible: |a| max(1, |bound|) is 5e-12, 3e-9
+  // and 2e-7.
+  encodings::Model q = m;
+  EXPECT_EQ(encodings::drop_negligible_terms(q), 0);
+}
+
 }  // namespace
