@@ -87,3 +87,40 @@ TEST(Network, FromLayeredRoundTripsAndMasksZeroActivations) {
   m[0].assign(5, 0);
   EXPECT_LT((l.eval(x, m) - l.layers[1].b).norm(), 1e-12);
 }
+
+// A scale/shift layer after a ReLU (a BatchNorm there) has its shift folded into the next layer's
+// bias, so a pruned neuron still passes it on: shift_after_relu names it for the CLI's warning.
+// A scale alone, or a shift before the ReLU, keeps pruning exact.
+TEST(Network, ShiftAfterReluIsNamed) {
+  std::mt19937 rng(3);
+  auto chain = [&](bool shift_after, double shift) {
+    net::Network n;
+    net::Layer in;
+    in.kind = net::LayerKind::Input;
+    in.out_shape = {2};
+    auto v = n.add_layer(in);
+    auto add = [&](net::Layer l) {
+      auto u = n.add_layer(std::move(l));
+      n.connect(v, u);
+      v = u;
+    };
+    net::Layer ss;
+    ss.kind = net::LayerKind::ScaleShift;
+    ss.name = "bn";
+    ss.scale = net::Vector::Constant(3, 2.0);
+    ss.shift = net::Vector::Constant(3, shift);
+    ss.out_shape = {3};
+    net::Layer r;
+    r.kind = net::LayerKind::Relu;
+    r.out_shape = {3};
+    add(dense(3, 2, rng));
+    if (!shift_after) add(ss);
+    add(r);
+    if (shift_after) add(ss);
+    add(dense(2, 3, rng));
+    return n;
+  };
+  EXPECT_EQ(chain(true, 0.5).shift_after_relu(), "bn");
+  EXPECT_EQ(chain(true, 0.0).shift_after_relu(), "");
+  EXPECT_EQ(chain(false, 0.5).shift_after_relu(), "");
+}

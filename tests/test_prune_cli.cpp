@@ -13,6 +13,7 @@
 #include "random_problems.h"
 #include "src/cli/cli.h"
 #include "src/net/io.h"
+#include "src/spec/problem.h"
 #include "src/spec/property.h"
 #include "tests/run_command.h"
 #include "tests/temp_file.h"
@@ -74,6 +75,8 @@ TEST(PruneVerifyCli, BudgetsThatDoNotFitTheNetworkAreBadInput) {
   expect_budget_error(f, "0,-1", "must not be negative");
   expect_budget_error(f, "0,-10%", "must not be negative");
   expect_budget_error(f, "0,x", "is not a count or a percentage");
+  expect_budget_error(f, "1,1,", "has 3 entries");  // getline dropped the empty field: accepted as 1,1
+  expect_budget_error(f, "1,", "is not a count or a percentage");
   const CmdRun ok = run_cmd("prune-verify --net " + f.net + " --input " + f.input + " --budget 6,50%");
   EXPECT_EQ(ok.code, 0) << ok.out;
 }
@@ -92,6 +95,10 @@ TEST(PruneVerifyCli, JsonReportsVerdictBoundsAndTheWorstMaskPerLayer) {
     const double lo = j.at("worst_margin_lower"), hi = j.at("worst_margin_upper");
     EXPECT_LE(lo, hi) << engine;
     EXPECT_GE(double(j.at("time_s")), 0.0);
+    EXPECT_EQ(j.at("budget"), nlohmann::json({2, 1}));
+    // CBC's answers are floating-point: the caveat reaches the user (it was dropped).
+    if (std::string(engine) == "milp")
+      EXPECT_NE(j.value("note", "").find("floating-point MILP answer"), std::string::npos) << r.out;
     const auto& mask = j.at("worst_mask");
     ASSERT_EQ(mask.size(), 2u) << r.out;
     EXPECT_LE(mask[0].size(), 2u);
@@ -125,6 +132,11 @@ TEST(PruneVerifyCli, DataSetModeReportsAccuracyAndCountsFromIdxFiles) {
   const std::string lab = write_bytes("data_lab", idx_bytes({6}, labels));
   const CmdRun r = run_cmd("prune-verify --net " + f.net + " --data " + img + "," + lab + " --first 5 --budget 1,1 --json");
   ASSERT_EQ(r.code, 0) << r.out;
+  // The labels come from the data: a --label would be ignored.
+  const CmdRun with_label =
+      run_cmd("prune-verify --net " + f.net + " --data " + img + "," + lab + " --first 5 --budget 1,1 --label 1");
+  EXPECT_EQ(with_label.code, 2) << with_label.out;
+  EXPECT_NE(with_label.out.find("--label"), std::string::npos) << with_label.out;
   const nlohmann::json j = nlohmann::json::parse(r.out);
   const int robust = j.at("robust"), not_robust = j.at("not_robust"), unknown = j.at("unknown");
   EXPECT_EQ(robust + not_robust + unknown, 5);
@@ -184,4 +196,13 @@ TEST(PruneVerifyCli, ASampleOutsideTheClipRangeIsBadInput) {
   EXPECT_NE(outside.out.find("lies outside the clip range"), std::string::npos) << outside.out;
   const CmdRun inside = run_cmd(q + "0,1");
   EXPECT_EQ(inside.code, 0) << inside.out;
+}
+
+// Percentages round half up whatever the division's error: 58% of 25 is 14.5 exactly, which
+// lround(0.58 * 25) made 14 while 5% of 10 (0.5) became 1.
+TEST(PruneVerifyCli, PercentBudgetsRoundHalvesUp) {
+  std::mt19937_64 rng(3);
+  const auto net = testing_util::random_network(rng, {2, 25, 10, 2});
+  EXPECT_EQ(spec::parse_budget("58%,5%", *net).s, (std::vector<int>{15, 1}));
+  EXPECT_EQ(spec::parse_budget("57.9%,4.9%", *net).s, (std::vector<int>{14, 0}));
 }

@@ -8,6 +8,7 @@
 // sample, with its index and label, for `prunecert check` to re-prove exactly.
 #include <chrono>
 #include <cstdio>
+#include <set>
 
 #include "solvers/bab/certificate.h"
 #include "src/attack/pruners.h"
@@ -23,8 +24,10 @@ namespace cli {
 namespace {
 
 nlohmann::json answer_json(const PruneAnswer& a) {
-  return {{"verdict", to_string(a.verdict)}, {"worst_margin_lower", a.lower}, {"worst_margin_upper", a.upper},
-          {"worst_mask", pruned_indices(a.worst)}, {"engine", a.engine}, {"time_s", a.time_s}};
+  nlohmann::json j = {{"verdict", to_string(a.verdict)}, {"worst_margin_lower", a.lower}, {"worst_margin_upper", a.upper},
+                      {"worst_mask", pruned_indices(a.worst)}, {"engine", a.engine}, {"time_s", a.time_s}};
+  if (!a.note.empty()) j["note"] = a.note;
+  return j;
 }
 
 spec::Problem pruning_problem(std::shared_ptr<const net::LayeredNetwork> net, const Eigen::VectorXd& x0, int label,
@@ -32,6 +35,13 @@ spec::Problem pruning_problem(std::shared_ptr<const net::LayeredNetwork> net, co
   spec::Problem p = input_ball_problem(std::move(net), x0, label, o);
   p.budget = budget;
   return p;
+}
+
+// The counts --budget resolved to (percentages rounded), e.g. "3,13,0".
+std::string budget_text(const spec::PruningBudget& b) {
+  std::string t;
+  for (size_t k = 0; k < b.s.size(); ++k) t += (k ? "," : "") + std::to_string(b.s[k]);
+  return t;
 }
 
 // The proof tree of a robust answer (a case of a certificate, with "sample", its index in --data
@@ -86,6 +96,7 @@ int run_dataset(const util::Options& o, std::shared_ptr<const net::LayeredNetwor
   nlohmann::json cases = nlohmann::json::array();
   std::vector<int> uncertified;  // robust samples bab did not prove within --timeout
   int reused = 0;                // trees bab recorded when it decided the sample (not decided again)
+  std::set<std::string> notes;   // the complete engine's caveats, each once
   const bool progress = !o.json && util::stderr_is_terminal();
   for (int i = start; i < end; ++i) {
     const Eigen::VectorXd x = d.x.row(i).transpose();
@@ -117,9 +128,15 @@ int run_dataset(const util::Options& o, std::shared_ptr<const net::LayeredNetwor
     }
     if (pruner) {
       Eigen::Index pp;
-      net->eval(x, pruner_mask).maxCoeff(&pp);
+      const Eigen::VectorXd y = net->eval(x, pruner_mask);
+      y.maxCoeff(&pp);
       pruner_correct += (pp == label);
+      // The pruner's mask is admissible and x is in the box: a robust answer covers it.
+      if (a.verdict == PruneVerdict::robust && p.property.margin(y) < 0)
+        throw util::InternalError("prune-verify: sample " + std::to_string(i) + " answered robust by " + a.engine +
+                                  ", but the " + attack::to_string(*pruner) + " pruner's mask misclassifies it");
     }
+    if (!a.note.empty()) notes.insert(a.note);
     time += a.time_s;
     robust += a.verdict == PruneVerdict::robust;
     not_robust += a.verdict == PruneVerdict::not_robust;
@@ -143,6 +160,7 @@ int run_dataset(const util::Options& o, std::shared_ptr<const net::LayeredNetwor
                       {"unknown", unknown},   {"seconds_per_sample", time / n},
                       {"time_s", time}};
   if (pruner) j["pruned_accuracy_" + std::string(attack::to_string(*pruner))] = double(pruner_correct) / n;
+  if (!notes.empty()) j["notes"] = notes;
   if (!o.certificate.empty()) {
     bab::write_certificate(o.certificate, certificate_file(cases));
     j["certificate"] = {{"file", o.certificate}, {"certified", cases.size()}, {"uncertified", uncertified},
@@ -154,9 +172,11 @@ int run_dataset(const util::Options& o, std::shared_ptr<const net::LayeredNetwor
     return 0;
   }
   std::printf("samples            %d (%s %s, from %d)\n", n, o.data.c_str(), o.split.c_str(), start);
+  std::printf("budget             %s neurons per hidden layer\n", budget_text(budget).c_str());
   std::printf("clean accuracy     %.4f\nverified accuracy  %.4f\n", double(correct) / n, double(robust) / n);
   std::printf("robust %d, not-robust %d, unknown %d\n", robust, not_robust, unknown);
   std::printf("time               %.3g s per sample (%s)\n", time / n, o.engine.c_str());
+  for (const std::string& note : notes) std::printf("note               %s\n", note.c_str());
   if (pruner)
     std::printf("accuracy under the %s pruner's mask  %.4f\n", attack::to_string(*pruner), double(pruner_correct) / n);
   if (!o.certificate.empty())
@@ -175,6 +195,7 @@ int run_prune_verify(const util::Options& o) {
   const spec::PruningBudget budget = spec::parse_budget(o.budget, *net);
   if (!o.data.empty()) {
     if (!o.input.empty()) throw util::InputError("--input", "", "give either --data or --input, not both");
+    if (o.label >= 0) throw util::InputError("--label", "", "the labels come from --data: give --label with --input");
     return run_dataset(o, net, budget);
   }
   if (o.input.empty()) throw util::InputError("--input", "", "give a point with --input, or a data set with --data");
@@ -200,11 +221,13 @@ int run_prune_verify(const util::Options& o) {
   }
   if (o.json) {
     nlohmann::json j = answer_json(a);
+    j["budget"] = budget.s;
     if (!o.certificate.empty()) j["certificate"] = certificate_note;
     print_json(j);
     return 0;
   }
   std::printf("%s\n", to_string(a.verdict));
+  std::printf("budget        %s neurons per hidden layer\n", budget_text(budget).c_str());
   std::printf("worst margin  lower %.9g, upper %.9g\n", a.lower, a.upper);
   std::printf("worst mask    ");
   const auto idx = pruned_indices(a.worst);
@@ -214,6 +237,7 @@ int run_prune_verify(const util::Options& o) {
     std::printf("]");
   }
   std::printf("\ntime          %.3f s (%s)\n", a.time_s, o.engine.c_str());
+  if (!a.note.empty()) std::printf("note          %s\n", a.note.c_str());
   if (!o.certificate.empty()) std::printf("certificate   %s\n", certificate_note.c_str());
   return 0;
 }

@@ -10,6 +10,7 @@
 #include "src/net/io.h"
 #include "src/spec/vnnlib.h"
 #include "src/util/errors.h"
+#include "src/util/log.h"
 
 namespace cli {
 
@@ -57,7 +58,14 @@ Eigen::VectorXd read_vector_file(const std::string& path) {
 
 net::Network load_network(const util::Options& options) {
   if (options.net.empty()) throw util::InputError("--net", "", "a network file is required");
-  return net::read_network(options.net);
+  net::Network n = net::read_network(options.net);
+  const std::string shift = options.budget.empty() ? "" : n.shift_after_relu();
+  if (!shift.empty())
+    util::log(util::LogLevel::normal,
+              "warning: layer '%s' shifts the output of a ReLU layer; a neuron removed by --budget outputs 0 at its "
+              "ReLU and the shift after it is kept (it is folded into the next layer's bias)\n",
+              shift.c_str());
+  return n;
 }
 
 std::vector<spec::Problem> build_problems(const util::Options& o, std::shared_ptr<const net::LayeredNetwork> net) {

@@ -239,6 +239,7 @@ void run_attack(const spec::Problem& p, const util::Options& o, double time_left
 void run_complete(const std::string& engine, const spec::Problem& p, const util::Options& o, PruneAnswer& a,
                   bab::BabTree* tree) {
   const spec::Result r = run_engine(engine, p, o, engine == "bab" ? tree : nullptr);
+  a.note = r.note;
   if (r.witness) offer(p, a, r.witness->x, r.witness->mask.empty() ? p.net->full_mask() : r.witness->mask, engine);
   if (r.verdict == spec::Verdict::unsat) {
     // Robust. A decision engine (smt, milp --goal decide) proves the worst margin positive without

@@ -25,6 +25,7 @@ struct PruneAnswer {
   net::Mask worst;         // that mask (empty: none evaluated)
   Eigen::VectorXd worst_x; // and that input
   std::string engine;      // the engine (auto: the stage) that decided
+  std::string note;        // the complete engine's caveat (e.g. a floating-point MILP answer)
   double time_s = 0;
 };
 

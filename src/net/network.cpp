@@ -250,6 +250,17 @@ LayeredNetwork Network::layered() const {
   return out;
 }
 
+std::string Network::shift_after_relu() const {
+  bool after_relu = false;
+  for (Vertex v : topological_order()) {
+    const Layer& l = graph_[v];
+    if (l.kind == LayerKind::Relu) after_relu = true;
+    else if (l.kind == LayerKind::Dense || l.kind == LayerKind::Conv2D) after_relu = false;
+    else if (l.kind == LayerKind::ScaleShift && after_relu && (l.shift.array() != 0.0).any()) return l.name;
+  }
+  return "";
+}
+
 Network Network::from_layered(const LayeredNetwork& layered, std::vector<int64_t> input_shape) {
   Network n;
   Layer in;

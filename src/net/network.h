@@ -106,6 +106,10 @@ class Network {
   // The normalised layered view; consecutive affine layers are composed. Throws
   // util::InputError(source_, node, ...) when the DAG is not a chain of affine and ReLU layers.
   LayeredNetwork layered() const;
+  // The name of a scale/shift layer (a folded BatchNorm, an Add) with a nonzero shift between a
+  // ReLU and the next affine layer, or empty. layered() folds its shift into the next layer's
+  // bias, so a neuron removed by a pruning mask (its ReLU output 0) still passes the shift on.
+  std::string shift_after_relu() const;
   // A chain Input -> Dense -> Relu -> ... -> Dense built from a layered view.
   static Network from_layered(const LayeredNetwork& layered, std::vector<int64_t> input_shape = {});
 

@@ -20,6 +20,7 @@ PruningBudget parse_budget(const std::string& text, const net::LayeredNetwork& n
   std::stringstream ss(text);
   std::string item;
   while (std::getline(ss, item, ',')) parts.push_back(item);
+  if (!text.empty() && text.back() == ',') parts.push_back("");  // getline drops an empty last field
   if (parts.size() != static_cast<size_t>(net.num_hidden()))
     throw util::InputError("--budget", "", "has " + std::to_string(parts.size()) + " entries, the network has " +
                                                std::to_string(net.num_hidden()) + " hidden layers");
@@ -42,7 +43,9 @@ PruningBudget parse_budget(const std::string& text, const net::LayeredNetwork& n
     int count;
     if (percent) {
       if (v > 100) throw util::InputError("--budget", where, "percentage above 100%");
-      count = static_cast<int>(std::lround(v / 100.0 * width));
+      // v * width first: exact for the usual percentages, so halves round up (58% of 25 = 14.5
+      // gives 15); v / 100 first rounded 14.5 down and 0.5 up, depending on the division's error.
+      count = static_cast<int>(std::lround(v * width / 100.0));
     } else {
       if (v != std::floor(v)) throw util::InputError("--budget", where, "a count must be an integer");
       if (v > width)  // before the cast: a count past INT_MAX would wrap to a negative one
