@@ -10,6 +10,7 @@
 
 #include "solvers/solve.h"
 #include "src/net/io.h"
+#include "src/substitute/internal.h"
 #include "src/substitute/substitute.h"
 #include "tests/random_problems.h"
 #include "tests/substitute_cases.h"
@@ -141,6 +142,37 @@ std::string write_case(const Case& c, const std::string& name) {
 }
 
 }  // namespace
+
+// Neurons with zero weights and bias (structured pruning leaves them) have z = 0, never proven
+// stable, so no radius removes gamma of the neurons. The bisection from lo = 0 used to halve hi
+// about 1075 times, to 0, each step a CROWN pass: now it returns 0 at once, and bisect_largest
+// stops at a floor.
+TEST(Transfer, BisectionsNearZeroStop) {
+  Case c = testing_util::random_anchored_network(4, {4, 10, 10, 3});
+  for (int i = 0; i < 8; ++i) {
+    c.net->layers[0].W.row(i).setZero();
+    c.net->layers[0].b[i] = 0.0;
+  }
+  Eigen::Index top;
+  c.net->eval(c.anchor.x0).maxCoeff(&top);
+  c.anchor.label = static_cast<int>(top);
+  EXPECT_EQ(substitute::delta_for_fraction(c.net, c.anchor, 0.9, 1.0, bounds::Method::crown), 0.0);
+  int calls = 0;
+  const double r = substitute::bisect_largest(0.0, 1.0, 1e-3, substitute::radius_floor(c.anchor.x0), [&](double) {
+    ++calls;
+    return false;
+  });
+  EXPECT_EQ(r, 0.0);
+  EXPECT_LE(calls, 45);  // 1 / 2^calls reaches the floor 1e-12 (1 + |x0|) in about 40 steps
+  // And the transfer as a whole stops at its --timeout: the classes are left unchecked.
+  substitute::TransferOptions o;
+  o.delta0 = 1e-3;
+  o.timeout_s = 1e-9;
+  const substitute::TransferResult t = substitute::transfer(c.net, c.anchor, 0.5, o);
+  EXPECT_FALSE(t.certified);
+  for (const auto& k : t.classes) EXPECT_FALSE(k.checked);
+  EXPECT_NE(t.reason.find("--timeout"), std::string::npos) << t.reason;
+}
 
 TEST(TransferCli, PrintsEveryQuantityAsJsonAndDistancesStayOrdered) {
   Case c = testing_util::random_anchored_network(4, {3, 8, 8, 3});

@@ -20,7 +20,8 @@ int run_transfer(const util::Options& o) {
   t.gamma = o.gamma;
   t.method = bounds::parse_method(o.bound_method);
   t.rel_tol = o.tol;
-  t.bab = distance_options(o).bab;
+  t.bab = distance_options(o).bab;  // a quarter of --timeout per competing class
+  t.timeout_s = o.timeout;           // and --timeout for the whole transfer
   t.lipschitz_f_only = o.lipschitz_f_only;
   const substitute::TransferResult r = substitute::transfer(f, a, o.eps, t);
   auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
@@ -45,6 +46,7 @@ int run_transfer(const util::Options& o) {
                 {"lipschitz_f", r.lipschitz_f},
                 {"lipschitz_g", r.lipschitz_g},
                 {"slack", r.slack},
+                {"output_error", r.prune.output_error},
                 {"lipschitz_form", o.lipschitz_f_only ? "f-only" : "f+g"},
                 {"neurons_f", r.prune.neurons_before},
                 {"neurons_g", r.prune.neurons_after},
@@ -59,8 +61,9 @@ int run_transfer(const util::Options& o) {
   std::printf("eps        %.9g\n", r.eps);
   std::printf("delta0     %.9g (neurons stable on B_delta0 removed: %d -> %d ReLUs, %d may change phase)\n", r.delta0,
               r.prune.neurons_before, r.prune.neurons_after, r.prune.nonlinear_after);
-  std::printf("delta      %.9g (largest radius where every removed neuron keeps its phase: g = f on B_delta)\n",
-              r.delta);
+  std::printf("delta      %.9g (largest radius found, bisecting, where the bounds prove that every removed neuron "
+              "keeps its phase: g = f on B_delta, up to g's folding error %.3g)\n",
+              r.delta, r.prune.output_error);
   std::printf("L_f        %.9g (max over classes of the margin's L-inf Lipschitz bound on B_eps)\n", r.lipschitz_f);
   std::printf("L_g        %.9g\n", r.lipschitz_g);
   std::printf("V_g(eps)   >= %.9g (certified lower bound, min over the classes checked)\n", r.v_g);

@@ -156,12 +156,11 @@ double delta_for_fraction(std::shared_ptr<const net::LayeredNetwork> f, const An
     return total == 0 ? 1.0 : static_cast<double>(count_stable(stable_phases(ball_problem(f, a, delta), method))) / total;
   };
   if (fraction(delta_max) >= gamma) return delta_max;
-  double lo = 0, hi = delta_max;
-  while (hi - lo > rel_tol * hi) {
-    const double mid = 0.5 * (lo + hi);
-    (fraction(mid) >= gamma ? lo : hi) = mid;
-  }
-  return lo;
+  // The bounds at radius 0 prove the most neurons stable: short of gamma there, no radius is
+  // enough (e.g. neurons with zero weights and bias: z = 0, never proven stable).
+  if (fraction(0.0) < gamma) return 0.0;
+  return bisect_largest(0.0, delta_max, rel_tol, radius_floor(a.x0),
+                        [&](double delta) { return fraction(delta) >= gamma; });
 }
 
 }  // namespace substitute

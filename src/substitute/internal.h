@@ -18,4 +18,19 @@ struct Interval {
 };
 Interval affine_interval(const net::AffineLayer& L, const Eigen::VectorXd& lo, const Eigen::VectorXd& hi);
 
+// The largest radius in [lo, hi] found by bisection where holds(radius) is true, given that it
+// holds at lo: stops when hi - lo <= rel_tol hi, or when hi <= floor (with lo = 0 the relative
+// test alone would halve hi about 1075 times, to 0, each a bound computation).
+template <class Pred>
+double bisect_largest(double lo, double hi, double rel_tol, double floor, Pred holds) {
+  while (hi - lo > rel_tol * hi && hi > floor) {
+    const double mid = 0.5 * (lo + hi);
+    (holds(mid) ? lo : hi) = mid;
+  }
+  return lo;
+}
+
+// Radii below this give boxes that differ from x0 only by rounding: 1e-12 (1 + |x0|_inf).
+inline double radius_floor(const Eigen::VectorXd& x0) { return 1e-12 * (1.0 + x0.lpNorm<Eigen::Infinity>()); }
+
 }  // namespace substitute

@@ -179,6 +179,7 @@ struct TransferOptions {
   bab::BabOptions bab;            // complete engine on g (timeout_s is per competing class)
   bool stop_at_first_failure = true;
   bool lipschitz_f_only = false;  // threshold L_f (eps - delta) instead of (L_f + L_g)(eps - delta)
+  double timeout_s = 0;           // the whole transfer (0: none); classes left unchecked when it ends
 };
 
 struct ClassTransfer {

@@ -17,6 +17,7 @@
 #include <cmath>
 #include <string>
 
+#include "src/substitute/internal.h"
 #include "src/substitute/substitute.h"
 #include "src/util/errors.h"
 
@@ -63,12 +64,8 @@ TransferResult transfer(std::shared_ptr<const net::LayeredNetwork> f, const Anch
   if (phases_hold(f, a, eps, removed, o.method)) {
     r.delta = eps;
   } else {
-    double lo = r.delta0, hi = eps;
-    while (hi - lo > o.rel_tol * hi) {
-      const double mid = 0.5 * (lo + hi);
-      (phases_hold(f, a, mid, removed, o.method) ? lo : hi) = mid;
-    }
-    r.delta = lo;
+    r.delta = bisect_largest(r.delta0, eps, o.rel_tol, radius_floor(a.x0),
+                             [&](double mid) { return phases_hold(f, a, mid, removed, o.method); });
   }
   // g on the region B_eps (which contains B_delta): its linear neurons are stable there.
   r.g = activation_substitute(*f, removed, pf.box, &r.prune);
@@ -80,7 +77,7 @@ TransferResult transfer(std::shared_ptr<const net::LayeredNetwork> f, const Anch
   const Vector Lg = margin_lipschitz(pg, a.label, o.method);
   const double gap = std::max(0.0, eps - r.delta);
   const auto tg = Clock::now();
-  bool all = true;
+  bool all = true, out_of_time = false;
   for (int j = 0; j < f->output_dim(); ++j) {
     if (j == a.label) continue;
     ClassTransfer c;
@@ -91,7 +88,9 @@ TransferResult transfer(std::shared_ptr<const net::LayeredNetwork> f, const Anch
     r.lipschitz_g = std::max(r.lipschitz_g, Lg[j]);
     // gap = 0 (case 1) needs no Lipschitz term, even an infinite one (0 * inf is nan).
     c.threshold = (gap > 0 ? (Lf[j] + (o.lipschitz_f_only ? 0.0 : Lg[j])) * gap : 0.0) + r.slack;
-    if (all || !o.stop_at_first_failure) {
+    const double left = o.timeout_s > 0 ? o.timeout_s - since(t0) : kInf;
+    if (left <= 0) out_of_time = true;
+    if ((all || !o.stop_at_first_failure) && !out_of_time) {
       // Unsafe region of "m_j^g > threshold": y_t - y_j <= threshold.
       spec::Problem q = pg;
       spec::Row row;
@@ -100,11 +99,14 @@ TransferResult transfer(std::shared_ptr<const net::LayeredNetwork> f, const Anch
       row.c[j] = -1;
       row.d = c.threshold;
       q.property.disjuncts = {spec::Conjunction{{row}}};
-      const spec::Result res = bab::solve_bab(q, o.bab);
+      bab::BabOptions bo = o.bab;
+      bo.timeout_s = std::min(bo.timeout_s, left);
+      const spec::Result res = bab::solve_bab(q, bo);
       c.checked = true;
       c.verdict = res.verdict;
-      c.v_g_lower = c.threshold + res.margin_lower;
-      c.v_g_upper = c.threshold + res.margin_upper;
+      // Displayed, not used for the decision: the lower end rounded down, the upper end up.
+      c.v_g_lower = std::nextafter(c.threshold + res.margin_lower, -kInf);
+      c.v_g_upper = std::nextafter(c.threshold + res.margin_upper, kInf);
       if (res.verdict != spec::Verdict::unsat) all = false;
       r.v_g = std::min(r.v_g, c.v_g_lower);
     } else {
@@ -120,7 +122,8 @@ TransferResult transfer(std::shared_ptr<const net::LayeredNetwork> f, const Anch
                                     : "V_g(eps) > (L_f + L_g)(eps - delta) for every class (Lemma 1, case 2)";
   else
     r.reason = std::string("V_g(eps) could not be shown above ") +
-               (o.lipschitz_f_only ? "L_f" : "(L_f + L_g)") + "(eps - delta) for some class: no certificate";
+               (o.lipschitz_f_only ? "L_f" : "(L_f + L_g)") + "(eps - delta) for some class" +
+               (out_of_time ? " (--timeout ended before every class was checked)" : "") + ": no certificate";
   r.time_s = since(t0);
   return r;
 }
