@@ -286,6 +286,23 @@ TEST(Certificate, TamperedCertificatesAreRejected) {
   EXPECT_EQ(bab::check_tree_exact(s.problem, v).status, bab::CheckResult::Status::invalid);
 }
 
+// Bounds beyond the double range: x in [0, 1e308], z0 = 2 x (upper bound +inf), z1 = h0, and
+// outputs (0, 1): label 0 is never the arg-max. The exact sums turned the +inf upper bound into a
+// negative integer (frexp(inf), a cast of inf), layer 1's interval came out empty, and the
+// one-leaf tree below was `valid`.
+TEST(Certificate, BoundsThatOverflowProveNothing) {
+  auto net = std::make_shared<net::LayeredNetwork>();
+  net->layers = {{Eigen::MatrixXd::Constant(1, 1, 2.0), Eigen::VectorXd::Zero(1)},
+                 {Eigen::MatrixXd::Constant(1, 1, 1.0), Eigen::VectorXd::Zero(1)},
+                 {Eigen::MatrixXd::Zero(2, 1), Eigen::VectorXd::Unit(2, 1)}};
+  const spec::Problem p = spec::robustness_problem(net, Eigen::VectorXd::Constant(1, 5e307), 0, 5e307);
+  ASSERT_GE(p.box.hi[0], 9e307);
+  const json t = {{"complete", true}, {"root", {{"leaf", "bound"}}}};
+  const bab::CheckResult r = bab::check_tree_exact(p, t);
+  EXPECT_EQ(r.status, bab::CheckResult::Status::invalid) << r.reason;
+  EXPECT_NE(r.reason.find("overflow"), std::string::npos) << r.reason;
+}
+
 TEST(Certificate, FileRoundTripAndCaseCount) {
   const auto instances = unsat_instances(99, 6);
   ASSERT_GE(instances.size(), 2u);
@@ -408,6 +425,26 @@ TEST(Certificate, PruneVerifyCertifiesEveryRobustSampleOfADataSet) {
   const std::string check = std::string(PRUNECERT_BINARY) + " check" + args;
   const testutil::CmdRun ok = testutil::run_shell(check + " --budget 1,1");
   EXPECT_EQ(ok.out.rfind("valid", 0), 0u) << ok.out;
+  // `valid` is about the cases the file names: the output says how many, and which samples.
+  const testutil::CmdRun ok_json = testutil::run_shell(check + " --budget 1,1 --json");
+  const json checked = json::parse(ok_json.out);
+  EXPECT_EQ(checked["cases"].get<int>(), robust);
+  ASSERT_EQ(checked["samples"].size(), static_cast<size_t>(robust));
+  for (size_t t = 0; t < checked["samples"].size(); ++t) EXPECT_EQ(checked["samples"][t], file["cases"][t]["sample"]);
+  // A sample named twice is refused.
+  json twice = file;
+  twice["cases"].push_back(file["cases"][0]);
+  {
+    std::ofstream out(cert);
+    out << twice.dump();
+  }
+  const testutil::CmdRun dup = testutil::run_shell(check + " --budget 1,1");
+  EXPECT_EQ(dup.code, 2) << dup.out;
+  EXPECT_NE(dup.out.find("a second time"), std::string::npos) << dup.out;
+  {
+    std::ofstream out(cert);
+    out << file.dump();
+  }
   const testutil::CmdRun more = testutil::run_shell(check + " --budget 3,2");
   EXPECT_EQ(more.out.rfind("invalid", 0), 0u) << more.out;
   json wrong = file;

@@ -49,6 +49,8 @@ double round_up(const Q& q) {
 constexpr long kNoBits = std::numeric_limits<long>::max();
 long lowest_bit(double d) {  // exponent of d's lowest set bit (kNoBits for 0)
   if (d == 0) return kNoBits;
+  // frexp(inf) and the cast of 2^53 inf are undefined: +inf became a negative integer.
+  if (!std::isfinite(d)) throw util::InternalError("exact check: a non-finite number in an exact sum");
   int e = 0;
   const double f = std::frexp(d, &e);
   const int64_t m = static_cast<int64_t>(std::ldexp(f, 53));
@@ -65,6 +67,7 @@ void to_integer(double d, long E, mpz_class& out) {
     out = 0;
     return;
   }
+  if (!std::isfinite(d)) throw util::InternalError("exact check: a non-finite number in an exact sum");
   int e = 0;
   const double f = std::frexp(d, &e);
   const int64_t m = static_cast<int64_t>(std::ldexp(f, 53));
@@ -236,6 +239,11 @@ class LeafProver {
     relax_.clear();
     for (int k = 0; k < K; ++k) {
       interval_layer(k);
+      // Bounds beyond the double range (inputs near 1e308, huge weights) cannot be carried on:
+      // the leaf is not proved (they used to reach the exact sums as garbage integers).
+      for (int i = 0; i < net_.layers[k].rows; ++i)
+        if (!std::isfinite(l_[k][i]) || !std::isfinite(u_[k][i]))
+          return fail("bounds of hidden layer " + std::to_string(k) + " overflow the double range");
       if (clip_phases(k)) return empty();
       if (k > 0) {
         const int d = net_.layers[k].rows;

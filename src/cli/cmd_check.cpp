@@ -6,6 +6,7 @@
 // input. A certificate of `prune-verify --data` names each case's sample: with --data (and
 // --split, --budget, --eps, --clip of that run) each case is the sample's problem, its label the
 // data set's (a case whose recorded label differs is refused).
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -19,9 +20,10 @@ namespace cli {
 namespace {
 
 std::vector<spec::Problem> dataset_problems(const util::Options& o, std::shared_ptr<const net::LayeredNetwork> net,
-                                            const nlohmann::json& cert) {
+                                            const nlohmann::json& cert, std::vector<int>& samples) {
   if (!o.spec.empty() || !o.input.empty())
     throw util::InputError("--data", "", "give the data set, or --spec, or --input, not several");
+  if (o.label >= 0) throw util::InputError("--label", "", "the labels come from --data: give --label with --input");
   const data::Dataset d = data::load_dataset(o.data, o.split);
   if (d.x.cols() != net->input_dim())
     throw util::InputError("--data", "", "samples have " + std::to_string(d.x.cols()) +
@@ -40,7 +42,14 @@ std::vector<spec::Problem> dataset_problems(const util::Options& o, std::shared_
       throw util::InputError(o.certificate, "case " + std::to_string(problems.size()),
                              "records label " + std::to_string(recorded) + " for sample " + std::to_string(i) +
                                  ", whose label is " + std::to_string(label));
+    if (std::find(samples.begin(), samples.end(), i) != samples.end())
+      throw util::InputError(o.certificate, "case " + std::to_string(problems.size()),
+                             "names sample " + std::to_string(i) + " a second time");
+    samples.push_back(i);
     spec::Problem p = input_ball_problem(net, d.x.row(i).transpose(), label, o);
+    // As prune-verify: the proof is about the sample's own prediction only if the box holds it.
+    if (!p.box.contains(d.x.row(i).transpose()))
+      throw util::InputError("--clip", "", "sample " + std::to_string(i) + " lies outside the clip range");
     p.budget = budget;
     p.name = o.data + "#" + std::to_string(i);
     problems.push_back(std::move(p));
@@ -55,21 +64,32 @@ int run_check(const util::Options& o) {
   net::Network network = load_network(o);
   auto layered = std::make_shared<const net::LayeredNetwork>(network.layered());
   const nlohmann::json cert = bab::read_certificate(o.certificate);
+  std::vector<int> samples;  // --data: the samples the certificate's cases name, in its order
   const std::vector<spec::Problem> problems =
-      o.data.empty() ? build_problems(o, layered) : dataset_problems(o, layered, cert);
+      o.data.empty() ? build_problems(o, layered) : dataset_problems(o, layered, cert, samples);
   bab::CheckOptions co;
   co.timeout_s = o.timeout;
   const auto t0 = std::chrono::steady_clock::now();
   const bab::CheckResult r = bab::check_certificate_exact(problems, cert, co);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (o.json) {
-    nlohmann::json j = {{"verdict", bab::to_string(r.status)}, {"leaves", r.leaves}, {"time_s", secs}};
+    // `valid` is about these cases only: with --data, the samples the certificate names.
+    nlohmann::json j = {{"verdict", bab::to_string(r.status)}, {"cases", problems.size()}, {"leaves", r.leaves},
+                        {"time_s", secs}};
+    if (!o.data.empty()) j["samples"] = samples;
     if (r.status == bab::CheckResult::Status::valid) j["min_leaf_margin"] = r.min_margin;
     else j["reason"] = r.reason;
     print_json(j);
     return 0;
   }
   std::printf("%s\n", bab::to_string(r.status));
+  std::printf("cases    %zu", problems.size());
+  if (!o.data.empty()) {
+    std::printf(" (samples");
+    for (size_t t = 0; t < samples.size(); ++t) std::printf("%s%d", t ? "," : " ", samples[t]);
+    std::printf("; only these are proved)");
+  }
+  std::printf("\n");
   std::printf("leaves   %lld re-proved in exact rational arithmetic (GMP)\n", static_cast<long long>(r.leaves));
   if (r.status == bab::CheckResult::Status::valid && r.leaves == 0)
     std::printf("margin   no leaf (the certificate has no case)\n");
