@@ -175,13 +175,16 @@ void tighten_with_lp(const spec::Problem& p, std::vector<bounds::LayerBounds>& p
         std::fill(obj.begin(), obj.end(), 0.0);
         for (int c = 0; c < width_prev; ++c) obj[r.first_of_last + c] = sense * L.W(i, c);
         Clp_chgObjCoefficients(h.m, obj.data());
+        Clp_setMaximumSeconds(h.m, std::max(time_limit_s - elapsed(), 1e-3));  // one LP cannot overrun
         Clp_primal(h.m, 0);
         if (stats) ++stats->lps;
         if (Clp_status(h.m) != 0) {
           if (stats) ++stats->failed;
           continue;
         }
-        const double b = lagrangian_bound(r, obj, Clp_dualRowSolution(h.m)) + sense * L.b[i];
+        // The bias added after lagrangian_bound's allowance: one more rounding, one ulp down.
+        const double b = std::nextafter(lagrangian_bound(r, obj, Clp_dualRowSolution(h.m)) + sense * L.b[i],
+                                        -std::numeric_limits<double>::infinity());
         if (sense > 0) pre[k].lo[i] = std::max(pre[k].lo[i], b);
         else pre[k].hi[i] = std::min(pre[k].hi[i], -b);
       }

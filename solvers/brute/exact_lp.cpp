@@ -26,7 +26,7 @@ using encodings::ClpHandle;
 mpq_class lagrangian_bound(const ExactLp& lp, const std::vector<double>& y) {
   Affine f = lp.objective;
   for (size_t i = 0; i < lp.rows.size(); ++i) {
-    if (!(y[i] > 0)) continue;
+    if (!(y[i] > 0) || !std::isfinite(y[i])) continue;  // mpq_class(inf) is undefined; any y >= 0 is valid
     const mpq_class yi(y[i]);
     for (size_t j = 0; j < f.a.size(); ++j) f.a[j] += yi * lp.rows[i].a[j];
     f.c += yi * lp.rows[i].c;
@@ -83,7 +83,13 @@ ClpResult clp_solve(const ExactLp& lp) {
   const double* x = Clp_getColSolution(h.m);
   const double* pi = Clp_getRowPrice(h.m);
   r.point.resize(n);
-  for (int j = 0; j < n; ++j) r.point[j] = std::clamp(x[j], collb[j], colub[j]);
+  for (int j = 0; j < n; ++j) {  // a NaN would pass clamp and reach the exact evaluation
+    if (!std::isfinite(x[j])) {
+      r.status = -1;
+      return r;
+    }
+    r.point[j] = std::clamp(x[j], collb[j], colub[j]);
+  }
   r.duals.resize(m);
   for (int i = 0; i < m; ++i) r.duals[i] = std::max(0.0, -pi[i]);  // rows are a.v <= b: prices <= 0
   r.objective = Clp_getObjValue(h.m);
