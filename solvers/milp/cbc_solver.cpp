@@ -245,8 +245,11 @@ BackendAnswer cbc_solve_here(const Model& model, double timeout_s, const MilpOpt
     a.objective_lower = std::min(Cbc_getBestPossibleObjValue(h.m) + obj_constant, a.objective_upper);
   } else {
     a.status = Cbc_isSecondsLimitReached(h.m) ? BackendAnswer::Status::timeout : BackendAnswer::Status::unknown;
+    // The tree's bound when the clock stopped it; a search CBC abandoned (numerical difficulties)
+    // or that stopped for another reason leaves its bound out: -inf.
     const double bound = Cbc_getBestPossibleObjValue(h.m);
-    if (std::isfinite(bound) && std::abs(bound) < 1e300) a.objective_lower = bound + obj_constant;
+    if (a.status == BackendAnswer::Status::timeout && std::isfinite(bound) && std::abs(bound) < 1e300)
+      a.objective_lower = bound + obj_constant;
     a.note = std::string("cbc: ") + (a.status == BackendAnswer::Status::timeout ? "time limit reached" : "stopped without proof") +
              " (status " + std::to_string(Cbc_status(h.m)) + ", secondary " + std::to_string(Cbc_secondaryStatus(h.m)) + ")";
   }
