@@ -140,6 +140,32 @@ TEST(BenchSuite, ReadsVnncompSuitesWithTheirExpectedVerdicts) {
   EXPECT_EQ(s.instances[0].expected, "unsat");
 }
 
+// VNN-COMP's words (violated, holds) are read as sat and unsat; other words are refused, not
+// silently never compared. A contradicting answer is counted apart, never as solved.
+TEST(BenchSuite, ExpectedVerdictsAreMappedAndContradictionsAreNotSolved) {
+  const std::filesystem::path dir = testutil::temp_file("expected_words");
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "suite.csv") << "a.onnx,p.vnnlib,5\nb.onnx,p.vnnlib,5\n";
+  std::ofstream(dir / "expected.csv") << "onnx,vnnlib,expected\na.onnx,p.vnnlib,violated\nb.onnx,p.vnnlib,holds\n";
+  const bench::Suite s = bench::read_suite((dir / "suite.csv").string());
+  ASSERT_EQ(s.instances.size(), 2u);
+  EXPECT_EQ(s.instances[0].expected, "sat");
+  EXPECT_EQ(s.instances[1].expected, "unsat");
+  std::ofstream(dir / "expected.csv") << "onnx,vnnlib,expected\na.onnx,p.vnnlib,maybe\n";
+  EXPECT_THROW(bench::read_suite((dir / "suite.csv").string()), util::InputError);
+  std::filesystem::remove_all(dir);
+  bench::Row r;
+  r.verdict = "sat";
+  r.expected = "unsat";
+  EXPECT_TRUE(bench::contradicts(r));
+  r.expected = "sat";
+  EXPECT_FALSE(bench::contradicts(r));
+  r.verdict = "robust";
+  EXPECT_TRUE(bench::contradicts(r));
+  r.verdict = "timeout";
+  EXPECT_FALSE(bench::contradicts(r));
+}
+
 TEST(BenchSuite, ExpandsPruningSuitesOverSamplesAndBudgets) {
   const std::string path = write_file("prune_suite.csv",
                                       "network,data,split,samples,budgets,eps,timeout\n"

@@ -52,7 +52,9 @@ def mean(xs):
 def hi_g(r):
     if r.get("d_bnd_hat_upper"):
         return f(r, "d_bnd_hat_upper")
-    return f(r, "d_bnd_hat") / (1 - args.tol)
+    # Older CSVs without the column: a closed bracket ends within tol of its lower end; an open
+    # one's upper end is unknown.
+    return f(r, "d_bnd_hat") / (1 - args.tol) if r["bnd_hat_complete"] == "1" else float("inf")
 
 
 def both_closed(rs):
@@ -62,7 +64,7 @@ def both_closed(rs):
 
 def g_closed(rs):
     """The rows whose bracket closed on g (their relative error is bounded by bound_of)."""
-    return [r for r in rs if r["bnd_hat_complete"] == "1" and f(r, "d_bnd") > 0]
+    return [r for r in rs if r["bnd_hat_complete"] == "1"]
 
 
 def rel_err_bnd(r):
@@ -70,7 +72,10 @@ def rel_err_bnd(r):
 
 
 def bound_of(r):
-    return max(hi_g(r) - f(r, "d_bnd"), f(r, "d_bnd_upper") - f(r, "d_bnd_hat")) / f(r, "d_bnd")
+    lo_f = f(r, "d_bnd")
+    if not lo_f > 0:  # f's lower end never left 0 (or is missing): no relative bound
+        return float("inf")
+    return max(hi_g(r) - lo_f, f(r, "d_bnd_upper") - f(r, "d_bnd_hat")) / lo_f
 
 
 def median(xs):
@@ -81,8 +86,9 @@ def median(xs):
 
 def print_groups(net, pruner, amount, rs):
     both, closed = both_closed(rs), g_closed(rs)
-    open_g = [r for r in rs if r["bnd_hat_complete"] != "1" and f(r, "d_bnd") > 0]
-    every = [r for r in rs if f(r, "d_bnd") > 0]
+    # Rows whose f lower end is 0 stay in: their bound is inf, not left out.
+    open_g = [r for r in rs if r["bnd_hat_complete"] != "1"]
+    every = list(rs)
     for name, g in (("both_closed", both), ("g_closed", closed), ("g_open", open_g), ("all", every)):
         errs = [rel_err_bnd(r) for r in g] if name == "both_closed" else []
         tf, tg = mean([f(r, "t_bnd_f") for r in g]), mean([f(r, "t_bnd_g") for r in g])

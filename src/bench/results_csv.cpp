@@ -88,4 +88,10 @@ void append_rows(const std::string& path, const std::string& rows_text) {
 
 bool solved(const std::string& v) { return v == "sat" || v == "unsat" || v == "robust" || v == "not-robust"; }
 
+bool contradicts(const Row& r) {
+  if (!solved(r.verdict) || (r.expected != "sat" && r.expected != "unsat")) return false;
+  const bool sat = r.verdict == "sat" || r.verdict == "not-robust";
+  return r.expected != (sat ? "sat" : "unsat");
+}
+
 }  // namespace bench

@@ -39,5 +39,8 @@ void append_rows(const std::string& path, const std::string& rows_text);
 
 // True for a decided verdict (sat, unsat, robust, not-robust).
 bool solved(const std::string& verdict);
+// True for a decided verdict that disagrees with an expected sat/unsat (robust counts as unsat,
+// not-robust as sat): a wrong answer, never counted as solved.
+bool contradicts(const Row& row);
 
 }  // namespace bench

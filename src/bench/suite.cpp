@@ -72,7 +72,13 @@ std::map<std::pair<std::string, std::string>, std::string> read_expected(const f
       header = false;
       continue;
     }
-    out[{trim(f[0]), trim(f[1])}] = trim(f[2]);
+    // VNN-COMP's words for the same answers: violated = sat (a counterexample), holds = unsat.
+    std::string e = trim(f[2]);
+    if (e == "violated") e = "sat";
+    else if (e == "holds") e = "unsat";
+    else if (e != "sat" && e != "unsat" && e != "unknown" && !e.empty())
+      throw util::InputError(path.string(), "", "expected '" + e + "' (sat, unsat, violated, holds or unknown)");
+    out[{trim(f[0]), trim(f[1])}] = e;
   }
   return out;
 }

@@ -148,13 +148,13 @@ nlohmann::json summarize(const std::vector<bench::Row>& rows) {
                           {"contradictions", 0}, {"failed", 0}, {"time_s", 0.0}, {"solved_time_s", 0.0}};
     s["jobs"] = s["jobs"].get<int>() + 1;
     s["time_s"] = s["time_s"].get<double>() + r.time_s;
-    if (bench::solved(r.verdict)) {
+    if (bench::contradicts(r)) {  // a wrong answer: counted apart, never as solved
+      s["contradictions"] = s["contradictions"].get<int>() + 1;
+    } else if (bench::solved(r.verdict)) {
       s["solved"] = s["solved"].get<int>() + 1;
       s["solved_time_s"] = s["solved_time_s"].get<double>() + r.time_s;
       const bool sat = r.verdict == "sat" || r.verdict == "not-robust";
       s[sat ? "sat" : "unsat"] = s[sat ? "sat" : "unsat"].get<int>() + 1;
-      if ((r.expected == "sat" || r.expected == "unsat") && r.expected != (sat ? "sat" : "unsat"))
-        s["contradictions"] = s["contradictions"].get<int>() + 1;
     }
     if (r.verdict == "crash" || r.verdict == "memout" || r.verdict == "error") s["failed"] = s["failed"].get<int>() + 1;
   }
@@ -241,7 +241,7 @@ int run_bench(const util::Options& o) {
     limits.memory_gib = o.memory_limit;
     const bench::Row row = make_row(in, c, bench::run_child(argv, limits), o.memory_limit);
     const std::string text = bench::format_row(row);
-    solved += bench::solved(row.verdict);
+    solved += bench::solved(row.verdict) && !bench::contradicts(row);
     if (ranks.size() == 1) bench::append_rows(o.output, text);
     else if (!part.empty()) bench::append_rows(part, text);
     if (ranks.size() > 1 && ranks.rank() == 0) bench::append_rows(o.output, text);
