@@ -13,6 +13,7 @@
 
 #include "src/bounds/margin_deviation.h"
 #include "src/net/io.h"
+#include "src/train/internal.h"
 #include "src/train/train.h"
 #include "src/util/errors.h"
 #include "tests/temp_file.h"
@@ -458,3 +459,17 @@ TEST(Trainer, SavedOnnxReloadsWithIdenticalOutputsAndMetadata) {
   std::remove(onnx.c_str());
   std::remove(nnet.c_str());
 }
+
+// The trainer warm-starts the power iteration from the previous step's v. After a deactivation
+// the active neurons can be exactly those where v is 0: A v = 0, and the norm came out 0 at every
+// later step (the pruning-robust loss then ignored the earlier layers).
+TEST(SpectralNorm, AWarmStartInTheNullSpaceStartsAgain) {
+  Eigen::MatrixXd A(2, 3);
+  A << 0, 3, 0, 0, 0, 4;
+  const train::detail::SpectralNorm s = train::detail::spectral_norm(A, Eigen::VectorXd::Unit(3, 0), 100, 1e-12);
+  EXPECT_NEAR(s.sigma, 4.0, 1e-9);
+  const train::detail::SpectralNorm z =
+      train::detail::spectral_norm(Eigen::MatrixXd::Zero(2, 3), Eigen::VectorXd::Unit(3, 0), 100, 1e-12);
+  EXPECT_EQ(z.sigma, 0.0);
+}
+

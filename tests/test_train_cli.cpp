@@ -84,6 +84,9 @@ TEST(TrainCli, BadOptionsAreInputErrorsNamingTheOption) {
   expect_input_error("--widths 8 --output net.txt", "net.txt");
   expect_input_error("--widths 8", "--output");
   expect_input_error("--widths 8 --param-budget 10 " + data_args() + out, "--param-budget");
+  // 400 parameters keep about 5 of the 12 neurons: a budget of 6 would prune every one of them.
+  expect_input_error("--loss prune-robust --widths 12 --budget 6 --param-budget 400 " + data_args() + out,
+                     "--param-budget keeps");
   expect_input_error("--widths 8 --data /nonexistent/a,/nonexistent/b --test-data /nonexistent/c,/nonexistent/d" + out,
                      "/nonexistent/a");
   expect_input_error("--widths 8 --data /nonexistent/a,/nonexistent/b" + out, "--test-data");

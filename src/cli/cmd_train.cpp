@@ -178,9 +178,17 @@ int run_train(const util::Options& o) {
   keep_first(train_set, o.train_limit);
   keep_first(test_set, o.test_limit);
   train_set.num_classes = test_set.num_classes = std::max(train_set.num_classes, test_set.num_classes);
-  if (config.param_budget > 0)  // fail before training when even one neuron per layer does not fit
-    train::widths_for_budget(static_cast<int>(train_set.x.cols()), config.widths, train_set.num_classes, config.bias,
-                             config.param_budget);
+  if (config.param_budget > 0) {  // fail before training when even one neuron per layer does not fit
+    const std::vector<int> keep = train::widths_for_budget(static_cast<int>(train_set.x.cols()), config.widths,
+                                                           train_set.num_classes, config.bias, config.param_budget);
+    // The saved network has keep[k] neurons in layer k: a pruning budget must leave one of them
+    // (and fit its width, or the budget in its metadata is refused when read back).
+    for (size_t k = 0; k < loss.budget.size() && k < keep.size(); ++k)
+      if (loss.budget[k] >= keep[k])
+        throw util::InputError("--budget", "entry " + std::to_string(k + 1),
+                               std::to_string(loss.budget[k]) + " must leave at least one of the " +
+                                   std::to_string(keep[k]) + " neurons --param-budget keeps in the layer");
+  }
 
   util::log(util::LogLevel::normal, "train: %s, %lld training and %lld test samples, %d-%s-%d, loss %s, %d epochs\n",
             train_set.name.c_str(), static_cast<long long>(train_set.x.rows()), static_cast<long long>(test_set.x.rows()),
@@ -273,7 +281,8 @@ int run_train(const util::Options& o) {
   if (ibp && !result.epochs.empty())
     std::printf("ibp-verified %s of the test set at eps %g\n", percent(result.epochs.back().ibp_verified).c_str(), o.eps);
   if (prune_robust && !result.epochs.empty())
-    std::printf("bound-robust %s of the test set: delta(S,x,t) < gamma(x,t) for budget %s\n",
+    std::printf("bound-robust %s of the test set: delta(S,x,t) < gamma(x,t) for budget %s (spectral norms by power "
+                "iteration, from below: an estimate; `prune-verify --engine bound` certifies)\n",
                 percent(result.epochs.back().bound_robust).c_str(), join(loss.budget, ",").c_str());
   std::printf("wrote       %s\n", o.output.c_str());
   return 0;

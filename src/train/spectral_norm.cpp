@@ -11,7 +11,8 @@ namespace train::detail {
 SpectralNorm spectral_norm(const Matrix& A, const Vector& v_start, int max_iters, double tol) {
   SpectralNorm s;
   Vector v = v_start;
-  if (v.size() != A.cols() || !(v.norm() > 0)) {
+  const bool warm = v.size() == A.cols() && v.norm() > 0;
+  if (!warm) {
     std::mt19937_64 rng(0x5eed);
     v.resize(A.cols());
     for (Eigen::Index i = 0; i < v.size(); ++i) v[i] = static_cast<double>(rng() >> 11) * 0x1.0p-53 - 0.25;
@@ -22,7 +23,11 @@ SpectralNorm spectral_norm(const Matrix& A, const Vector& v_start, int max_iters
   for (int it = 0; it < std::max(1, max_iters); ++it) {
     u.noalias() = A * v;
     const double un = u.norm();
-    if (!(un > 0)) {  // A v = 0: A is zero (or v is in its null space, which a zero A implies here)
+    if (!(un > 0)) {
+      // A v = 0. A warm start can lie in A's null space: after a deactivation (seed 004
+      // Algorithm 1) v is zero on the columns of the neurons now active. Start again from the
+      // random vector; from it, A v = 0 means A = 0 (almost surely).
+      if (warm) return spectral_norm(A, Vector(), max_iters, tol);
       s.u = Vector::Zero(A.rows());
       s.v = v;
       return s;
