@@ -29,7 +29,10 @@ def main():
         with open(exp_path) as f:
             for row in csv.DictReader(f):
                 e = row["expected"].strip()
-                expected[(row["onnx"], row["vnnlib"])] = {"violated": "sat", "holds": "unsat"}.get(e, e)
+                e = {"violated": "sat", "holds": "unsat"}.get(e, e)
+                if e not in ("sat", "unsat", "unknown", ""):
+                    sys.exit(f"{exp_path}: expected '{e}' (sat, unsat, violated, holds or unknown)")
+                expected[(row["onnx"], row["vnnlib"])] = e
     rows = []
     with open(a.suite) as f:
         for r in csv.reader(f):

@@ -87,10 +87,6 @@ std::vector<bounds::LayerBounds> encoding_bounds(const spec::Problem& problem, c
         const double lo = sense > 0 ? pre[k].lo[i] : -pre[k].hi[i], hi = sense > 0 ? pre[k].hi[i] : -pre[k].lo[i];
         cut.push_back({spec::Vector::Constant(1, lo), spec::Vector::Constant(1, hi)});
         const encodings::Model m = encodings::encode(q, eo, cut);
-        // No binary left (every earlier neuron stable or relaxed as narrow): an LP no tighter than
-        // the triangle relaxation, whose certified dual bound pre already has; CBC's primal value
-        // could only add its tolerance, in the unsound direction.
-        if (!m.has_integers()) continue;
         const BackendAnswer a = cbc_solve_checked(m, std::min(options.milp_neuron_time_s, left), cbc);
         ++stats->milps;
         // Nothing proved; or "infeasible", which a non-empty box rules out: CBC erred, keep the LP bound.
