@@ -16,7 +16,7 @@ struct PruningBudget {
   std::vector<int> s;  // one entry per hidden layer
   bool any() const;
 };
-// Parses "s1,...,sK" (counts or "N%" of the layer width, rounded to nearest) against the
+// Parses "s1,...,sK" (counts or "N%" of the layer width, rounded to nearest, halves up) against the
 // network's hidden widths. Throws util::InputError("--budget", ...) on a wrong count, a
 // negative entry or an entry above the layer's width.
 PruningBudget parse_budget(const std::string& text, const net::LayeredNetwork& net);
