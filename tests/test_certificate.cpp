@@ -383,11 +383,27 @@ TEST(Certificate, VerifyWritesAndCheckAcceptsAPruningProof) {
   const std::string check = std::string(PRUNECERT_BINARY) + " check --certificate " + cert;
   const testutil::CmdRun c = testutil::run_shell(check + args);
   EXPECT_EQ(c.out.rfind("valid", 0), 0u) << c.out;
-  const json tree = bab::read_certificate(cert);
+  json tree = bab::read_certificate(cert);
+  // The case records its problem: check with another --eps (a weaker claim) or without the
+  // budget is refused before any leaf is re-proved.
+  const std::string no_budget = check + " --net " + net + " --input " + x + " --eps " + eps.str();
+  const testutil::CmdRun u = testutil::run_shell(no_budget);
+  EXPECT_EQ(u.out.rfind("invalid", 0), 0u) << u.out;
+  EXPECT_NE(u.out.find("another problem"), std::string::npos) << u.out;
+  std::ostringstream half;
+  half.precision(17);
+  half << 0.25 * (p.box.hi[0] - p.box.lo[0]);
+  const testutil::CmdRun w = testutil::run_shell(check + " --net " + net + " --input " + x + " --eps " + half.str() +
+                                                 " --budget " + budget.str());
+  EXPECT_EQ(w.out.rfind("invalid", 0), 0u) << w.out;
+  EXPECT_NE(w.out.find("another problem"), std::string::npos) << w.out;
   if (tree.dump().find("mask") != std::string::npos) {  // bab from the command line split mask bits too
-    const testutil::CmdRun u = testutil::run_shell(check + " --net " + net + " --input " + x + " --eps " + eps.str());
-    EXPECT_EQ(u.out.rfind("invalid", 0), 0u) << u.out;
-    EXPECT_NE(u.out.find("without a pruning budget"), std::string::npos) << u.out;
+    // A certificate without the fingerprint (older files): the mask decisions still need a budget.
+    tree["cases"][0].erase("problem");
+    bab::write_certificate(cert, tree);
+    const testutil::CmdRun u2 = testutil::run_shell(no_budget);
+    EXPECT_EQ(u2.out.rfind("invalid", 0), 0u) << u2.out;
+    EXPECT_NE(u2.out.find("without a pruning budget"), std::string::npos) << u2.out;
   }
   // prune-verify at the same point writes a one-case certificate that check re-proves.
   const testutil::CmdRun pv = testutil::run_shell(std::string(PRUNECERT_BINARY) + " prune-verify --engine auto" + args +

@@ -7,6 +7,8 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <limits>
 #include <mutex>
@@ -270,6 +272,46 @@ CheckResult check_tree_exact(const spec::Problem& problem, const json& tree, con
   return res;
 }
 
+std::string problem_digest(const spec::Problem& p) {
+  uint64_t h = 14695981039346656037ull;  // FNV-1a offset basis
+  auto bytes = [&](const void* data, size_t n) {
+    const auto* b = static_cast<const unsigned char*>(data);
+    for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
+  };
+  auto number = [&](double v) {
+    if (v == 0.0) v = 0.0;  // -0 and +0 are the same problem
+    bytes(&v, sizeof v);
+  };
+  auto count = [&](int64_t n) { bytes(&n, sizeof n); };
+  count(static_cast<int64_t>(p.net->layers.size()));
+  for (const auto& L : p.net->layers) {
+    count(L.W.rows());
+    count(L.W.cols());
+    for (Eigen::Index i = 0; i < L.W.size(); ++i) number(L.W.data()[i]);
+    for (Eigen::Index i = 0; i < L.b.size(); ++i) number(L.b[i]);
+  }
+  count(p.box.dim());
+  for (int i = 0; i < p.box.dim(); ++i) {
+    number(p.box.lo[i]);
+    number(p.box.hi[i]);
+  }
+  count(static_cast<int64_t>(p.property.disjuncts.size()));
+  for (const auto& d : p.property.disjuncts) {
+    count(static_cast<int64_t>(d.rows.size()));
+    for (const auto& r : d.rows) {
+      count(r.c.size());
+      for (Eigen::Index i = 0; i < r.c.size(); ++i) number(r.c[i]);
+      number(r.d);
+    }
+  }
+  count(p.budget ? static_cast<int64_t>(p.budget->s.size()) : -1);
+  if (p.budget)
+    for (int v : p.budget->s) count(v);
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
 CheckResult check_certificate_exact(const std::vector<spec::Problem>& cases, const json& certificate,
                                     const CheckOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -287,6 +329,13 @@ CheckResult check_certificate_exact(const std::vector<spec::Problem>& cases, con
     return total;
   }
   for (size_t c = 0; c < cases.size(); ++c) {
+    if (trees[c].is_object() && trees[c].contains("problem") &&
+        (!trees[c]["problem"].is_string() || trees[c]["problem"].get<std::string>() != problem_digest(cases[c]))) {
+      total.reason = "case " + std::to_string(c) +
+                     ": the certificate was written for another problem (the network, box, property or pruning "
+                     "budget that check's options give differ from the run's)";
+      return total;
+    }
     CheckOptions o = options;
     o.timeout_s = options.timeout_s - std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     CheckResult r = check_tree_exact(cases[c], trees[c], o);

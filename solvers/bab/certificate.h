@@ -4,7 +4,9 @@
 // Format (one object per file):
 //   {"format": "prunecert-bab-certificate", "version": 1,
 //    "cases": [TREE, ...]}                       one tree per case of the spec, in order
-//   TREE = {"complete": true, "root": NODE}
+//   TREE = {"complete": true, "root": NODE, "problem": DIGEST}
+//   DIGEST = problem_digest of the case's problem (written by verify and prune-verify; a case
+//            without it, from older files, is checked against the options given to `check`)
 //   NODE = {"split": ["input", i, at], "children": [NODE, NODE]}   x_i <= at | x_i >= at
 //        | {"split": ["relu", layer, index], "children": [NODE, NODE]}   z <= 0 | z >= 0
 //        | {"split": ["mask", layer, index], "children": [NODE, NODE]}   pruned | kept
@@ -39,6 +41,12 @@ void write_certificate(const std::string& path, const std::vector<BabTree>& case
 // A certificate built by the caller (certificate_json with fields added to its cases).
 void write_certificate(const std::string& path, const nlohmann::json& certificate);
 nlohmann::json read_certificate(const std::string& path);  // util::InputError(path, ...) when not JSON
+
+// A fingerprint of a problem: FNV-1a (64 bits, 16 hex digits) over the bytes of the network's
+// weights and biases, the box, the property's rows and the pruning budget. `check` refuses a case
+// whose recorded fingerprint differs from that of the problem its options build (another --eps,
+// --clip, --budget, spec or network would otherwise re-prove a different claim).
+std::string problem_digest(const spec::Problem& problem);
 
 struct CheckOptions {
   double timeout_s = 1e30;

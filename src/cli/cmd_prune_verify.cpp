@@ -62,6 +62,7 @@ nlohmann::json certify(const spec::Problem& p, const util::Options& o, const Pru
     tree = &again;
   }
   nlohmann::json j = bab::tree_to_json(*tree);
+  j["problem"] = bab::problem_digest(p);
   j["sample"] = sample;
   j["label"] = label;
   return j;

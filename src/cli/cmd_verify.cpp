@@ -83,7 +83,9 @@ int run_verify(const util::Options& given) {
   if (!o.cex.empty()) write_cex_file(o.cex, total);
   if (want_certificate) {
     if (total.verdict == spec::Verdict::unsat) {
-      bab::write_certificate(o.certificate, trees);
+      nlohmann::json cert = bab::certificate_json(trees);
+      for (size_t i = 0; i < trees.size(); ++i) cert["cases"][i]["problem"] = bab::problem_digest(problems[i]);
+      bab::write_certificate(o.certificate, cert);
     } else {
       if (!total.note.empty()) total.note += "; ";
       total.note += "no certificate written (only unsat answers have one)";
