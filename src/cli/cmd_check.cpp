@@ -87,7 +87,7 @@ int run_check(const util::Options& o) {
   if (!o.data.empty()) {
     std::printf(" (samples");
     for (size_t t = 0; t < samples.size(); ++t) std::printf("%s%d", t ? "," : " ", samples[t]);
-    std::printf("; only these are proved)");
+    std::printf(r.status == bab::CheckResult::Status::valid ? "; only these are proved)" : ")");
   }
   std::printf("\n");
   std::printf("leaves   %lld re-proved in exact rational arithmetic (GMP)\n", static_cast<long long>(r.leaves));
