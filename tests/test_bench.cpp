@@ -194,6 +194,7 @@ TEST(BenchResults, RowsRoundTripThroughTheCsvWithQuoting) {
   r.has_lower = true, r.margin_lower = -0.25;
   r.exit = "ok";
   r.note = "said \"hi\", then left";
+  r.limit_s = 1.25;
   const std::string path = testutil::temp_file("rt.csv");
   std::remove(path.c_str());
   bench::append_rows(path, bench::format_row(r));
@@ -205,6 +206,14 @@ TEST(BenchResults, RowsRoundTripThroughTheCsvWithQuoting) {
   EXPECT_TRUE(rows[0].has_lower);
   EXPECT_FALSE(rows[0].has_upper);
   EXPECT_DOUBLE_EQ(rows[0].margin_lower, -0.25);
+  EXPECT_DOUBLE_EQ(rows[0].limit_s, 1.25);
+  // Solved after its limit (1.5 s > 1.25 s): solved, not in the limit; a row without a limit is.
+  EXPECT_FALSE(bench::solved_in_limit(rows[0]));
+  r.time_s = 1.0;
+  EXPECT_TRUE(bench::solved_in_limit(r));
+  r.time_s = 9.0;
+  r.limit_s = 0;
+  EXPECT_TRUE(bench::solved_in_limit(r));
 }
 
 TEST(BenchMpi, TwoRanksGiveTheSameRowsAsOneProcess) {

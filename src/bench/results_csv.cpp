@@ -29,7 +29,7 @@ double to_double(const std::string& s, double fallback) {
 }  // namespace
 
 std::string csv_header() {
-  return "instance,engine,options,verdict,expected,time_s,nodes,margin_lower,margin_upper,peak_mem_mb,exit,note";
+  return "instance,engine,options,verdict,expected,time_s,nodes,margin_lower,margin_upper,peak_mem_mb,exit,note,limit_s";
 }
 
 std::string format_row(const Row& r) {
@@ -37,7 +37,7 @@ std::string format_row(const Row& r) {
   s << csv_field(r.instance) << ',' << csv_field(r.engine) << ',' << csv_field(r.options) << ',' << csv_field(r.verdict)
     << ',' << csv_field(r.expected) << ',' << number(r.time_s) << ',' << (r.nodes >= 0 ? std::to_string(r.nodes) : "")
     << ',' << (r.has_lower ? number(r.margin_lower) : "") << ',' << (r.has_upper ? number(r.margin_upper) : "") << ','
-    << number(r.peak_mem_mb) << ',' << csv_field(r.exit) << ',' << csv_field(r.note) << '\n';
+    << number(r.peak_mem_mb) << ',' << csv_field(r.exit) << ',' << csv_field(r.note) << ',' << number(r.limit_s) << '\n';
   return s.str();
 }
 
@@ -61,6 +61,7 @@ std::vector<Row> read_rows(const std::string& path) {
     r.has_upper = !f[8].empty(), r.margin_upper = to_double(f[8], 0);
     r.peak_mem_mb = to_double(f[9], 0);
     r.exit = f[10], r.note = f[11];
+    if (f.size() > 12) r.limit_s = to_double(f[12], 0);  // older files end at note
     rows.push_back(std::move(r));
   }
   return rows;
@@ -87,6 +88,10 @@ void append_rows(const std::string& path, const std::string& rows_text) {
 }
 
 bool solved(const std::string& v) { return v == "sat" || v == "unsat" || v == "robust" || v == "not-robust"; }
+
+bool solved_in_limit(const Row& r) {
+  return solved(r.verdict) && !contradicts(r) && (r.limit_s <= 0 || r.time_s <= r.limit_s);
+}
 
 bool contradicts(const Row& r) {
   if (!solved(r.verdict) || (r.expected != "sat" && r.expected != "unsat")) return false;

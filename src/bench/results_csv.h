@@ -21,6 +21,7 @@ struct Row {
   double peak_mem_mb = 0;
   std::string exit;      // ok, exit N, signal N, killed
   std::string note;      // the job's last line on stderr when it failed
+  double limit_s = 0;    // the time limit the job was given (0: not recorded, older files)
 };
 
 using RowKey = std::tuple<std::string, std::string, std::string>;  // instance, engine, options
@@ -42,5 +43,9 @@ bool solved(const std::string& verdict);
 // True for a decided verdict that disagrees with an expected sat/unsat (robust counts as unsat,
 // not-robust as sat): a wrong answer, never counted as solved.
 bool contradicts(const Row& row);
+// True for a decided, not contradicting answer within the job's limit (time_s <= limit_s; any
+// time when the limit was not recorded). The engine stops itself at the limit, but start-up and
+// loading come on top: the runner's hard stop is later, so an answer can arrive after the limit.
+bool solved_in_limit(const Row& row);
 
 }  // namespace bench
