@@ -36,6 +36,12 @@ std::vector<spec::Problem> build_problems(const util::Options& options, std::sha
 // The robustness problem of label at x0 on the --eps ball, intersected with --clip.
 spec::Problem input_ball_problem(std::shared_ptr<const net::LayeredNetwork> net, const Eigen::VectorXd& x0, int label,
                                  const util::Options& options);
+// input_ball_problem for sample `index` of --data, which must lie in its box (the verdict and any
+// proof are about the sample's own prediction): util::InputError("--clip", ...) otherwise.
+spec::Problem data_sample_problem(std::shared_ptr<const net::LayeredNetwork> net, const Eigen::VectorXd& x, int label,
+                                  const util::Options& options, int index);
+// "1,2,3" (sep ",").
+std::string join(const std::vector<int>& v, const char* sep);
 
 void print_json(const nlohmann::json& j);
 nlohmann::json stats_json(const util::Stats& s);

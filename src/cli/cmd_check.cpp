@@ -46,10 +46,7 @@ std::vector<spec::Problem> dataset_problems(const util::Options& o, std::shared_
       throw util::InputError(o.certificate, "case " + std::to_string(problems.size()),
                              "names sample " + std::to_string(i) + " a second time");
     samples.push_back(i);
-    spec::Problem p = input_ball_problem(net, d.x.row(i).transpose(), label, o);
-    // As prune-verify: the proof is about the sample's own prediction only if the box holds it.
-    if (!p.box.contains(d.x.row(i).transpose()))
-      throw util::InputError("--clip", "", "sample " + std::to_string(i) + " lies outside the clip range");
+    spec::Problem p = data_sample_problem(net, d.x.row(i).transpose(), label, o, i);
     p.budget = budget;
     p.name = o.data + "#" + std::to_string(i);
     problems.push_back(std::move(p));
@@ -85,9 +82,8 @@ int run_check(const util::Options& o) {
   std::printf("%s\n", bab::to_string(r.status));
   std::printf("cases    %zu", problems.size());
   if (!o.data.empty()) {
-    std::printf(" (samples");
-    for (size_t t = 0; t < samples.size(); ++t) std::printf("%s%d", t ? "," : " ", samples[t]);
-    std::printf(r.status == bab::CheckResult::Status::valid ? "; only these are proved)" : ")");
+    std::printf(" (samples %s%s)", join(samples, ",").c_str(),
+                r.status == bab::CheckResult::Status::valid ? "; only these are proved" : "");
   }
   std::printf("\n");
   std::printf("leaves   %lld re-proved in exact rational arithmetic (GMP)\n", static_cast<long long>(r.leaves));

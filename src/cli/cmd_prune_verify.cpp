@@ -37,13 +37,6 @@ spec::Problem pruning_problem(std::shared_ptr<const net::LayeredNetwork> net, co
   return p;
 }
 
-// The counts --budget resolved to (percentages rounded), e.g. "3,13,0".
-std::string budget_text(const spec::PruningBudget& b) {
-  std::string t;
-  for (size_t k = 0; k < b.s.size(); ++k) t += (k ? "," : "") + std::to_string(b.s[k]);
-  return t;
-}
-
 // The proof tree of a robust answer (a case of a certificate, with "sample", its index in --data
 // or -1 for --input, and "label"), or null when bab does not prove it within --timeout. `first`
 // is the tree the answer's own run recorded: complete when bab decided it (--engine bab, or
@@ -104,10 +97,8 @@ int run_dataset(const util::Options& o, std::shared_ptr<const net::LayeredNetwor
     const int label = d.y[i];
     Eigen::Index pred;
     net->eval(x).maxCoeff(&pred);
-    const spec::Problem p = pruning_problem(net, x, label, o, budget);
-    // The nominal check below is at x: it must be a point of the problem's box.
-    if (!p.box.contains(x))
-      throw util::InputError("--clip", "", "sample " + std::to_string(i) + " lies outside the clip range");
+    spec::Problem p = data_sample_problem(net, x, label, o, i);  // the nominal check below is at x
+    p.budget = budget;
     PruneAnswer a;
     if (pred != label) {  // misclassified: not robust with nothing pruned
       a.verdict = PruneVerdict::not_robust;
@@ -183,7 +174,7 @@ int run_dataset(const util::Options& o, std::shared_ptr<const net::LayeredNetwor
     return 0;
   }
   std::printf("samples            %d (%s %s, from %d)\n", n, o.data.c_str(), o.split.c_str(), start);
-  std::printf("budget             %s neurons per hidden layer\n", budget_text(budget).c_str());
+  std::printf("budget             %s neurons per hidden layer\n", join(budget.s, ",").c_str());
   std::printf("clean accuracy     %.4f\nverified accuracy  %.4f\n", double(correct) / n, double(robust) / n);
   std::printf("robust %d, not-robust %d, unknown %d\n", robust, not_robust, unknown);
   std::printf("time               %.3g s per sample (%s)\n", time / n, o.engine.c_str());
@@ -238,7 +229,7 @@ int run_prune_verify(const util::Options& o) {
     return 0;
   }
   std::printf("%s\n", to_string(a.verdict));
-  std::printf("budget        %s neurons per hidden layer\n", budget_text(budget).c_str());
+  std::printf("budget        %s neurons per hidden layer\n", join(budget.s, ",").c_str());
   std::printf("worst margin  lower %.9g, upper %.9g\n", a.lower, a.upper);
   std::printf("worst mask    ");
   const auto idx = pruned_indices(a.worst);

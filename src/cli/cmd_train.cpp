@@ -95,12 +95,6 @@ void keep_first(data::Dataset& set, long long limit) {
   set.y.resize(static_cast<size_t>(limit));
 }
 
-std::string join(const std::vector<int>& v, const char* sep) {
-  std::string s;
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + std::to_string(v[i]);
-  return s;
-}
-
 std::string percent(double fraction) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f%%", 100 * fraction);

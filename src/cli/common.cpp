@@ -125,6 +125,20 @@ spec::Problem input_ball_problem(std::shared_ptr<const net::LayeredNetwork> net,
   return spec::robustness_problem(std::move(net), x0, label, o.eps, lo, hi);
 }
 
+spec::Problem data_sample_problem(std::shared_ptr<const net::LayeredNetwork> net, const Eigen::VectorXd& x, int label,
+                                  const util::Options& o, int index) {
+  spec::Problem p = input_ball_problem(std::move(net), x, label, o);
+  if (!p.box.contains(x))
+    throw util::InputError("--clip", "", "sample " + std::to_string(index) + " lies outside the clip range");
+  return p;
+}
+
+std::string join(const std::vector<int>& v, const char* sep) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + std::to_string(v[i]);
+  return s;
+}
+
 void print_json(const nlohmann::json& j) { std::cout << j.dump(2) << std::endl; }
 
 nlohmann::json stats_json(const util::Stats& s) {
