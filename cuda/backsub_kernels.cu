@@ -55,7 +55,8 @@ __global__ void list_unstable_kernel(const double* lo, const double* hi, int d, 
 
 // W: d_k x in_k; lam: in_k x M with M = 2u * nb; c0: M.
 __global__ void init_unit_rows_kernel(const double* W, const double* bias, int d_k, int in_k, const int* rows,
-                                      const int* count, int u, int b0, size_t n, double* lam, double* c0) {
+                                      const int* count, int u, int b0, size_t n, double* lam, double* c0,
+                                      double* mag0) {
   const int m = 2 * u;
   FOR_EACH(e, n) {
     const size_t col = e / in_k, row = e % in_k, b = b0 + col / m;
@@ -69,30 +70,37 @@ __global__ void init_unit_rows_kernel(const double* W, const double* bias, int d
       c = sign * bias[i];
     }
     lam[e] = v;
-    if (row == 0) c0[col] = c;
+    if (row == 0) {
+      c0[col] = c;
+      mag0[col] = fabs(c);
+    }
   }
 }
 
-// lam0: in x m; c00: m; lam: in x (m * nb); c0: m * nb.
-__global__ void init_shared_rows_kernel(const double* lam0, const double* c00, int in, int m, size_t n, double* lam,
-                                        double* c0) {
+// lam0: in x m; c00, mag00: m; lam: in x (m * nb); c0, mag0: m * nb.
+__global__ void init_shared_rows_kernel(const double* lam0, const double* c00, const double* mag00, int in, int m,
+                                        size_t n, double* lam, double* c0, double* mag0) {
   FOR_EACH(e, n) {
     const size_t col = e / in, row = e % in, r = col % m;
     lam[e] = lam0[r * in + row];
-    if (row == 0) c0[col] = c00[r];
+    if (row == 0) {
+      c0[col] = c00[r];
+      mag0[col] = mag00[r];
+    }
   }
 }
 
 // lam, G: d x M; ls, us, ub: d x B; bias: d; c0: M.
 __global__ void backsub_relax_kernel(const double* lam, const double* ls, const double* us, const double* ub,
-                                     const double* bias, int d, int m, int b0, size_t M, double* G, double* c0) {
+                                     const double* bias, int d, int m, int b0, size_t M, double* G, double* c0,
+                                     double* mag0) {
   const int lane = threadIdx.x & 31;
   FOR_EACH_WARP(col, M) {
     const size_t b = b0 + col / m;
     const double* L = lam + col * d;
     double* g_out = G + col * d;
     const double *a = ls + b * d, *s = us + b * d, *t = ub + b * d;
-    double sum_t = 0, sum_bg = 0;
+    double sum_t = 0, sum_bg = 0, sum_mag = 0;
     for (int i = lane; i < d; i += 32) {
       const double l = L[i];
       const double lp = l > 0.0 ? l : 0.0, ln = l < 0.0 ? l : 0.0;
@@ -100,30 +108,43 @@ __global__ void backsub_relax_kernel(const double* lam, const double* ls, const 
       g_out[i] = g;
       sum_t += ln * t[i];
       sum_bg += bias[i] * g;
+      sum_mag += fabs(ln * t[i]) + fabs(bias[i]) * fabs(g);  // crown.cpp: |T| + |b|^T |G|
     }
     sum_t = warp_sum(sum_t);
     sum_bg = warp_sum(sum_bg);
-    if (lane == 0) c0[col] = c0[col] + (sum_t + sum_bg);
+    sum_mag = warp_sum(sum_mag);
+    if (lane == 0) {
+      c0[col] = c0[col] + (sum_t + sum_bg);
+      mag0[col] = mag0[col] + sum_mag;
+    }
   }
 }
 
-// lam: n x M; xlo, xhi: n x B; c0: M; lower: m x B (column-major, offset b0 * m).
+// lam: n x M; xlo, xhi: n x B; c0, mag0: M; lower: m x B (column-major, offset b0 * m).
 __global__ void concretise_box_kernel(const double* lam, const double* xlo, const double* xhi, int n, int m, int b0,
-                                      size_t M, const double* c0, double* lower) {
+                                      size_t M, const double* c0, const double* mag0, double rel, double abs_,
+                                      double* lower) {
   const int lane = threadIdx.x & 31;
   FOR_EACH_WARP(col, M) {
     const size_t b = b0 + col / m;
     const double* L = lam + col * n;
     const double *lo = xlo + b * n, *hi = xhi + b * n;
-    double s_mid = 0, s_rad = 0;
+    double s_mid = 0, s_rad = 0, s_mag = 0;
     for (int i = lane; i < n; i += 32) {
       const double a = L[i];
-      s_mid += 0.5 * (lo[i] + hi[i]) * a;
-      s_rad += 0.5 * (hi[i] - lo[i]) * fabs(a);
+      const double mid = 0.5 * (lo[i] + hi[i]), rad = 0.5 * (hi[i] - lo[i]);
+      s_mid += mid * a;
+      s_rad += rad * fabs(a);
+      s_mag += (fabs(mid) + rad) * fabs(a);
     }
     s_mid = warp_sum(s_mid);
     s_rad = warp_sum(s_rad);
-    if (lane == 0) lower[size_t(b0) * m + col] = c0[col] + (s_mid - s_rad);
+    s_mag = warp_sum(s_mag);
+    if (lane == 0) {
+      const double v = c0[col] + (s_mid - s_rad), sum = mag0[col] + s_mag;
+      const double mag = isnan(sum) ? INFINITY : sum;  // fmax would drop a NaN
+      lower[size_t(b0) * m + col] = v - (rel * fmax(mag, fabs(v)) + abs_);
+    }
   }
 }
 
@@ -172,35 +193,39 @@ void launch_list_unstable(const double* d_lo, const double* d_hi, int d, int B, 
 }
 
 void launch_init_unit_rows(const double* d_W, const double* d_bias, int d_k, int in_k, const int* d_rows,
-                           const int* d_count, int u, int b0, int nb, double* d_lam, double* d_c0, cudaStream_t stream) {
+                           const int* d_count, int u, int b0, int nb, double* d_lam, double* d_c0, double* d_mag0,
+                           cudaStream_t stream) {
   const size_t n = size_t(in_k) * 2 * u * nb;
   if (!n) return;
   init_unit_rows_kernel<<<blocks_for(n), kThreads, 0, stream>>>(d_W, d_bias, d_k, in_k, d_rows, d_count, u, b0, n,
-                                                                d_lam, d_c0);
+                                                                d_lam, d_c0, d_mag0);
   check_launch("init_unit_rows_kernel");
 }
 
-void launch_init_shared_rows(const double* d_lam0, const double* d_c00, int in, int m, int nb, double* d_lam,
-                             double* d_c0, cudaStream_t stream) {
+void launch_init_shared_rows(const double* d_lam0, const double* d_c00, const double* d_mag00, int in, int m, int nb,
+                             double* d_lam, double* d_c0, double* d_mag0, cudaStream_t stream) {
   const size_t n = size_t(in) * m * nb;
   if (!n) return;
-  init_shared_rows_kernel<<<blocks_for(n), kThreads, 0, stream>>>(d_lam0, d_c00, in, m, n, d_lam, d_c0);
+  init_shared_rows_kernel<<<blocks_for(n), kThreads, 0, stream>>>(d_lam0, d_c00, d_mag00, in, m, n, d_lam, d_c0,
+                                                                  d_mag0);
   check_launch("init_shared_rows_kernel");
 }
 
 void launch_backsub_relax(const double* d_lam, const double* d_ls, const double* d_us, const double* d_ub,
-                          const double* d_bias, int d, int m, int b0, int M, double* d_G, double* d_c0,
+                          const double* d_bias, int d, int m, int b0, int M, double* d_G, double* d_c0, double* d_mag0,
                           cudaStream_t stream) {
   if (!M) return;
   backsub_relax_kernel<<<warp_blocks_for(M), kThreads, 0, stream>>>(d_lam, d_ls, d_us, d_ub, d_bias, d, m, b0, M, d_G,
-                                                                    d_c0);
+                                                                    d_c0, d_mag0);
   check_launch("backsub_relax_kernel");
 }
 
 void launch_concretise_box(const double* d_lam, const double* d_xlo, const double* d_xhi, int n, int m, int b0, int M,
-                           const double* d_c0, double* d_lower, cudaStream_t stream) {
+                           const double* d_c0, const double* d_mag0, double rel, double abs, double* d_lower,
+                           cudaStream_t stream) {
   if (!M) return;
-  concretise_box_kernel<<<warp_blocks_for(M), kThreads, 0, stream>>>(d_lam, d_xlo, d_xhi, n, m, b0, M, d_c0, d_lower);
+  concretise_box_kernel<<<warp_blocks_for(M), kThreads, 0, stream>>>(d_lam, d_xlo, d_xhi, n, m, b0, M, d_c0, d_mag0,
+                                                                     rel, abs, d_lower);
   check_launch("concretise_box_kernel");
 }
 

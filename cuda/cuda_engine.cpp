@@ -1,10 +1,15 @@
 // The CUDA BoundEngine (cuda_engine.h): the host side. It replays the CPU engine's sequence
 // (src/bounds/cpu_engine.cpp bound_part) step for step on device buffers: IBP layer by layer,
-// known bounds, fixed phases, CROWN tightening of each intermediate layer's unstable neurons,
-// widening, then the property rows (IBP floor, CROWN back-substitution) and the output layer.
+// widening, known bounds, fixed phases, CROWN tightening (widened) of each intermediate layer's
+// unstable neurons, then the property rows (IBP floor, CROWN back-substitution) and the output
+// layer.
 // Products are cuBLAS DGEMMs; everything else is in the kernels of kernels.h. Departures:
-// alpha-CROWN and masked layers wider than kMaxTopkWidth go to the CPU engine; results differ
-// from the CPU engine's only by the summation order inside products and reductions.
+// alpha-CROWN (for the rows or, BoundOptions::intermediate alpha, the intermediate layers) and
+// masked layers wider than kMaxTopkWidth go to the CPU engine. Every bound is widened by the
+// magnitude of its terms as the CPU engine's widen() does (IBP: |W| max(|lo|, |hi|) + |b|, one
+// more product with |W|; CROWN: the magnitudes summed beside c0 in the back-substitution
+// kernels), so results differ from the CPU engine's only by the summation order inside products
+// and reductions.
 #include "cuda/cuda_engine.h"
 
 #include <algorithm>
@@ -117,21 +122,37 @@ struct CudaEngine::Impl {
   };
 
   Impl(int dev) : device(dev) {
-    check(cudaSetDevice(device), "cudaSetDevice");
-    check(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "cudaStreamCreate");
-    check(cublasCreate(&blas), "cublasCreate");
-    check(cublasSetStream(blas, stream), "cublasSetStream");
-    // Keep freed blocks in the stream-ordered pool: per-call buffers then cost no cudaMalloc.
-    cudaMemPool_t pool;
-    check(cudaDeviceGetDefaultMemPool(&pool, device), "cudaDeviceGetDefaultMemPool");
-    uint64_t keep = std::numeric_limits<uint64_t>::max();
-    check(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep), "cudaMemPoolSetAttribute");
+    try {
+      check(cudaSetDevice(device), "cudaSetDevice");
+      check(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "cudaStreamCreate");
+      check(cublasCreate(&blas), "cublasCreate");
+      check(cublasSetStream(blas, stream), "cublasSetStream");
+      // Keep freed blocks in the stream-ordered pool: per-call buffers then cost no cudaMalloc.
+      cudaMemPool_t pool;
+      check(cudaDeviceGetDefaultMemPool(&pool, device), "cudaDeviceGetDefaultMemPool");
+      uint64_t keep = std::numeric_limits<uint64_t>::max();
+      check(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep), "cudaMemPoolSetAttribute");
+      // One kernel now, so that a device this build has no code for (CUDA_ARCHITECTURES in
+      // cuda/CMakeLists.txt) fails here, where `--device auto` can still fall back to the CPU.
+      {
+        Buf<double> probe(4, stream);
+        probe.fill_zero();
+        launch_mid_rad(probe.get(), probe.get() + 1, 1, probe.get() + 2, probe.get() + 3, nullptr, stream);
+        check(cudaStreamSynchronize(stream), "a first kernel on the device");
+      }
+    } catch (...) {
+      release();  // the destructor does not run for a constructor that throws
+      throw;
+    }
   }
-  ~Impl() {
+  ~Impl() { release(); }
+  void release() {
     layers.clear();
     if (stream) cudaStreamSynchronize(stream);
     if (blas) cublasDestroy(blas);
     if (stream) cudaStreamDestroy(stream);
+    blas = nullptr;
+    stream = nullptr;
   }
 
   void upload_network(const std::shared_ptr<const net::LayeredNetwork>& p) {
@@ -157,14 +178,18 @@ struct CudaEngine::Impl {
   }
 
   // IBP through layer L from post-activation bounds [hlo, hhi] (in x B) of hidden layer j (-1:
-  // the input), refined by top-s where a subdomain may still prune in layer j (ibp.cpp).
-  void ibp(Call& c, const DeviceLayer& L, const double* hlo, const double* hhi, int j, double* lo, double* hi) {
+  // the input), refined by top-s where a subdomain may still prune in layer j (ibp.cpp). `mag`
+  // (out x B, may be null): the magnitude of the bounds' terms, |W| max(|hlo|, |hhi|) + |b|,
+  // top-s or not (ibp.cpp).
+  void ibp(Call& c, const DeviceLayer& L, const double* hlo, const double* hhi, int j, double* lo, double* hi,
+           double* mag) {
     const size_t e = size_t(L.in) * c.B;
-    Buf<double> mid(e, stream), rad(e, stream);
-    launch_mid_rad(hlo, hhi, e, mid.get(), rad.get(), stream);
+    Buf<double> mid(e, stream), rad(e, stream), amag(mag ? e : 0, stream);
+    launch_mid_rad(hlo, hhi, e, mid.get(), rad.get(), mag ? amag.get() : nullptr, stream);
     gemm(false, L.out, c.B, L.in, L.W.get(), L.out, mid.get(), L.in, lo, L.out);      // W mid: out x B
     gemm(false, L.out, c.B, L.in, L.absW.get(), L.out, rad.get(), L.in, hi, L.out);   // |W| rad: out x B
-    launch_ibp_combine(lo, hi, L.b.get(), L.out, c.B, stream);
+    if (mag) gemm(false, L.out, c.B, L.in, L.absW.get(), L.out, amag.get(), L.in, mag, L.out);  // |W| amag
+    launch_ibp_combine(lo, hi, mag, L.b.get(), L.out, c.B, stream);
     if (j >= 0 && c.has_masks && c.any_maskable[j])
       launch_topk_ibp(L.Wt.get(), L.b.get(), L.in, L.out, hlo, hhi, c.mask[j].get(), c.budget[j].get(),
                       c.maskable[j].get(), c.B, lo, hi, stream);
@@ -180,20 +205,24 @@ struct CudaEngine::Impl {
   }
 
   // The rows of one back-substitution: either the same m rows for every subdomain (lam0 = W_k^T
-  // C^T, in_k x m, and c00 = C b_k + c), or +-e_i of listed neurons (m = 2u).
+  // C^T, in_k x m, c00 = C b_k + c and its magnitude mag00 = |C| |b_k| + |c|), or +-e_i of
+  // listed neurons (m = 2u).
   struct Rows {
     int m = 0;
     const double* lam0 = nullptr;
     const double* c00 = nullptr;
+    const double* mag00 = nullptr;
     const int* list = nullptr;
     const int* count = nullptr;
     int u = 0;
   };
 
-  // backsub_lower of crown.cpp for rows on layer k: lower (m x B). With `store` (k + 1 buffers:
+  // backsub_lower of crown.cpp for rows on layer k: lower (m x B), already widened by the
+  // magnitude of its terms (widened_lower of cpu_engine.cpp). With `store` (k + 1 buffers:
   // hidden layers 0..k-1, then the input; d_j x (m B) each), the coefficients reaching every
   // layer are kept for the whole batch (the CPU's hidden_coef and input_coef).
-  void backsub(Call& c, int k, const Rows& rows, double* lower, std::vector<Buf<double>>* store) {
+  void backsub(Call& c, int k, const Rows& rows, const bounds::BoundOptions& o, double* lower,
+               std::vector<Buf<double>>* store) {
     const int m = rows.m, B = c.B, n = c.n;
     const int in_k = layers[k].in;
     size_t maxd = n;
@@ -204,7 +233,8 @@ struct CudaEngine::Impl {
       for (int j = 0; j < k; ++j)
         if (c.any_maskable[j]) std::tie(post_lo[j], post_hi[j]) = post(c, j);
     const size_t work = maxd * m * nb;
-    Buf<double> lamA(store ? 0 : work, stream), G(work, stream), c0(size_t(m) * nb, stream);
+    Buf<double> lamA(store ? 0 : work, stream), G(work, stream), c0(size_t(m) * nb, stream),
+        mag0(size_t(m) * nb, stream);
     Buf<int> stop(c.has_masks ? nb : 0, stream);
     auto coef_at = [&](int layer, int b0) -> double* {  // layer -1: the input
       if (!store) return lamA.get();
@@ -216,32 +246,37 @@ struct CudaEngine::Impl {
       double* lam = coef_at(k - 1, b0);  // in_k x M, coefficients on h_{k-1} (on x when k == 0)
       if (rows.list)
         launch_init_unit_rows(layers[k].W.get(), layers[k].b.get(), layers[k].out, in_k, rows.list, rows.count,
-                              rows.u, b0, cnb, lam, c0.get(), stream);
+                              rows.u, b0, cnb, lam, c0.get(), mag0.get(), stream);
       else
-        launch_init_shared_rows(rows.lam0, rows.c00, in_k, m, cnb, lam, c0.get(), stream);
+        launch_init_shared_rows(rows.lam0, rows.c00, rows.mag00, in_k, m, cnb, lam, c0.get(), mag0.get(), stream);
       if (c.has_masks) check(cudaMemsetAsync(stop.get(), 0xff, sizeof(int) * cnb, stream), "stop = -1");
       for (int j = k - 1; j >= 0; --j) {
         const int d = c.dim[j];  // lam: d x M on h_j
         if (c.has_masks && c.any_maskable[j]) {
           launch_topk_backsub(lam, d, m, b0, M, post_lo[j].get(), post_hi[j].get(), c.mask[j].get(),
-                              c.budget[j].get(), c.maskable[j].get(), stop.get(), c0.get(), stream);
+                              c.budget[j].get(), c.maskable[j].get(), stop.get(), c0.get(), mag0.get(), stream);
           launch_mark_stop(stop.get(), c.maskable[j].get(), b0, cnb, j, stream);
         }
         launch_backsub_relax(lam, c.ls[j].get(), c.us[j].get(), c.ub[j].get(), layers[j].b.get(), d, m, b0, M, G.get(),
-                             c0.get(), stream);
+                             c0.get(), mag0.get(), stream);
         double* next = coef_at(j - 1, b0);  // W_j^T G: in_j x M
         gemm(true, layers[j].in, M, d, layers[j].W.get(), d, G.get(), d, next, layers[j].in);
         lam = next;
       }
-      launch_concretise_box(lam, c.xlo.get(), c.xhi.get(), n, m, b0, M, c0.get(), lower, stream);
+      launch_concretise_box(lam, c.xlo.get(), c.xhi.get(), n, m, b0, M, c0.get(), mag0.get(), o.widen_rel, o.widen_abs,
+                            lower, stream);
     }
   }
 
-  // CROWN bounds of the unstable neurons of layer k (tighten_unstable of cpu_engine.cpp).
-  void tighten(Call& c, int k) {
+  // CROWN bounds of the unstable neurons of layer k (tighten_unstable of cpu_engine.cpp), widened.
+  // Subdomains with known bounds are skipped for BoundOptions::intermediate inherit and auto, as
+  // on the CPU (alpha never reaches this engine: CudaEngine::bound).
+  void tighten(Call& c, int k, const bounds::BoundOptions& o) {
     const int d = c.dim[k], B = c.B;
+    using I = bounds::BoundOptions::Intermediate;
+    const bool skip_known = c.any_known && (o.intermediate == I::inherit || o.intermediate == I::automatic);
     Buf<int> list(size_t(d) * B, stream), count(B, stream);
-    launch_list_unstable(c.lo[k].get(), c.hi[k].get(), d, B, c.any_known ? c.has_known.get() : nullptr, list.get(),
+    launch_list_unstable(c.lo[k].get(), c.hi[k].get(), d, B, skip_known ? c.has_known.get() : nullptr, list.get(),
                          count.get(), stream);
     std::vector<int> h_count(B);
     count.download(h_count.data(), B);
@@ -254,12 +289,12 @@ struct CudaEngine::Impl {
     rows.count = count.get();
     rows.u = u;
     Buf<double> lower(size_t(rows.m) * B, stream);
-    backsub(c, k, rows, lower.get(), nullptr);
+    backsub(c, k, rows, o, lower.get(), nullptr);
     launch_tighten_scatter(c.lo[k].get(), c.hi[k].get(), lower.get(), list.get(), count.get(), d, u, B, stream);
   }
 
-  void widen(Call& c, int k, const bounds::BoundOptions& o) {
-    launch_widen(c.lo[k].get(), c.hi[k].get(), size_t(c.dim[k]) * c.B, o.widen_rel, o.widen_abs, stream);
+  void widen(Call& c, int k, const bounds::BoundOptions& o, const Buf<double>& mag) {
+    launch_widen(c.lo[k].get(), c.hi[k].get(), mag.get(), size_t(c.dim[k]) * c.B, o.widen_rel, o.widen_abs, stream);
   }
   void intersect_known(Call& c, int k) {
     if (c.any_known)
@@ -434,19 +469,24 @@ struct CudaEngine::Impl {
     const int B = c.B, K = c.K, n = c.n;
     const bool crown = o.method != bounds::Method::ibp;
 
-    // Layer 0 is affine in the input: its interval bounds over the box are exact.
-    ibp(c, layers[0], c.xlo.get(), c.xhi.get(), -1, c.lo[0].get(), c.hi[0].get());
-    widen(c, 0, o);
+    // The order of cpu_engine.cpp's bound_part. Layer 0 is affine in the input: its interval
+    // bounds over the box are exact up to rounding. Every IBP bound is widened before known
+    // bounds and phases are applied, so that rounding cannot make a subdomain look infeasible;
+    // CROWN's bounds come widened from backsub().
+    Buf<double> mag(size_t(c.dim[0]) * B, stream);
+    ibp(c, layers[0], c.xlo.get(), c.xhi.get(), -1, c.lo[0].get(), c.hi[0].get(), mag.get());
+    widen(c, 0, o, mag);
     intersect_known(c, 0);
     if (K > 0) apply_phases(c, 0);
     for (int k = 1; k < K; ++k) {
       relax(c, k - 1);
       auto [hlo, hhi] = post(c, k - 1);
-      ibp(c, layers[k], hlo.get(), hhi.get(), k - 1, c.lo[k].get(), c.hi[k].get());
+      mag = Buf<double>(size_t(c.dim[k]) * B, stream);
+      ibp(c, layers[k], hlo.get(), hhi.get(), k - 1, c.lo[k].get(), c.hi[k].get(), mag.get());
+      widen(c, k, o, mag);
       intersect_known(c, k);
       apply_phases(c, k);
-      if (crown) tighten(c, k);
-      widen(c, k, o);
+      if (crown) tighten(c, k, o);
       apply_phases(c, k);
     }
     if (K > 0) relax(c, K - 1);
@@ -468,8 +508,14 @@ struct CudaEngine::Impl {
     Buf<double> row_lo(size_t(R) * B, stream), row_hi(size_t(R) * B, stream);
     {
       // IBP of the rows through the last affine layer merged with C (also the floor for CROWN),
-      // and the output layer's own bounds.
+      // and the output layer's own bounds. The rows' magnitude is |C| times the output layer's
+      // (merging C * W rounds too), plus |c|; both are widened before CROWN tightens them.
       DeviceLayer merged(C * out_layer.W, C * out_layer.b + cr, stream);
+      const Matrix absC = C.cwiseAbs();
+      const Vector abs_cr = cr.cwiseAbs();
+      Buf<double> d_absC(absC.size(), stream), d_abs_cr(abs_cr.size(), stream), row_mag(size_t(R) * B, stream);
+      d_absC.upload(absC.data(), absC.size());
+      d_abs_cr.upload(abs_cr.data(), abs_cr.size());
       Buf<double> hlo, hhi;
       const double *plo = c.xlo.get(), *phi = c.xhi.get();
       if (K > 0) {
@@ -477,9 +523,14 @@ struct CudaEngine::Impl {
         plo = hlo.get();
         phi = hhi.get();
       }
-      if (R > 0) ibp(c, merged, plo, phi, K - 1, row_lo.get(), row_hi.get());
-      ibp(c, layers[K], plo, phi, K - 1, c.lo[K].get(), c.hi[K].get());
-      check(cudaStreamSynchronize(stream), "row bounds");  // `merged` is freed at the end of this block
+      mag = Buf<double>(size_t(c.dim[K]) * B, stream);
+      if (R > 0) ibp(c, merged, plo, phi, K - 1, row_lo.get(), row_hi.get(), nullptr);
+      ibp(c, layers[K], plo, phi, K - 1, c.lo[K].get(), c.hi[K].get(), mag.get());
+      launch_abs_product(d_absC.get(), d_abs_cr.get(), mag.get(), R, c.dim[K], B, row_mag.get(), stream);
+      launch_widen(row_lo.get(), row_hi.get(), row_mag.get(), size_t(R) * B, o.widen_rel, o.widen_abs, stream);
+      widen(c, K, o, mag);
+      // `merged` and the uploads are freed at the end of this block
+      check(cudaStreamSynchronize(stream), "row bounds");
     }
     if (crown && o.tight_output && K > 0) {
       const int d = nw.output_dim();
@@ -487,36 +538,42 @@ struct CudaEngine::Impl {
       I2t << Matrix::Identity(d, d), -Matrix::Identity(d, d);
       const Matrix lam0 = out_layer.W.transpose() * I2t;
       const Vector c00 = (out_layer.b.transpose() * I2t).transpose();
-      Buf<double> d_lam0(lam0.size(), stream), d_c00(c00.size(), stream), lower(size_t(2) * d * B, stream);
+      const Vector mag00 = (out_layer.b.cwiseAbs().transpose() * I2t.cwiseAbs()).transpose();
+      Buf<double> d_lam0(lam0.size(), stream), d_c00(c00.size(), stream), d_mag00(mag00.size(), stream),
+          lower(size_t(2) * d * B, stream);
       d_lam0.upload(lam0.data(), lam0.size());
       d_c00.upload(c00.data(), c00.size());
+      d_mag00.upload(mag00.data(), mag00.size());
       Rows rows;
       rows.m = 2 * d;
       rows.lam0 = d_lam0.get();
       rows.c00 = d_c00.get();
-      backsub(c, K, rows, lower.get(), nullptr);
+      rows.mag00 = d_mag00.get();
+      backsub(c, K, rows, o, lower.get(), nullptr);
       launch_merge_two_sided(c.lo[K].get(), c.hi[K].get(), lower.get(), d, B, stream);
       check(cudaStreamSynchronize(stream), "tight output bounds");
     }
-    widen(c, K, o);
     std::vector<Buf<double>> store;  // coefficients of the property rows per hidden layer, then the input
     if (crown && R > 0) {
       const Matrix lam0 = out_layer.W.transpose() * C.transpose();
       const Vector c00 = (out_layer.b.transpose() * C.transpose()).transpose() + cr;
-      Buf<double> d_lam0(lam0.size(), stream), d_c00(c00.size(), stream), lower(size_t(R) * B, stream);
+      const Vector mag00 = (out_layer.b.cwiseAbs().transpose() * C.transpose().cwiseAbs()).transpose() + cr.cwiseAbs();
+      Buf<double> d_lam0(lam0.size(), stream), d_c00(c00.size(), stream), d_mag00(mag00.size(), stream),
+          lower(size_t(R) * B, stream);
       d_lam0.upload(lam0.data(), lam0.size());
       d_c00.upload(c00.data(), c00.size());
+      d_mag00.upload(mag00.data(), mag00.size());
       for (int j = 0; j < K; ++j) store.emplace_back(size_t(c.dim[j]) * R * B, stream);
       store.emplace_back(size_t(n) * R * B, stream);
       Rows rows;
       rows.m = R;
       rows.lam0 = d_lam0.get();
       rows.c00 = d_c00.get();
-      backsub(c, K, rows, lower.get(), &store);
+      rows.mag00 = d_mag00.get();
+      backsub(c, K, rows, o, lower.get(), &store);
       launch_max_into(row_lo.get(), lower.get(), size_t(R) * B, stream);
       check(cudaStreamSynchronize(stream), "property rows");
     }
-    launch_widen(row_lo.get(), row_hi.get(), size_t(R) * B, o.widen_rel, o.widen_abs, stream);
 
     check(cudaStreamSynchronize(stream), "bounds computed");
     const auto t2 = Clock::now();
@@ -644,9 +701,11 @@ CudaEngine::PhaseTimes CudaEngine::phase_times() const { return impl_->phases; }
 std::vector<bounds::SubdomainBounds> CudaEngine::bound(const spec::Problem& problem,
                                                        const std::vector<bounds::Subdomain>& subs,
                                                        const bounds::BoundOptions& o, util::Stats* stats) {
-  // alpha-CROWN: the CPU engine (BaB runs it on the root only). Masked layers wider than the
-  // top-s kernels handle: the CPU engine too.
-  if (o.method == bounds::Method::alpha) return impl_->cpu->bound(problem, subs, o, stats);
+  // alpha-CROWN, for the rows or the intermediate layers: the CPU engine. Masked layers wider
+  // than the top-s kernels handle: the CPU engine too.
+  if (o.method == bounds::Method::alpha ||
+      (o.method != bounds::Method::ibp && o.intermediate == bounds::BoundOptions::Intermediate::alpha))
+    return impl_->cpu->bound(problem, subs, o, stats);
   const net::LayeredNetwork& nw = *problem.net;
   const bool masks = std::any_of(subs.begin(), subs.end(), [](const bounds::Subdomain& s) { return !s.mask.empty(); });
   if (masks)

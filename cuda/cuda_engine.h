@@ -3,7 +3,10 @@
 // (src/bounds/cpu_engine.cpp), in double, for a whole batch of subdomains per call: cuBLAS
 // GEMMs for the affine layers and the back-substitution, elementwise kernels for phases,
 // relaxations and masks, the network's weights uploaded once per engine and network.
-// alpha-CROWN is delegated to the CPU engine (BaB uses it at the root only).
+// alpha-CROWN (BoundOptions::method alpha, or intermediate alpha) is delegated to the CPU
+// engine. ReLU-splitting BaB runs alpha-CROWN in its loop by default (BabOptions::relu_alpha,
+// without a certificate), so with `--device cuda` its batches are bounded on the CPU; input
+// splitting, `--certificate` runs, pruning budgets and `--no-relu-alpha` use the GPU.
 // Select engines with bounds::make_engine (src/bounds/engine_select.cpp), not directly.
 #pragma once
 #include <memory>

@@ -20,20 +20,24 @@ unsigned blocks_for(size_t n) {
 // Grid-stride loop over n elements.
 #define FOR_EACH(i, n) for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < (n); i += size_t(gridDim.x) * blockDim.x)
 
-__global__ void mid_rad_kernel(const double* lo, const double* hi, size_t n, double* mid, double* rad) {
+// amag (may be null): |mid| + rad = max(|lo|, |hi|), the input of IBP's magnitude (ibp.cpp).
+__global__ void mid_rad_kernel(const double* lo, const double* hi, size_t n, double* mid, double* rad, double* amag) {
   FOR_EACH(i, n) {
     const double l = lo[i], h = hi[i];
-    mid[i] = 0.5 * (l + h);
-    rad[i] = 0.5 * (h - l);
+    const double m = 0.5 * (l + h), r = 0.5 * (h - l);
+    mid[i] = m;
+    rad[i] = r;
+    if (amag) amag[i] = fabs(m) + r;
   }
 }
 
-// center, radius: d x B; bias: d.
-__global__ void ibp_combine_kernel(double* center, double* radius, const double* bias, int d, size_t n) {
+// center, radius, mag (may be null): d x B; bias: d.
+__global__ void ibp_combine_kernel(double* center, double* radius, double* mag, const double* bias, int d, size_t n) {
   FOR_EACH(e, n) {
     const double c = center[e] + bias[e % d], r = radius[e];
     center[e] = c - r;
     radius[e] = c + r;
+    if (mag) mag[e] = mag[e] + fabs(bias[e % d]);
   }
 }
 
@@ -72,11 +76,24 @@ __global__ void intersect_known_kernel(double* lo, double* hi, const double* klo
   }
 }
 
-__global__ void widen_kernel(double* lo, double* hi, size_t n, double rel, double abs_) {
+// allowance() of cpu_engine.cpp: rel * max(M, |v|) + abs, M the magnitude of v's terms.
+__global__ void widen_kernel(double* lo, double* hi, const double* mag, size_t n, double rel, double abs_) {
   FOR_EACH(i, n) {
-    const double l = lo[i], h = hi[i];
-    lo[i] = l - (rel * fabs(l) + abs_);
-    hi[i] = h + (rel * fabs(h) + abs_);
+    const double l = lo[i], h = hi[i], m = isnan(mag[i]) ? INFINITY : mag[i];  // fmax would drop a NaN
+    lo[i] = l - (rel * fmax(m, fabs(l)) + abs_);
+    hi[i] = h + (rel * fmax(m, fabs(h)) + abs_);
+  }
+}
+
+// out = |A| (rows x inner, column-major) times mag (inner x B) plus |c| per row: the magnitude
+// of the property rows, |C| mag_K + |c| (cpu_engine.cpp), with A = C. One thread per entry.
+__global__ void abs_product_kernel(const double* A, const double* c, const double* mag, int rows, int inner, size_t n,
+                                   double* out) {
+  FOR_EACH(e, n) {
+    const size_t r = e % rows, b = e / rows;
+    double s = fabs(c[r]);
+    for (int t = 0; t < inner; ++t) s += fabs(A[r + size_t(t) * rows]) * mag[b * inner + t];
+    out[e] = s;
   }
 }
 
@@ -128,17 +145,18 @@ void check_launch(const char* what) { check(cudaGetLastError(), what); }
 
 }  // namespace
 
-void launch_mid_rad(const double* d_lo, const double* d_hi, size_t n, double* d_mid, double* d_rad, cudaStream_t stream) {
+void launch_mid_rad(const double* d_lo, const double* d_hi, size_t n, double* d_mid, double* d_rad, double* d_amag,
+                    cudaStream_t stream) {
   if (!n) return;
-  mid_rad_kernel<<<blocks_for(n), kThreads, 0, stream>>>(d_lo, d_hi, n, d_mid, d_rad);
+  mid_rad_kernel<<<blocks_for(n), kThreads, 0, stream>>>(d_lo, d_hi, n, d_mid, d_rad, d_amag);
   check_launch("mid_rad_kernel");
 }
 
-void launch_ibp_combine(double* d_center_to_lo, double* d_radius_to_hi, const double* d_bias, int d, int B,
-                        cudaStream_t stream) {
+void launch_ibp_combine(double* d_center_to_lo, double* d_radius_to_hi, double* d_mag, const double* d_bias, int d,
+                        int B, cudaStream_t stream) {
   const size_t n = size_t(d) * B;
   if (!n) return;
-  ibp_combine_kernel<<<blocks_for(n), kThreads, 0, stream>>>(d_center_to_lo, d_radius_to_hi, d_bias, d, n);
+  ibp_combine_kernel<<<blocks_for(n), kThreads, 0, stream>>>(d_center_to_lo, d_radius_to_hi, d_mag, d_bias, d, n);
   check_launch("ibp_combine_kernel");
 }
 
@@ -165,10 +183,19 @@ void launch_intersect_known(double* d_lo, double* d_hi, const double* d_klo, con
   check_launch("intersect_known_kernel");
 }
 
-void launch_widen(double* d_lo, double* d_hi, size_t n, double rel, double abs, cudaStream_t stream) {
+void launch_widen(double* d_lo, double* d_hi, const double* d_mag, size_t n, double rel, double abs,
+                  cudaStream_t stream) {
   if (!n) return;
-  widen_kernel<<<blocks_for(n), kThreads, 0, stream>>>(d_lo, d_hi, n, rel, abs);
+  widen_kernel<<<blocks_for(n), kThreads, 0, stream>>>(d_lo, d_hi, d_mag, n, rel, abs);
   check_launch("widen_kernel");
+}
+
+void launch_abs_product(const double* d_A, const double* d_c, const double* d_mag, int rows, int inner, int B,
+                        double* d_out, cudaStream_t stream) {
+  const size_t n = size_t(rows) * B;
+  if (!n) return;
+  abs_product_kernel<<<blocks_for(n), kThreads, 0, stream>>>(d_A, d_c, d_mag, rows, inner, n, d_out);
+  check_launch("abs_product_kernel");
 }
 
 void launch_relax(const double* d_lo, const double* d_hi, const int8_t* d_phase, const int8_t* d_mask, size_t n,

@@ -94,7 +94,7 @@ __global__ void topk_ibp_kernel(const double* Wt, const double* bias, int in, in
 // Blocks over the chunk's columns. lam: d x M; hlo, hhi, mask: d x B; c0: M; stop: nb.
 __global__ void topk_backsub_kernel(double* lam, int d, int m, int b0, size_t M, const double* hlo, const double* hhi,
                                     const int8_t* mask, const int* budget, const uint8_t* maskable, const int* stop,
-                                    int P, double* c0) {
+                                    int P, double* c0, double* mag0) {
   extern __shared__ double gains[];
   __shared__ double red[kThreads];
   for (size_t col = blockIdx.x; col < M; col += gridDim.x) {
@@ -102,8 +102,15 @@ __global__ void topk_backsub_kernel(double* lam, int d, int m, int b0, size_t M,
     if (!maskable[b] || stop[lb] >= 0) continue;  // uniform over the block
     double* L = lam + col * d;
     const double v = block_topk_min(L, 1.0, hlo + b * d, hhi + b * d, mask + b * d, d, budget[b], P, gains, red);
-    for (int i = threadIdx.x; i < d; i += kThreads) L[i] = 0.0;  // block_topk_min's barriers: all reads are done
-    if (threadIdx.x == 0) c0[col] = c0[col] + v;
+    // The magnitude of the terms just summed (crown.cpp: post_mag^T |lam|).
+    double part = 0;
+    for (int i = threadIdx.x; i < d; i += kThreads) part += fmax(fabs(hlo[b * d + i]), fabs(hhi[b * d + i])) * fabs(L[i]);
+    const double mag = block_sum(part, red);
+    for (int i = threadIdx.x; i < d; i += kThreads) L[i] = 0.0;  // block_sum's barriers: all reads are done
+    if (threadIdx.x == 0) {
+      c0[col] = c0[col] + v;
+      mag0[col] = mag0[col] + mag;
+    }
   }
 }
 
@@ -130,12 +137,12 @@ void launch_topk_ibp(const double* d_Wt, const double* d_bias, int in, int out, 
 
 void launch_topk_backsub(double* d_lam, int d, int m, int b0, int M, const double* d_hlo, const double* d_hhi,
                          const int8_t* d_mask, const int* d_budget, const uint8_t* d_maskable, const int* d_stop,
-                         double* d_c0, cudaStream_t stream) {
+                         double* d_c0, double* d_mag0, cudaStream_t stream) {
   if (d > kMaxTopkWidth) throw util::InternalError("launch_topk_backsub: layer wider than kMaxTopkWidth");
   if (!M) return;
   const int P = padded_width(d);
   topk_backsub_kernel<<<grid_for(M), kThreads, P * sizeof(double), stream>>>(d_lam, d, m, b0, M, d_hlo, d_hhi, d_mask,
-                                                                             d_budget, d_maskable, d_stop, P, d_c0);
+                                                                             d_budget, d_maskable, d_stop, P, d_c0, d_mag0);
   check(cudaGetLastError(), "topk_backsub_kernel");
 }
 

@@ -1,7 +1,9 @@
 // The CUDA BoundEngine against the CPU engine (its reference): on seeded random networks and
-// batches (sub-boxes, fixed phases, two tables of known bounds, pruning masks), IBP and CROWN, every bound
-// and linear form equal to 1e-9 relative; BaB verdicts identical with either engine. These
-// tests report themselves skipped when no CUDA device is present (or the build has no CUDA).
+// batches (sub-boxes, fixed phases, two tables of known bounds, pruning masks), IBP and CROWN
+// (with known bounds inherited or CROWN re-run below them), every bound and linear form equal to
+// 1e-9 relative (both engines widen by the magnitude of each bound's terms); BaB verdicts
+// identical with either engine. These tests report themselves skipped when no CUDA device is
+// present (or the build has no CUDA).
 // Device selection (`--device`) is tested everywhere.
 #include <gtest/gtest.h>
 
@@ -14,6 +16,7 @@
 #include "src/bounds/bound_engine.h"
 #include "src/util/errors.h"
 #include "tests/random_problems.h"
+#include "tests/rounding_cases.h"
 
 namespace {
 
@@ -149,10 +152,14 @@ void check_equivalence(uint64_t seed, bool pruning, bounds::BoundEngine& gpu) {
   const int B = std::uniform_int_distribution<int>(1, 48)(rng);
   std::vector<bounds::Subdomain> batch;
   for (int b = 0; b < B; ++b) batch.push_back(random_subdomain(rng, p, known, known2));
+  using I = bounds::BoundOptions::Intermediate;
   for (bounds::Method method : {bounds::Method::ibp, bounds::Method::crown}) {
-    for (bool tight : {false, true}) {
+    for (int variant = 0; variant < 3; ++variant) {
+      // tight output off and on; then on with CROWN re-run below known bounds (intermediate crown)
+      const bool tight = variant > 0;
       o.method = method;
       o.tight_output = tight;
+      o.intermediate = variant == 2 ? I::crown : I::automatic;
       const auto rc = cpu->bound(p, batch, o);
       const auto rg = gpu.bound(p, batch, o);
       ASSERT_EQ(rc.size(), rg.size());
@@ -162,7 +169,7 @@ void check_equivalence(uint64_t seed, bool pruning, bounds::BoundEngine& gpu) {
         where << "seed " << seed << " net";
         for (int w : widths) where << " " << w;
         where << (pruning ? " pruning" : "") << " " << bounds::to_string(method) << (tight ? " tight" : "")
-              << " subdomain " << b << "/" << B;
+              << (variant == 2 ? " intermediate crown" : "") << " subdomain " << b << "/" << B;
         bad += compare(rc[b], rg[b], where.str());
       }
       ASSERT_EQ(bad, 0) << "seed " << seed;
@@ -226,6 +233,22 @@ TEST(CudaEngine, MatchesTheCpuEngineOnRandomNetworksAndBatches) {
   auto gpu = bounds::make_engine(bounds::Device::cuda);
   ASSERT_STREQ(gpu->name(), "cuda");
   for (uint64_t seed = 1; seed <= 60; ++seed) check_equivalence(seed, false, *gpu);
+}
+
+TEST(CudaEngine, BoundsCoverRoundingLikeTheCpuEngine) {
+  // Before the CUDA engine widened by the magnitude of each bound's terms (as the CPU engine
+  // does), the huge box gave a margin lower bound of 7.99999999 against a true minimum of -3.
+  SKIP_WITHOUT_CUDA_DEVICE();
+  auto gpu = bounds::make_engine(bounds::Device::cuda);
+  for (const testutil::RoundingCase& c : testutil::rounding_cases())
+    for (auto method : {bounds::Method::ibp, bounds::Method::crown}) {
+      bounds::BoundOptions o;
+      o.method = method;
+      const auto b = gpu->bound(c.problem, {bounds::root_subdomain(c.problem)}, o, nullptr).at(0);
+      EXPECT_LE(b.margin_lower, c.margin_at_most) << c.name << ", " << bounds::to_string(method);
+      EXPECT_LE(b.pre[0].lo[0], c.z0) << c.name << ", " << bounds::to_string(method);
+      EXPECT_GE(b.pre[0].hi[0], c.z0) << c.name << ", " << bounds::to_string(method);
+    }
 }
 
 TEST(CudaEngine, MatchesTheCpuEngineWithPruningMasks) {

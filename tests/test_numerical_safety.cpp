@@ -19,70 +19,33 @@
 #include "src/spec/problem.h"
 #include "src/util/errors.h"
 #include "tests/random_problems.h"
+#include "tests/rounding_cases.h"
 
 namespace {
 
 using net::Matrix;
 using net::Vector;
 
-// z = -1e16 x1 - x2 + 1e16 at the point x = (1, -1): exactly 1, but 0 in double
-// (-1e16 + 1 rounds to -1e16).
-net::AffineLayer cancelling_layer() {
-  Matrix W(1, 2);
-  W << -1e16, -1.0;
-  return {W, Vector::Constant(1, 1e16)};
+using testutil::cancelling_layer;
+
+TEST(NumericalSafety, BoundsCoverRoundingOnEveryCase) {
+  for (const testutil::RoundingCase& c : testutil::rounding_cases())
+    for (auto method : {bounds::Method::ibp, bounds::Method::crown, bounds::Method::alpha}) {
+      bounds::BoundOptions o;
+      o.method = method;
+      const bounds::SubdomainBounds b = bounds::bound_root(c.problem, o);
+      EXPECT_LE(b.margin_lower, c.margin_at_most) << c.name << ", " << bounds::to_string(method);
+      EXPECT_LE(b.pre[0].lo[0], c.z0) << c.name << ", " << bounds::to_string(method);
+      EXPECT_GE(b.pre[0].hi[0], c.z0) << c.name << ", " << bounds::to_string(method);
+    }
 }
 
-spec::Problem point_problem(std::shared_ptr<net::LayeredNetwork> net, const Vector& x, spec::OutputProperty property) {
-  spec::Problem p;
-  p.net = std::move(net);
-  p.box = {x, x};
-  p.property = std::move(property);
-  return p;
-}
-
-// One row c.y - d; the property is violated where it is <= 0.
-spec::OutputProperty one_row(const Vector& c, double d) {
-  spec::Row r;
-  r.c = c;
-  r.d = d;
-  spec::OutputProperty p;
-  p.disjuncts.push_back({{r}});
-  return p;
-}
-
-TEST(NumericalSafety, BoundsCoverTheCancellationOfHugeTerms) {
-  // y = relu(z) = 1 at the only point; the row 0.5 - y (violated where y >= 0.5) is -0.5 there.
-  auto net = std::make_shared<net::LayeredNetwork>();
-  net->layers = {cancelling_layer(), {Matrix::Constant(1, 1, 1.0), Vector::Zero(1)}};
-  const spec::Problem p = point_problem(net, Vector{{1.0, -1.0}}, one_row(Vector::Constant(1, -1.0), -0.5));
-  ASSERT_EQ(net->eval(Vector{{1.0, -1.0}})[0], 0.0) << "the double forward pass rounds z to 0";
-  for (auto method : {bounds::Method::ibp, bounds::Method::crown, bounds::Method::alpha}) {
-    bounds::BoundOptions o;
-    o.method = method;
-    const bounds::SubdomainBounds b = bounds::bound_root(p, o);
-    EXPECT_LE(b.margin_lower, -0.5) << bounds::to_string(method);
-    EXPECT_LE(b.pre[0].lo[0], 1.0) << bounds::to_string(method);
-    EXPECT_GE(b.pre[0].hi[0], 1.0) << bounds::to_string(method);
-  }
+TEST(NumericalSafety, BabProvesNothingFromCancellingTerms) {
+  const testutil::RoundingCase c = testutil::rounding_cases()[0];
+  ASSERT_EQ(c.problem.net->eval(c.problem.box.lo)[0], 0.0) << "the double forward pass rounds z to 0";
   bab::BabOptions bo;
   bo.timeout_s = 2;
-  EXPECT_NE(bab::solve_bab(p, bo).verdict, spec::Verdict::unsat);
-}
-
-TEST(NumericalSafety, CrownUpperLineSurvivesAnOverflowingWidth) {
-  // z = x1 - x2 on [0, 1e308]^2: u - l = 2e308 overflows. y = -relu(z); row y + 1 is -9 at (10, 0).
-  auto net = std::make_shared<net::LayeredNetwork>();
-  Matrix W(1, 2);
-  W << 1.0, -1.0;
-  net->layers = {{W, Vector::Zero(1)}, {Matrix::Constant(1, 1, -1.0), Vector::Zero(1)}};
-  spec::Problem p = point_problem(net, Vector::Zero(2), one_row(Vector::Constant(1, 1.0), -1.0));
-  p.box.hi = Vector::Constant(2, 1e308);
-  for (auto method : {bounds::Method::ibp, bounds::Method::crown, bounds::Method::alpha}) {
-    bounds::BoundOptions o;
-    o.method = method;
-    EXPECT_LE(bounds::bound_root(p, o).margin_lower, -9.0) << bounds::to_string(method);
-  }
+  EXPECT_NE(bab::solve_bab(c.problem, bo).verdict, spec::Verdict::unsat);
 }
 
 TEST(NumericalSafety, MarginDeviationAllowsForTheForwardPassRounding) {

@@ -38,8 +38,8 @@ struct BoundOptions {
   // networks with at least bab::kAutoIntermediateDepth hidden layers, inherit otherwise (bab.cpp).
   enum class Intermediate { automatic, inherit, crown, alpha };
   Intermediate intermediate = Intermediate::automatic;
-  // Outward widening of every computed bound (numerical safety, see widen.h):
-  // l -= rel*|l| + abs, u += rel*|u| + abs.
+  // Outward widening of every computed bound (numerical safety, widen() in cpu_engine.cpp):
+  // l -= rel*max(M, |l|) + abs, u += rel*max(M, |u|) + abs, M the magnitude of the bound's terms.
   double widen_rel = 1e-9;
   // CROWN (not only IBP) bounds for the output layer's own values (SubdomainBounds::pre.back()):
   // costs two back-substituted rows per output; wanted by reports and big-M encodings, not by BaB.

@@ -2,6 +2,7 @@
 // CUDA engine (cuda/) when the build has it (PRUNECERT_WITH_CUDA, set by cuda/CMakeLists.txt)
 // and the runtime finds a device.
 #include "src/util/errors.h"
+#include "src/util/log.h"
 #include "src/bounds/bound_engine.h"
 
 #ifdef PRUNECERT_WITH_CUDA
@@ -44,6 +45,16 @@ int cuda_device_count() {
 
 std::unique_ptr<BoundEngine> make_engine(Device device) {
   if (device == Device::cpu || (device == Device::automatic && cuda_device_count() == 0)) return make_cpu_engine();
+#ifdef PRUNECERT_WITH_CUDA
+  if (device == Device::automatic) {  // a device that cannot run this build's kernels: the CPU
+    try {
+      return std::make_unique<gpu::CudaEngine>(0);
+    } catch (const util::InternalError& e) {
+      util::log(util::LogLevel::normal, "warning: the CUDA device cannot be used (%s); bounding on the CPU\n", e.what());
+      return make_cpu_engine();
+    }
+  }
+#endif
   if (!built_with_cuda())
     throw util::InputError("--device", "", "'cuda': this prunecert was built without CUDA (nvcc not found at configure time)");
   if (cuda_device_count() == 0) throw util::InputError("--device", "", "'cuda': no CUDA device is available");
