@@ -250,6 +250,17 @@ TEST(TrainSchedules, EpsStartsAtZeroAndReachesItsMaximumAfterStartPlusLength) {
   EXPECT_DOUBLE_EQ(train::scheduled_eps(0.1, 60.0, 2, 4), 0.1);
 }
 
+TEST(TrainSchedules, TheLastBatchOfARampReachesItsTarget) {
+  // 3 epochs of 4 batches, eps ramp from 0 over 3 epochs: the last batch trains at eps_max.
+  EXPECT_DOUBLE_EQ(train::batch_progress(2, 3, 4), 3.0);
+  EXPECT_DOUBLE_EQ(train::scheduled_eps(0.1, train::batch_progress(2, 3, 4), 0, 3), 0.1);
+  EXPECT_DOUBLE_EQ(train::lambda_scale(train::batch_progress(2, 3, 4), 1, 2), 1.0);
+  // Batches move forward within and across epochs.
+  EXPECT_LT(train::batch_progress(0, 0, 4), train::batch_progress(0, 1, 4));
+  EXPECT_DOUBLE_EQ(train::batch_progress(0, 3, 4), 1.0);
+  EXPECT_DOUBLE_EQ(train::batch_progress(1, 0, 1), 2.0);
+}
+
 TEST(StructuredDeactivation, KeepsTheLargestNeuronsWithinTheParameterBudget) {
   const std::vector<int> widths = {128, 64, 32};
   const int64_t full = 784 * 128 + 128 * 64 + 64 * 32 + 32 * 10;
@@ -414,8 +425,10 @@ TEST(Trainer, IbpTrainingRaisesIbpVerifiedAccuracyAndRespectsTheParameterBudget)
   c.deactivate_every = 1;
   const train::TrainResult r = train::train(s.train, s.test, c);
   EXPECT_LE(r.mlp.num_parameters(), 12000);
+  // Over seeds 1-8 (2026-12-07) this run ends at test accuracy 0.469-0.584 and IBP-verified
+  // 0.375-0.436: the bounds below leave room for that spread (chance is 0.1).
   EXPECT_GT(r.epochs.back().ibp_verified, 0.3);
-  EXPECT_GT(r.test_accuracy, 0.5);
+  EXPECT_GT(r.test_accuracy, 0.4);
   // The same network trained with cross-entropy verifies far fewer samples at that eps.
   train::TrainConfig ce = c;
   ce.loss = LossConfig();

@@ -172,6 +172,15 @@ int run_train(const util::Options& o) {
   keep_first(train_set, o.train_limit);
   keep_first(test_set, o.test_limit);
   train_set.num_classes = test_set.num_classes = std::max(train_set.num_classes, test_set.num_classes);
+  if (std::vector<int> absent = data::absent_labels(train_set); !absent.empty()) {
+    const size_t count = absent.size();
+    absent.resize(std::min<size_t>(count, 10));
+    util::log(util::LogLevel::normal,
+              "train: warning: no training sample has label %s%s; the output layer has %d classes (0 to the "
+              "largest label)\n",
+              join(absent, ", ").c_str(), count > 10 ? (", ... (" + std::to_string(count) + " labels)").c_str() : "",
+              train_set.num_classes);
+  }
   if (config.param_budget > 0) {  // fail before training when even one neuron per layer does not fit
     const std::vector<int> keep = train::widths_for_budget(static_cast<int>(train_set.x.cols()), config.widths,
                                                            train_set.num_classes, config.bias, config.param_budget);

@@ -162,6 +162,16 @@ Dataset read_idx(const std::string& images_path, const std::string& labels_path)
   return ds;
 }
 
+std::vector<int> absent_labels(const Dataset& ds) {
+  std::vector<char> seen(static_cast<size_t>(std::max(ds.num_classes, 0)), 0);
+  for (int v : ds.y)
+    if (v >= 0 && v < ds.num_classes) seen[static_cast<size_t>(v)] = 1;
+  std::vector<int> absent;
+  for (int c = 0; c < ds.num_classes; ++c)
+    if (!seen[static_cast<size_t>(c)]) absent.push_back(c);
+  return absent;
+}
+
 Dataset load_dataset(const std::string& name, const std::string& split) {
   const auto comma = name.find(',');
   if (comma != std::string::npos) {

@@ -103,6 +103,10 @@ double lambda_scale(double progress, double warmup, double ramp);
 // seed 004 eps-scheduler(eps_max, t, s, l): 0 until epoch s, then linear to eps_max over l
 // epochs (per batch here, not per epoch), eps_max afterwards.
 double scheduled_eps(double eps_max, double progress, double start, double length);
+// The progress (in epochs) at which batch b of `batches` in epoch `epoch` is trained: the end of
+// the batch, so that the last batch of epoch E-1 is at progress E and a ramp ending there
+// reaches its target on that batch (the start of the batch reached it one batch later).
+double batch_progress(int epoch, int b, int batches);
 
 // Structured deactivation (structured_deactivation.cpp, seed 004 Algorithm 1).
 // Active neurons per hidden layer for a budget of `budget` trained parameters: the same

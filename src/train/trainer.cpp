@@ -206,7 +206,7 @@ TrainResult train(const data::Dataset& train_set, const data::Dataset& test_set,
     std::vector<int> labels;
     for (int b = 0; b < batches; ++b) {
       const int lo = b * config.batch_size, hi = std::min(n, lo + config.batch_size), m = hi - lo;
-      const double at = epoch + static_cast<double>(b) / batches;
+      const double at = batch_progress(epoch, b, batches);
       loss = config.loss;
       scale = lambda_scale(at, config.warmup_epochs, config.ramp_epochs);
       loss.lambda1 *= scale;
