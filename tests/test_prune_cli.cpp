@@ -206,3 +206,12 @@ TEST(PruneVerifyCli, PercentBudgetsRoundHalvesUp) {
   EXPECT_EQ(spec::parse_budget("58%,5%", *net).s, (std::vector<int>{15, 1}));
   EXPECT_EQ(spec::parse_budget("57.9%,4.9%", *net).s, (std::vector<int>{14, 0}));
 }
+
+TEST(PruneVerifyCli, TextOutputCountsHiddenLayersFromOneLikeTheBudget) {
+  const Fixture f = fixture("text_layers");
+  const CmdRun r = run_cmd("prune-verify --net " + f.net + " --input " + f.input + " --budget 2,1 --engine attack");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("hidden layer 1: ["), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("hidden layer 2: ["), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("layer 0"), std::string::npos) << r.out;
+}

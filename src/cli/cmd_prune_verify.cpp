@@ -234,7 +234,7 @@ int run_prune_verify(const util::Options& o) {
   std::printf("worst mask    ");
   const auto idx = pruned_indices(a.worst);
   for (size_t k = 0; k < idx.size(); ++k) {
-    std::printf("%slayer %zu: [", k ? "; " : "", k);
+    std::printf("%shidden layer %zu: [", k ? "; " : "", k + 1);  // 1-based, as --budget and verify count
     for (size_t t = 0; t < idx[k].size(); ++t) std::printf("%s%d", t ? "," : "", idx[k][t]);
     std::printf("]");
   }
