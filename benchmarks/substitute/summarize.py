@@ -6,7 +6,8 @@ baseline, mean times and speed-ups. Works on a partial CSV (a run stopped early)
 Where d_bnd of f stays an open bracket [lo_f, hi_f] (bab did not decide near the boundary in
 time) no relative error can be computed, but it can be bounded: for an input whose bracket on
 g is closed, [lo_g, hi_g], the error |d_g - d_f| / d_f is at most
-max(hi_g - lo_f, hi_f - lo_g) / lo_f. The columns `inputs_g_closed`, `rel_err_bnd_bound` (mean of
+max((hi_g - lo_f) / lo_f, (hi_f - lo_g) / hi_f), the worst case over both brackets (before
+2026-12-07 the second term was divided by lo_f, a looser bound). The columns `inputs_g_closed`, `rel_err_bnd_bound` (mean of
 that bound over those inputs) and `speedup_bnd_lower` (time spent on f over time on g, same
 inputs; a lower bound of the speed-up when f's bracket did not close) report it.
 `speedup_bnd_both_closed` is the speed-up over the inputs of `rel_err_bnd` (both brackets closed),
@@ -22,6 +23,8 @@ Usage: python3 summarize.py results/eval.csv [--tol 0.01] [--groups] > results/e
 import argparse
 import csv
 from collections import defaultdict
+
+from bracket_error import worst_error
 
 ap = argparse.ArgumentParser()
 ap.add_argument("csv")
@@ -72,10 +75,7 @@ def rel_err_bnd(r):
 
 
 def bound_of(r):
-    lo_f = f(r, "d_bnd")
-    if not lo_f > 0:  # f's lower end never left 0 (or is missing): no relative bound
-        return float("inf")
-    return max(hi_g(r) - lo_f, f(r, "d_bnd_upper") - f(r, "d_bnd_hat")) / lo_f
+    return worst_error(f(r, "d_bnd"), f(r, "d_bnd_upper"), f(r, "d_bnd_hat"), hi_g(r))
 
 
 def median(xs):

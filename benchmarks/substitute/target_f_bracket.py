@@ -9,8 +9,9 @@ usage: target_f_bracket.py EVAL.csv --net NET [--mnist build/mnist_5k.csv] --amo
                            [--inputs A,B] [--work DIR] [--hard-from DIR,DIR] [--apply-all] > NARROWED.csv
 
 summarize.py bounds the relative error |d_g - d_f| / d_f of an input whose bracket on g closed,
-[lo_g, hi_g], while f's stays open, [lo_f, hi_f], by max(hi_g - lo_f, hi_f - lo_g) / lo_f. It
-is below --target once lo_f >= hi_g / (1 + target) and hi_f <= lo_g + target * lo_f. So for
+[lo_g, hi_g], while f's stays open, [lo_f, hi_f], by max((hi_g - lo_f) / lo_f, (hi_f - lo_g) / hi_f)
+(bracket_error.py; before 2026-12-07 the second term was divided by lo_f). It is below --target
+once lo_f >= hi_g / (1 + target) and hi_f <= lo_g / (1 - target). So for
 every such row whose bound is above --target, this asks f one question, "is f robust on the
 ball of radius r?", at r = hi_g / (1 + target) (or, where that is outside (lo_f, hi_f), at the
 geometric middle of the bracket), up to --rounds times:
@@ -28,15 +29,15 @@ Undecided: the input's rounds stop. --hard-from reads the work directories of ea
 radius every engine left undecided there is "hard", and where the radius above is at or beyond
 the smallest hard one above lo_f, the question moves to the geometric middle of [lo_f, hard]
 (easier than the boundary, still raising lo_f: what `distance` does after an undecided query).
---aim larger asks, where the upper end's term hi_f - lo_g is the larger one, at r = lo_g + target *
-lo_f instead: a counterexample there brings that term to the target, a proof shows g off by about
-that much. --prefer-last asks first the engine that gave the input's latest proof (first-layer bab
+--aim larger asks, where the upper end's term (hi_f - lo_g) / hi_f is the larger one, at
+r = lo_g / (1 - target) instead: a counterexample there brings that term to the target, a proof
+shows g off by about that much. --prefer-last asks first the engine that gave the input's latest proof (first-layer bab
 proves some inputs' radii in seconds where CBC times out, and the reverse).
 --narrow W asks the closed brackets too (closed: within the run's --tol), until hi_f - lo_f <= W *
 hi_f: the bound of a closed input still holds the bracket's width.
 --attack-restarts N (0: off) first runs a stronger PGD on f (`distance --method adv` with N restarts
 and --attack-steps steps, the distance bisected) on every asked row whose upper end keeps its bound
-above --target (hi_f > lo_g + target * lo_f): a confirmed point nearer than hi_f lowers it, as a
+above --target (hi_f > lo_g / (1 - target)): a confirmed point nearer than hi_f lowers it, as a
 counterexample does. Both ends stay ends of f's d_bnd, so the bound stays rigorous; the answers show
 where g is off as well as where it is not. t_bnd_f is not changed: these queries are a measurement
 of the error, not part of computing d_bnd on f (which would have to close the bracket, at least as
@@ -49,11 +50,12 @@ import math
 import os
 import sys
 
+from bracket_error import worst_error
 from seed_f_from_g import mark_closed, read_point, read_rows, run_json, write_input, write_rows, write_vector
 
 
 def bound(lo, hi, lo_g, hi_g):
-    return max(hi_g - lo, hi - lo_g) / lo
+    return worst_error(lo, hi, lo_g, hi_g)
 
 
 def earlier_queries(dirs, name):
@@ -180,7 +182,7 @@ def main():
     ap.add_argument("--attack-steps", type=int, default=200)
     ap.add_argument("--aim", default="lower", choices=["lower", "larger"],
                     help="lower: always ask at hi_g / (1 + target); larger: where hi_f - lo_g is the larger "
-                         "term of the bound, at lo_g + target * lo_f instead")
+                         "term of the bound, at lo_g / (1 - target) instead")
     ap.add_argument("--narrow", type=float, default=0,
                     help="ask closed brackets too, until they are this narrow relative (0: only open ones)")
     ap.add_argument("--prefer-last", action="store_true",
@@ -214,7 +216,7 @@ def main():
         earlier = earlier_queries([d for d in a.hard_from.split(",") if d], name)
         hard = hard_radii(earlier)
         lo, hi = float(r["d_bnd"]), float(r["d_bnd_upper"])
-        if a.attack_restarts > 0 and hi > lo_g + a.target * lo:
+        if a.attack_restarts > 0 and hi > lo_g / (1 - a.target):
             q = strong_attack(a, x, hi)
             rec["queries"].append(q)
             apply(r, {"queries": [q]}, a.tol)
@@ -223,8 +225,8 @@ def main():
             if bound(lo, hi, lo_g, hi_g) <= a.target or hi - lo <= (a.narrow if a.narrow > 0 else a.tol) * hi:
                 break
             eps = hi_g / (1 + a.target)
-            if a.aim == "larger" and hi - lo_g > hi_g - lo:  # the upper end keeps the bound up
-                eps = lo_g + a.target * lo
+            if a.aim == "larger" and (hi - lo_g) / hi > (hi_g - lo) / lo:  # the upper end keeps the bound up
+                eps = lo_g / (1 - a.target)
             if not lo * (1 + 1e-3) < eps < hi * (1 - 1e-3):
                 eps = math.sqrt(lo * hi)
             top = min([h for h in hard if h > lo * (1 + 1e-3)], default=math.inf)
