@@ -79,6 +79,15 @@ TEST(IdxReader, ReadsPlainFilesExactlyAndScalesToUnitInterval) {
   EXPECT_EQ(ds.num_classes, 3);
 }
 
+TEST(IdxReader, NamesTheLabelsNoSampleCarries) {
+  const data::Dataset ds = data::read_idx(write_plain("img_absent", images()),
+                                          write_plain("lab_absent", idx_bytes(0x08, {3}, {0, 5, 1})));
+  EXPECT_EQ(ds.num_classes, 6);  // the largest label decides the width of the output layer
+  EXPECT_EQ(data::absent_labels(ds), (std::vector<int>{2, 3, 4}));
+  const data::Dataset full = data::read_idx(write_plain("img_full", images()), write_plain("lab_full", labels()));
+  EXPECT_TRUE(data::absent_labels(full).empty());
+}
+
 TEST(IdxReader, ReadsGzipFilesLikePlainOnes) {
   const data::Dataset plain = data::read_idx(write_plain("img2", images()), write_plain("lab2", labels()));
   const data::Dataset gz = data::read_idx(write_gz("img2.gz", images()), write_gz("lab2.gz", labels()));
