@@ -106,6 +106,7 @@ struct BoundaryAnswer {
   double lower = 0.0;  // CBC's best bound of the minimum eps (floating point)
   double upper = std::numeric_limits<double>::infinity();  // L-inf distance of the witness
   bool optimal = false;  // CBC closed its gap
+  bool infeasible = false;  // CBC found no boundary point in the outer box (lower = its radius)
   spec::Vector witness;  // a confirmed point with margin <= 0 at distance `upper` (empty if none)
   std::string note;
   double time_s = 0.0;

@@ -102,6 +102,13 @@ TEST(Cli, DistanceByMilpBisectionAndByOneMilp) {
   }
 }
 
+TEST(Cli, DistanceRefusesBabAfterMilpWithOneMilp) {
+  const CmdRun r = run_cmd("distance " + kNet + " " + kPoint + " --method bnd --engine milp --goal optimize --bab-after-milp");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("--bab-after-milp"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--goal optimize"), std::string::npos) << r.out;
+}
+
 // distance --engine auto on a network whose 20 inputs feed 4 neurons: CBC decides the radii, and
 // those it leaves undecided go on to first-layer bab (said in the note); with 16 first-layer
 // neurons, or with --branching given, CBC alone. The bracket closes either way.

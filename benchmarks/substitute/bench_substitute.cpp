@@ -37,6 +37,7 @@
 #include <stdexcept>
 
 #include "src/data/idx.h"
+#include "src/util/errors.h"
 #include "src/net/io.h"
 #include "src/spec/vnnlib.h"
 #include "src/substitute/substitute.h"
@@ -123,12 +124,21 @@ NamedNet load(const std::string& name) {
   return {name, std::make_shared<const net::LayeredNetwork>(net::read_network(path).layered())};
 }
 
-std::map<std::string, std::string> parse_kv(int argc, char** argv, int from) {
+// key=value arguments; anything else, or a key the mode does not know, is refused (a typo such
+// as query_timout=5 ran with the default 20 s).
+std::map<std::string, std::string> parse_kv(int argc, char** argv, int from, const std::vector<std::string>& known) {
   std::map<std::string, std::string> kv;
   for (int i = from; i < argc; ++i) {
     std::string a = argv[i];
     const auto eq = a.find('=');
-    if (eq != std::string::npos) kv[a.substr(0, eq)] = a.substr(eq + 1);
+    if (eq == std::string::npos) throw std::runtime_error("argument '" + a + "': expected key=value");
+    const std::string key = a.substr(0, eq);
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      throw std::runtime_error("unknown key '" + key + "' (this mode takes " + list + ")");
+    }
+    kv[key] = a.substr(eq + 1);
   }
   return kv;
 }
@@ -301,6 +311,7 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
   // Inputs without an adversarial point found by PGD (so no d_adv, no x_adv for the linear pruner).
   std::ofstream skipped(out_path.substr(0, out_path.rfind('.')) + ".skipped.csv");
   skipped << "network,input,d_adv_lower,pgd_runs,time_s\n";
+  std::ofstream contradictions;  // opened on the first input two engines disagree about
   substitute::DistanceOptions dopt;
   dopt.rel_tol = tol;
   dopt.bab.timeout_s = qt;
@@ -328,6 +339,11 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
   // names=INPUT,...: of the inputs the run would use, only these (e.g. to rerun some with
   // f_query_timeout=S, a longer per-query limit for d_bnd on f).
   const std::vector<std::string> only = split(kv.count("only") ? kv.at("only") : "");
+  for (const std::string& o : only) {  // a misspelt pruner selected nothing, silently
+    const std::string pruner = o.substr(0, o.find(':'));
+    if (pruner != "constant" && pruner != "linear" && pruner != "activation")
+      throw std::runtime_error("only=" + o + ": the pruners are constant, linear and activation");
+  }
   const std::vector<std::string> names = split(kv.count("names") ? kv.at("names") : "");
   // part=K/M: of the inputs the run would use, the K-th of every M (0-based positions), so that
   // M processes share one run's inputs without listing their names.
@@ -405,61 +421,83 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
         csv.flush();
         continue;
       }
-      const auto rob = substitute::robust_distance(n.net, a, dopt);
-      substitute::DistanceOptions dopt_f = dopt;  // f_query_timeout: a longer limit on f only
-      dopt_f.bab.timeout_s = dopt_f.milp.timeout_s = qt_f;
-      dopt_f.timeout_s = 20 * qt_f;
-      const auto bnd = substitute::boundary_distance(n.net, a, dopt_f, rob.lower, adv.upper);
-      const double t_bnd_f = adv.time_s + rob.time_s + bnd.time_s;
-      for (const Config& c : configs(*n.net)) {
-        if (!selected(c)) continue;
-        const auto t0 = Clock::now();
-        net::LayeredNetwork g;
-        substitute::PruneReport rep;
-        if (c.pruner == "constant") {
-          substitute::ConstantOptions co;
-          co.gamma = c.amount;
-          co.method = bounds::Method::ibp;
-          g = substitute::constant_substitute(*n.net, a, adv.upper, co, &rep);
-        } else if (c.pruner == "linear") {
-          g = substitute::linear_substitute(*n.net, a.x0, adv.witness, c.layers, &rep);
-        } else {
-          const double delta = substitute::delta_for_fraction(n.net, a, c.amount, adv.upper, bounds::Method::crown, 1e-2);
-          const auto ph = substitute::stable_phases(substitute::ball_problem(n.net, a, delta), bounds::Method::crown);
-          g = substitute::activation_substitute(*n.net, ph, substitute::ball_problem(n.net, a, adv.upper).box, &rep);
+      // Two engines disagreeing about one input (a radius proved robust beyond a confirmed
+      // adversarial point: util::InternalError from the distances) end that input, not the run;
+      // it is listed in OUT.contradictions.csv (written on the first one) with the message.
+      try {
+        const auto rob = substitute::robust_distance(n.net, a, dopt);
+        substitute::DistanceOptions dopt_f = dopt;  // f_query_timeout: a longer limit on f only
+        dopt_f.bab.timeout_s = dopt_f.milp.timeout_s = qt_f;
+        dopt_f.timeout_s = 20 * qt_f;
+        const auto bnd = substitute::boundary_distance(n.net, a, dopt_f, rob.lower, adv.upper);
+        const double t_bnd_f = adv.time_s + rob.time_s + bnd.time_s;
+        for (const Config& c : configs(*n.net)) {
+          if (!selected(c)) continue;
+          const auto t0 = Clock::now();
+          net::LayeredNetwork g;
+          substitute::PruneReport rep;
+          if (c.pruner == "constant") {
+            substitute::ConstantOptions co;
+            co.gamma = c.amount;
+            co.method = bounds::Method::ibp;
+            g = substitute::constant_substitute(*n.net, a, adv.upper, co, &rep);
+          } else if (c.pruner == "linear") {
+            g = substitute::linear_substitute(*n.net, a.x0, adv.witness, c.layers, &rep);
+          } else {
+            const double delta = substitute::delta_for_fraction(n.net, a, c.amount, adv.upper, bounds::Method::crown, 1e-2);
+            const auto ph = substitute::stable_phases(substitute::ball_problem(n.net, a, delta), bounds::Method::crown);
+            g = substitute::activation_substitute(*n.net, ph, substitute::ball_problem(n.net, a, adv.upper).box, &rep);
+          }
+          const double t_prune = since(t0) + adv.time_s;  // d_adv is part of every pruner's input
+          auto gp = std::make_shared<const net::LayeredNetwork>(g);
+          // g's PGD also starts from f's adversarial point (part of every pruner's input; on the
+          // linear substitute it is adversarial by construction), so g's upper end is at most d_adv
+          // wherever that point is adversarial on g (since 2026-12-07; older CSVs: PGD on g alone).
+          substitute::DistanceOptions dopt_g = dopt;
+          if (adv.witness.size()) dopt_g.starts.push_back(adv.witness);
+          const auto rob_g = substitute::robust_distance(gp, a, dopt_g);
+          const auto adv_g = substitute::adversarial_distance(gp, a, dopt_g);
+          const auto bnd_g = substitute::boundary_distance(gp, a, dopt_g, rob_g.lower, adv_g.upper);
+          const double t_rob_g = t_prune + rob_g.time_s;
+          const double t_bnd_g = t_prune + rob_g.time_s + adv_g.time_s + bnd_g.time_s;
+          char line[1024];
+          std::snprintf(line, sizeof line,
+                        "%s,%s,%s,%g,%d,%d,%.17g,%.17g,%.17g,%.17g,%d,%.17g,%.17g,%d,%.4f,%.4f,%.4f,%.4f,%.4f,%.17g\n",
+                        name.c_str(),
+                        in.name.c_str(), c.pruner.c_str(), c.amount, n.net->num_relus(), g.num_relus(), adv.upper,
+                        rob.value, bnd.value, bnd.upper, bnd.complete ? 1 : 0, rob_g.value, bnd_g.value,
+                        bnd_g.complete ? 1 : 0, rob.time_s, t_bnd_f, t_prune, t_rob_g, t_bnd_g, bnd_g.upper);
+          csv << line;
+          csv.flush();
+          Agg& s = agg[{name, c.pruner, c.amount}];
+          ++s.n;
+          s.neurons_g += g.num_relus();
+          if (rob.value > 0) {
+            s.rob_err += std::abs(rob_g.value - rob.value) / rob.value;
+            s.base_rob += std::abs(adv.upper - rob.value) / rob.value;
+            ++s.n_rob;
+          }
+          if (bnd.complete && bnd_g.complete && bnd.value > 0) {
+            s.bnd_err += std::abs(bnd_g.value - bnd.value) / bnd.value;
+            s.base_bnd += std::abs(adv.upper - bnd.value) / bnd.value;
+            ++s.n_bnd;
+          }
+          s.t_rob_f += rob.time_s;
+          s.t_bnd_f += t_bnd_f;
+          s.t_rob_g += t_rob_g;
+          s.t_bnd_g += t_bnd_g;
         }
-        const double t_prune = since(t0) + adv.time_s;  // d_adv is part of every pruner's input
-        auto gp = std::make_shared<const net::LayeredNetwork>(g);
-        const auto rob_g = substitute::robust_distance(gp, a, dopt);
-        const auto adv_g = substitute::adversarial_distance(gp, a, dopt);
-        const auto bnd_g = substitute::boundary_distance(gp, a, dopt, rob_g.lower, adv_g.upper);
-        const double t_rob_g = t_prune + rob_g.time_s;
-        const double t_bnd_g = t_prune + rob_g.time_s + adv_g.time_s + bnd_g.time_s;
-        char line[1024];
-        std::snprintf(line, sizeof line,
-                      "%s,%s,%s,%g,%d,%d,%.9g,%.9g,%.9g,%.9g,%d,%.9g,%.9g,%d,%.4f,%.4f,%.4f,%.4f,%.4f,%.9g\n", name.c_str(),
-                      in.name.c_str(), c.pruner.c_str(), c.amount, n.net->num_relus(), g.num_relus(), adv.upper,
-                      rob.value, bnd.value, bnd.upper, bnd.complete ? 1 : 0, rob_g.value, bnd_g.value,
-                      bnd_g.complete ? 1 : 0, rob.time_s, t_bnd_f, t_prune, t_rob_g, t_bnd_g, bnd_g.upper);
-        csv << line;
-        csv.flush();
-        Agg& s = agg[{name, c.pruner, c.amount}];
-        ++s.n;
-        s.neurons_g += g.num_relus();
-        if (rob.value > 0) {
-          s.rob_err += std::abs(rob_g.value - rob.value) / rob.value;
-          s.base_rob += std::abs(adv.upper - rob.value) / rob.value;
-          ++s.n_rob;
+      } catch (const util::InternalError& e) {
+        std::fprintf(stderr, "\n%s %s: %s\n", name.c_str(), in.name.c_str(), e.what());
+        if (!contradictions.is_open()) {
+          contradictions.open(out_path.substr(0, out_path.rfind('.')) + ".contradictions.csv");
+          contradictions << "network,input,message\n";
         }
-        if (bnd.complete && bnd_g.complete && bnd.value > 0) {
-          s.bnd_err += std::abs(bnd_g.value - bnd.value) / bnd.value;
-          s.base_bnd += std::abs(adv.upper - bnd.value) / bnd.value;
-          ++s.n_bnd;
-        }
-        s.t_rob_f += rob.time_s;
-        s.t_bnd_f += t_bnd_f;
-        s.t_rob_g += t_rob_g;
-        s.t_bnd_g += t_bnd_g;
+        std::string message = e.what();
+        std::replace(message.begin(), message.end(), '"', '\'');
+        contradictions << name << "," << in.name << ",\"" << message << "\"\n";
+        contradictions.flush();
+        continue;
       }
       std::fprintf(stderr, "\r%s: %d inputs", name.c_str(), used);
     }
@@ -490,9 +528,18 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string mode = argv[1];
-  const auto kv = parse_kv(argc, argv, 3);
-  if (mode == "transfer") return run_transfer(argv[2], kv);
-  if (mode == "eval") return run_eval(argv[2], kv);
+  try {
+    if (mode == "transfer")
+      return run_transfer(argv[2], parse_kv(argc, argv, 3, {"cases", "mnist_inputs", "confirm_timeout"}));
+    if (mode == "eval")
+      return run_eval(argv[2], parse_kv(argc, argv, 3,
+                                        {"inputs", "nets", "tol", "query_timeout", "bnd", "bounds", "mnist", "only",
+                                         "names", "part", "start", "f_query_timeout", "adv_only", "restarts", "steps",
+                                         "crown_start", "bab_after_milp", "branching"}));
+  } catch (const std::runtime_error& e) {  // bad arguments (util::InputError is one too)
+    std::fprintf(stderr, "bench_substitute: %s\n", e.what());
+    return 2;
+  }
   std::fprintf(stderr, "unknown mode %s\n", mode.c_str());
   return 2;
 }

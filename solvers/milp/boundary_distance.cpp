@@ -78,6 +78,7 @@ BoundaryAnswer boundary_distance_milp(const spec::Problem& outer, const spec::Ve
   if (a.status == BackendAnswer::Status::infeasible) {
     out.lower = eps_upper;  // no point of the outer box reaches the boundary
     out.optimal = true;
+    out.infeasible = true;
     out.note = "no boundary point in the outer box";
   } else {
     // The lower end only from a finished (re-checked) search; CBC's bound when time ran out is

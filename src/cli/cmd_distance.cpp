@@ -71,6 +71,8 @@ substitute::DistanceOptions distance_options(const util::Options& o) {
   using E = substitute::DistanceOptions::BndEngine;
   const bool decide = encodings::parse_goal(o.goal.empty() ? "decide" : o.goal) == encodings::Goal::decide;
   d.bnd_engine = o.engine != "milp" ? E::bab : decide ? E::milp : E::milp_min;
+  if (o.bab_after_milp && d.bnd_engine == E::milp_min)  // one MILP: no undecided radius to hand on
+    throw util::InputError("--bab-after-milp", "", "applies to the bisection (--goal decide), not to --goal optimize");
   return d;
 }
 
@@ -87,13 +89,25 @@ nlohmann::json to_json(const substitute::Distance& d) {
           {"note", d.note},          {"witness", witness}};
 }
 
+// Only d_bnd has a bracket of itself; the ends of d_adv's and d_rob's searches are not bounds of
+// d_bnd (PGD failing at a radius, or the bounds failing at one, proves nothing there).
 void print_text(const substitute::Distance& d) {
-  const char* what = d.kind == "adv" ? "PGD adversarial distance (upper bound of d_bnd)"
-                     : d.kind == "rob" ? "certified by bounds (lower bound of d_bnd)"
-                     : d.note.empty()  ? "distance to the decision boundary (complete engine)"
-                                       : "distance to the decision boundary (MILP)";
-  std::printf("d_%s %.9g  in [%.9g, %.9g]  %s%s\n", d.kind.c_str(), d.value, d.lower, d.upper, what,
-              d.complete ? "" : " -- bracket not closed (timeout or no adversarial point found)");
+  if (d.kind == "adv") {
+    if (std::isfinite(d.upper))
+      std::printf("d_adv %.9g  PGD adversarial distance: a confirmed point at that distance (an upper bound of "
+                  "d_bnd); PGD found none up to radius %.9g\n",
+                  d.value, d.lower);
+    else
+      std::printf("d_adv inf  PGD found no adversarial point up to radius %.9g\n", d.lower);
+  } else if (d.kind == "rob") {
+    std::printf("d_rob %.9g  certified by bounds up to that radius (a lower bound of d_bnd)", d.value);
+    if (std::isfinite(d.upper)) std::printf("; the bounds do not certify radius %.9g", d.upper);
+    std::printf("\n");
+  } else {
+    std::printf("d_bnd %.9g  in [%.9g, %.9g]  distance to the decision boundary (%s)%s\n", d.value, d.lower, d.upper,
+                d.note.empty() ? "complete engine" : "MILP",
+                d.complete ? "" : " -- bracket not closed (timeout or no adversarial point found)");
+  }
   std::printf("  %d queries, %.3f s%s%s\n", d.queries, d.time_s, d.note.empty() ? "" : ", ", d.note.c_str());
 }
 

@@ -68,7 +68,9 @@ int run_substitute(const util::Options& o) {
     co.gamma = o.gamma;
     co.gamma0 = o.gamma0;
     co.prune_first = o.prune_first;
-    co.method = bm;
+    // Seed 001 Algorithm 1 propagates intervals (IBP), as the benchmark does; --bound-method
+    // chooses another method only when typed (its default, crown, is d_rob's).
+    if (o.was_given("bound-method")) co.method = bm;
     g = substitute::constant_substitute(*f, a, radius, co, &rep);
   } else if (o.method == "linear") {
     g = substitute::linear_substitute(*f, a.x0, adv.witness, parse_layers(o.layers, f->num_hidden()), &rep);

@@ -185,11 +185,14 @@ Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const
       d.witness = r.witness;
     }
     d.note = r.note;
-    // CBC's lower end (its bound, or an infeasibility) beyond a confirmed adversarial point, past
-    // its own tolerances: a wrong floating-point answer. It is not used, and the answer is open.
-    const bool wrong = std::isfinite(d.upper) && r.lower > d.upper * (1 + 1e-6) + 1e-9;
+    // CBC's lower end beyond a confirmed adversarial point, past its own tolerances, or an
+    // infeasibility of a box that holds one (radius >= d.upper): a wrong floating-point answer.
+    // It is not used, and the answer is open.
+    const bool wrong = std::isfinite(d.upper) && (r.infeasible || r.lower > d.upper * (1 + 1e-6) + 1e-9);
     if (wrong)
-      d.note += "; CBC's lower end " + std::to_string(r.lower) + " lies beyond a confirmed adversarial point: not used";
+      d.note += r.infeasible ? "; CBC found no boundary point in a box that holds a confirmed adversarial point: not used"
+                             : "; CBC's lower end " + std::to_string(r.lower) +
+                                   " lies beyond a confirmed adversarial point: not used";
     else
       d.lower = std::min(std::max(d.lower, r.lower), d.upper);
     // Complete: CBC proved its optimum (or that no point of the box reaches the boundary) and
