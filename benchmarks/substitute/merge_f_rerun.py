@@ -49,8 +49,10 @@ def main():
         j = rerun.get(r["input"])
         if j is not None:
             seen.add(r["input"])
-            r["d_bnd"] = repr(j["lower"])
-            r["d_bnd_upper"] = repr(j["upper"])
+            # distance --json writes null for an end it has not got (no adversarial point: no
+            # upper end); the CSV's readers expect numbers.
+            r["d_bnd"] = repr(j["lower"]) if j["lower"] is not None else "0"
+            r["d_bnd_upper"] = repr(j["upper"]) if j["upper"] is not None else "inf"
             r["bnd_complete"] = "1" if j["complete"] else "0"
             r["t_bnd_f"] = "%.4f" % j["time_s"]
         out.writerow(r)
