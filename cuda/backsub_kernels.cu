@@ -149,10 +149,10 @@ __global__ void concretise_box_kernel(const double* lam, const double* xlo, cons
 }
 
 // src: d x *, out: d x B.
-__global__ void gather_columns_kernel(const double* src, int d, const int* sel, size_t n, double* out) {
+__global__ void gather_columns_kernel(const double* src, int d, const int64_t* sel, size_t n, double* out) {
   FOR_EACH(e, n) {
     const size_t b = e / d, i = e % d;
-    const int s = sel[b];
+    const int64_t s = sel[b];
     if (s >= 0) out[e] = src[size_t(s) * d + i];
   }
 }
@@ -229,7 +229,7 @@ void launch_concretise_box(const double* d_lam, const double* d_xlo, const doubl
   check_launch("concretise_box_kernel");
 }
 
-void launch_gather_columns(const double* d_src, int d, const int* d_sel, int B, double* d_out, cudaStream_t stream) {
+void launch_gather_columns(const double* d_src, int d, const int64_t* d_sel, int B, double* d_out, cudaStream_t stream) {
   const size_t n = size_t(d) * B;
   if (!n) return;
   gather_columns_kernel<<<blocks_for(n), kThreads, 0, stream>>>(d_src, d, d_sel, n, d_out);

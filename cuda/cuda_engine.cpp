@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <mutex>
 #include <span>
 #include <unordered_map>
 
@@ -63,9 +64,10 @@ using Buf = DeviceBuffer<T>;
 
 // Back-substitution coefficient chunks are at most this many doubles (512 MiB) per buffer.
 constexpr size_t kMaxChunkElements = size_t{1} << 26;
-// Larger batches are bounded in parts of this many subdomains, one after the other: it bounds the
-// property rows' stored coefficients (R * B * (n + sum d_j) doubles). Parts of 1,024 were tried:
-// no faster at batch 4,096 on mnist-net_256x2 (benchmarks/cuda/README.md).
+// Larger batches are bounded in parts of at most this many subdomains, one after the other (fewer
+// where the property rows' stored coefficients, R * B * (n + sum d_j) doubles, would not fit in
+// half the free device memory: CudaEngine::bound). Parts of 1,024 were tried: no faster at batch
+// 4,096 on mnist-net_256x2 (benchmarks/cuda/README.md).
 constexpr int kMaxPart = 16384;
 // Packing a batch and building its results run on the cores this process may use
 // (util::usable_cores), in pieces of at least this many subdomains.
@@ -92,6 +94,7 @@ struct DeviceLayer {
 }  // namespace
 
 struct CudaEngine::Impl {
+  std::mutex busy;  // one call at a time: the stream, the staging areas and the network cache are shared
   int device = 0;
   cudaStream_t stream = nullptr;
   cublasHandle_t blas = nullptr;
@@ -588,7 +591,7 @@ struct CudaEngine::Impl {
     st.need<double>(size_t(R) * B);
     st.need<int>(B);
     if (forms) {
-      st.need<int>(B);
+      st.need<int64_t>(B);
       st.need<double>(size_t(n) * B);
       st.need<double>(size_t(n) * B);
       for (int j = 0; j < K; ++j) st.need<double>(size_t(c.dim[j]) * B);
@@ -610,7 +613,8 @@ struct CudaEngine::Impl {
     check(cudaStreamSynchronize(stream), "download bounds");
 
     std::vector<bounds::SubdomainBounds> out(B);
-    int* sel = forms ? st.take<int>(B) : nullptr;  // column b * R + row of the worst disjunct's best row
+    // Column b * R + row of the worst disjunct's best row (64-bit: B * R may pass 2^31).
+    int64_t* sel = forms ? st.take<int64_t>(B) : nullptr;
     const int threads = util::usable_cores();
     util::parallel_pieces(B, threads, kMinPiece, [&](int b_begin, int b_end) {
       std::vector<int> best_row(disj.size());
@@ -640,7 +644,7 @@ struct CudaEngine::Impl {
             sb.margin_lower = sb.disjunct_lower[dj];
             worst = static_cast<int>(dj);
           }
-        if (sel) sel[b] = worst >= 0 && best_row[worst] >= 0 ? b * R + best_row[worst] : -1;
+        if (sel) sel[b] = worst >= 0 && best_row[worst] >= 0 ? int64_t(b) * R + best_row[worst] : -1;
         if (!sel || sel[b] < 0) sb.candidate = 0.5 * (subs[b].box.lo + subs[b].box.hi);
         if (h_infeasible[b]) {
           sb.infeasible = true;
@@ -648,9 +652,9 @@ struct CudaEngine::Impl {
         }
       }
     });
-    if (forms && std::any_of(sel, sel + B, [](int v) { return v >= 0; })) {
+    if (forms && std::any_of(sel, sel + B, [](int64_t v) { return v >= 0; })) {
       // The selected columns' linear forms: input coefficients, the box minimiser, hidden coefficients.
-      Buf<int> d_sel(B, stream);
+      Buf<int64_t> d_sel(B, stream);
       d_sel.upload(sel, B);
       Buf<double> coef(size_t(n) * B, stream), x(size_t(n) * B, stream);
       coef.fill_zero();
@@ -711,12 +715,23 @@ std::vector<bounds::SubdomainBounds> CudaEngine::bound(const spec::Problem& prob
   if (masks)
     for (int j = 0; j < nw.num_hidden(); ++j)
       if (nw.hidden_width(j) > kMaxTopkWidth) return impl_->cpu->bound(problem, subs, o, stats);
+  const std::lock_guard<std::mutex> lock(impl_->busy);
   const auto t0 = std::chrono::steady_clock::now();
   check(cudaSetDevice(impl_->device), "cudaSetDevice");
+  // Parts small enough that the stored coefficients of the property rows (R (n + sum d_j)
+  // doubles per subdomain) and the per-layer buffers fit in half the free device memory.
+  size_t free_bytes = 0, total_bytes = 0;
+  check(cudaMemGetInfo(&free_bytes, &total_bytes), "cudaMemGetInfo");
+  size_t rows = 0, widths = 0;
+  for (const auto& dj : problem.property.disjuncts) rows += dj.rows.size();
+  for (int j = 0; j < nw.num_hidden(); ++j) widths += size_t(nw.hidden_width(j));
+  const size_t per_sub = sizeof(double) * (rows * (size_t(nw.input_dim()) + widths) + 2 * size_t(nw.input_dim()) +
+                                           8 * (widths + size_t(nw.output_dim())) + 2 * rows) + 64;
+  const size_t part = std::clamp<size_t>(free_bytes / 2 / per_sub, 1, kMaxPart);
   std::vector<bounds::SubdomainBounds> out;
   out.reserve(subs.size());
-  for (size_t s0 = 0; s0 < subs.size(); s0 += kMaxPart) {
-    const size_t count = std::min<size_t>(kMaxPart, subs.size() - s0);
+  for (size_t s0 = 0; s0 < subs.size(); s0 += part) {
+    const size_t count = std::min<size_t>(part, subs.size() - s0);
     auto r = impl_->bound_part(problem, std::span<const bounds::Subdomain>(subs.data() + s0, count), o);
     out.insert(out.end(), std::make_move_iterator(r.begin()), std::make_move_iterator(r.end()));
   }

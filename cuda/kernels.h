@@ -78,7 +78,7 @@ void launch_concretise_box(const double* d_lam, const double* d_xlo, const doubl
                            const double* d_c0, const double* d_mag0, double rel, double abs, double* d_lower,
                            cudaStream_t stream);
 // For every subdomain with d_sel[b] >= 0: out(:, b) = src(:, d_sel[b]) (src d x anything, out d x B).
-void launch_gather_columns(const double* d_src, int d, const int* d_sel, int B, double* d_out, cudaStream_t stream);
+void launch_gather_columns(const double* d_src, int d, const int64_t* d_sel, int B, double* d_out, cudaStream_t stream);
 // Box minimiser of a linear form: x_i = xlo where coef > 0, xhi where coef < 0, the centre where 0.
 void launch_box_minimiser(const double* d_coef, const double* d_xlo, const double* d_xhi, int n, int B, double* d_x,
                           cudaStream_t stream);
