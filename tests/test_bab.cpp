@@ -549,6 +549,8 @@ TEST(BabSolve, AgreesWithTheExactOracleUnderFirstLayerSplitting) {
   EXPECT_GE(tally.unsat, narrow_checked / 6);
   EXPECT_GE(tally.branched, narrow_checked / 6) << "too few instances needed branching";
   EXPECT_GE(wide, 20);
+  // 2026-12-07: 50 of 50 decided within 2 s; a search that only ever timed out passed before.
+  EXPECT_GE(wide_decided, wide * 4 / 5);
 }
 
 // First-layer splitting on networks whose first layer is stable on the box (each first-layer

@@ -91,6 +91,7 @@ Case tiny_weights_case(uint64_t seed) {
 // Seconds spent per engine over a test case, printed at its end (where the time goes).
 struct Timing {
   double brute = 0, smt_decide = 0, smt_opt = 0, milp_opt = 0, milp_decide = 0, milp_guided = 0, milp_other = 0;
+  int brute_sat = 0, brute_unsat = 0;  // the oracle's verdicts on the compared problems
   void print(const char* what) const {
     std::printf(
         "%s: seconds brute %.2f, smt decide %.2f, smt optimise %.2f, milp optimise %.2f, milp decide %.2f (guided "
@@ -131,6 +132,8 @@ bool run_all(const Case& c, int& compared, const encodings::EncodeOptions& smt_e
   }
   EXPECT_TRUE(brute.verdict == spec::Verdict::sat || brute.verdict == spec::Verdict::unsat) << brute.note;
   EXPECT_LE(brute.margin_upper - brute.margin_lower, 1e-9) << "brute is not exact: " << brute.note;
+  time.brute_sat += brute.verdict == spec::Verdict::sat;
+  time.brute_unsat += brute.verdict == spec::Verdict::unsat;
 
   // Limits far above the queries' usual times (under a second for most, 9-20 s for Z3 without
   // bounds): they only bound a run that hangs. At 30 s, Z3 was once interrupted on seed 3003
@@ -254,10 +257,14 @@ void run_seeds(Query q, uint64_t lo, uint64_t hi, int min_compared) {
     refused += !ok;
     if (::testing::Test::HasFailure()) break;
   }
-  std::printf("seeds %llu-%llu: %d compared, %d too large for brute\n", static_cast<unsigned long long>(lo),
-              static_cast<unsigned long long>(hi - 1), compared, refused);
+  std::printf("seeds %llu-%llu: %d compared (%d sat, %d unsat), %d too large for brute\n",
+              static_cast<unsigned long long>(lo), static_cast<unsigned long long>(hi - 1), compared, time.brute_sat,
+              time.brute_unsat, refused);
   time.print("time");
   EXPECT_GE(compared, min_compared);
+  // Both verdicts among the compared problems, or an engine answering always one of them passes.
+  EXPECT_GE(time.brute_sat, 1);
+  EXPECT_GE(time.brute_unsat, 1);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "solvers/bab/bab.h"
 #include "solvers/solve.h"
+#include "src/bounds/bound_engine.h"
 #include "src/net/io.h"
 #include "src/substitute/substitute.h"
 #include "src/util/errors.h"
@@ -118,6 +119,18 @@ TEST(Distances, AreOrderedRobBelowBndBelowAdv) {
     ASSERT_TRUE(rob.complete);
     // The exact d_bnd lies in [bnd.lower, bnd.upper]; d_rob is certified, d_adv attained.
     EXPECT_LE(rob.value, bnd.upper);
+    // d_rob itself: CROWN proves its lower end and not its upper end, the two within the
+    // tolerance, and it is not 0 where x0 is classified with a margin (a stub answering 0 passed).
+    bounds::BoundOptions bo;
+    bo.method = o.bound_method;
+    auto crown_margin = [&](double eps) {
+      const spec::Problem p = substitute::ball_problem(c.net, c.anchor, eps);
+      return bounds::bound_root(p, bo).margin_lower;
+    };
+    EXPECT_GT(rob.lower, 0.0);
+    EXPECT_GT(crown_margin(rob.lower), 0.0);
+    EXPECT_LE(crown_margin(rob.upper), 0.0);
+    EXPECT_LE(rob.upper - rob.lower, o.rel_tol * rob.upper + 1e-12);
     EXPECT_LE(bnd.value, adv.value);
     EXPECT_LE(rob.value, adv.value);
     EXPECT_LE(bnd.upper - bnd.lower, 1e-3 * bnd.upper + 1e-12);

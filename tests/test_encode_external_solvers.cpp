@@ -1,6 +1,7 @@
 // `prunecert encode` files solved by the external binaries: the SMT-LIB2 file (native smt
-// encoding, decide) given to the `z3` binary and the MPS file (bigm, decide and optimise) given
-// to the `cbc` binary reproduce the verdicts (and the worst margin) of the in-process back ends on
+// encoding, decide) given to the `z3` binary, and the MPS file (bigm, decide and optimise) and the
+// CPLEX LP file (bigm, optimise) given to the `cbc` binary, reproduce the verdicts (and the worst
+// margin) of the in-process back ends on
 // the same queries: robustness and pruning-budget queries on seeded random networks. Skipped,
 // with a message, when the Debian packages z3 / coinor-cbc are not installed.
 #include <gtest/gtest.h>
@@ -94,7 +95,7 @@ struct CbcAnswer {
   std::string log;
 };
 
-// cbc's command-line answer for an MPS file, with the settings of the in-process back end
+// cbc's command-line answer for an MPS or LP file, with the settings of the in-process back end
 // (CglPreProcess off: it was seen to cut off the optimum, see milp/cbc_solver.cpp).
 CbcAnswer cbc_answer(const std::string& path) {
   CbcAnswer a;
@@ -143,7 +144,12 @@ void compare_with_binaries(uint64_t seed_lo, uint64_t seed_hi, bool pruning) {
     // cbc prints the objective with 8 significant digits.
     EXPECT_NEAR(o.objective, milp.margin_lower, 1e-6 + 1e-7 * std::abs(milp.margin_lower)) << o.log;
     EXPECT_EQ(o.objective > 0, !violated) << o.log;
-    for (const auto& f : {smt2, mps_decide, mps_opt}) std::remove(f.c_str());
+    // The same model as a CPLEX LP file (lp_writer.cpp), read by cbc's LP reader: the same optimum.
+    const std::string lp_opt = encode_to(q, "--encoding bigm --goal optimize", testutil::temp_file("qo" + tag + ".lp"));
+    const CbcAnswer l = cbc_answer(lp_opt);
+    EXPECT_EQ(l.status, "optimal") << l.log;
+    EXPECT_NEAR(l.objective, milp.margin_lower, 1e-6 + 1e-7 * std::abs(milp.margin_lower)) << l.log;
+    for (const auto& f : {smt2, mps_decide, mps_opt, lp_opt}) std::remove(f.c_str());
     if (::testing::Test::HasFailure()) break;
   }
   std::printf("%d sat and %d unsat queries compared\n", sat, unsat);

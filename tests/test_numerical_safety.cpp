@@ -45,7 +45,9 @@ TEST(NumericalSafety, BabProvesNothingFromCancellingTerms) {
   ASSERT_EQ(c.problem.net->eval(c.problem.box.lo)[0], 0.0) << "the double forward pass rounds z to 0";
   bab::BabOptions bo;
   bo.timeout_s = 2;
-  EXPECT_NE(bab::solve_bab(c.problem, bo).verdict, spec::Verdict::unsat);
+  const spec::Result r = bab::solve_bab(c.problem, bo);
+  EXPECT_NE(r.verdict, spec::Verdict::unsat);
+  EXPECT_LE(r.margin_lower, c.margin_at_most);  // the true value at the only point
 }
 
 TEST(NumericalSafety, MarginDeviationAllowsForTheForwardPassRounding) {
@@ -79,7 +81,10 @@ TEST(NumericalSafety, AnOverflowedOutputIsNoCounterexample) {
   EXPECT_FALSE(p.box.contains(w.x));
   bab::BabOptions bo;
   bo.timeout_s = 2;
-  EXPECT_NE(bab::solve_bab(p, bo).verdict, spec::Verdict::sat);
+  const spec::Result r = bab::solve_bab(p, bo);
+  EXPECT_NE(r.verdict, spec::Verdict::sat);
+  EXPECT_FALSE(r.witness.has_value());
+  EXPECT_LE(r.margin_lower, 1.0);  // the true margin, 1 everywhere
 }
 
 // Big-M constants are sums too, and the exact backend (Z3 on bigm) takes them literally. Outputs
@@ -216,3 +221,68 @@ TEST(NumericalSafety, EncodedRowsNameEachVariableOnce) {
 }
 
 }  // namespace
+
+TEST(NumericalSafety, AWitnessIsConfirmedInExactArithmetic) {
+  // y = relu(x) + 1 on [1e-20, 1], unsafe y <= 1: y >= 1 + 1e-20 holds everywhere, but in double
+  // y(1e-20) = 1, and every engine but smt answered sat with it "confirmed" (a review).
+  auto net = std::make_shared<net::LayeredNetwork>();
+  net->layers = {{Matrix::Constant(1, 1, 1.0), Vector::Zero(1)}, {Matrix::Constant(1, 1, 1.0), Vector::Constant(1, 1.0)}};
+  spec::Problem p = testutil::point_problem(net, Vector::Constant(1, 1e-20), testutil::one_row(Vector::Constant(1, 1.0), 1.0));
+  p.box.hi = Vector::Constant(1, 1.0);
+  spec::Witness w;
+  w.x = Vector::Constant(1, 1e-20);
+  ASSERT_TRUE(p.property.violated(net->eval(w.x))) << "the double pass calls it violated";
+  EXPECT_FALSE(spec::confirm_witness(p, w));
+  EXPECT_FALSE(spec::exactly_violated(p, w.x, {}));
+  // A point that violates exactly (x = 0 is outside the box; widen the box to reach it) passes.
+  spec::Problem q = p;
+  q.box.lo = Vector::Zero(1);
+  w.x = Vector::Zero(1);
+  EXPECT_TRUE(spec::confirm_witness(q, w));
+  for (auto branching : {bab::Branching::input, bab::Branching::first_layer}) {
+    bab::BabOptions bo;
+    bo.timeout_s = 2;
+    bo.branching = branching;
+    EXPECT_NE(bab::solve_bab(p, bo).verdict, spec::Verdict::sat) << bab::to_string(branching);
+  }
+}
+
+TEST(NumericalSafety, FirstLayerSplittingSurvivesAnOverflowingWidth) {
+  // y = -relu(1.5 x) on [-6e307, 6e307]: z spans +-9e307, u - l overflows. Unsafe y <= -1 (at
+  // x = 10, y = -15). First-layer bab's own back-substitution used the line h <= 0 there and
+  // answered unsat (a review).
+  auto net = std::make_shared<net::LayeredNetwork>();
+  net->layers = {{Matrix::Constant(1, 1, 1.5), Vector::Zero(1)}, {Matrix::Constant(1, 1, -1.0), Vector::Zero(1)}};
+  spec::Problem p = testutil::point_problem(net, Vector::Constant(1, -6e307), testutil::one_row(Vector::Constant(1, 1.0), -1.0));
+  p.box.hi = Vector::Constant(1, 6e307);
+  bab::BabOptions bo;
+  bo.timeout_s = 2;
+  bo.branching = bab::Branching::first_layer;
+  const spec::Result r = bab::solve_bab(p, bo);
+  EXPECT_NE(r.verdict, spec::Verdict::unsat);
+  EXPECT_LE(r.margin_lower, -14.0);
+}
+
+TEST(NumericalSafety, TheRoundingFilterOfWitnessesAgreesWithExactArithmetic) {
+  // certainly_violated (a double margin below minus its error bound) must imply exactly_violated,
+  // and spare the rational pass on most points the double pass calls violated.
+  int violated = 0, certain = 0, exact = 0;
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    std::mt19937_64 rng(seed);
+    auto net = testing_util::random_network(rng, testing_util::random_widths(rng, 2, 6, 1, 3, 2, 8, 2, 4));
+    const spec::Problem p = testing_util::random_robustness_problem(rng, net, 1.0);
+    for (int t = 0; t < 50; ++t) {
+      const Vector x = testing_util::sample_box(rng, p.box);
+      if (!p.property.violated(net->eval(x))) continue;
+      ++violated;
+      const bool c = spec::certainly_violated(p, x, {}), e = spec::exactly_violated(p, x, {});
+      certain += c;
+      exact += e;
+      if (c) EXPECT_TRUE(e) << "seed " << seed << " point " << t;
+    }
+  }
+  std::printf("[ tally    ] %d points violated in double: %d certainly, %d exactly\n", violated, certain, exact);
+  EXPECT_GE(violated, 200);
+  EXPECT_GE(certain, violated * 9 / 10);
+  EXPECT_EQ(exact, violated);  // random points are not within rounding of the boundary
+}

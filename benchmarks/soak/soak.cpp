@@ -18,6 +18,9 @@
 //     point of d_adv or d_bnd outside its ball or not adversarial;
 //   - a transfer certificate where brute finds a counterexample on f.
 // Undecided answers (timeout, unknown) are not failures; they are counted per configuration.
+// With min_decided=F the run also fails when the complete engines (auto, bab, milp, smt) decide
+// less than the fraction F of their runs, or when fewer than F of the cases could be checked
+// (brute too large, ties): an engine that only ever answered "unknown" would pass otherwise.
 //
 //   cmake --build build --target differential_soak && build/benchmarks/differential_soak minutes=60 first=1000000
 //   build/benchmarks/differential_soak first=SEED count=1 verbose=1     (one case again, with its configuration)
@@ -51,6 +54,7 @@ struct Args {
   double timeout = 10;   // seconds per engine call
   int verbose = 0;
   std::string write;     // folder: each case's network (ONNX) and property (VNN-LIB) written there
+  double min_decided = 0;  // fail below this fraction of decided complete-engine runs (and of cases)
 };
 
 Args parse_args(int argc, char** argv) {
@@ -66,7 +70,8 @@ Args parse_args(int argc, char** argv) {
     else if (k == "timeout") a.timeout = std::stod(v);
     else if (k == "verbose") a.verbose = std::stoi(v);
     else if (k == "write") a.write = v;
-    else throw std::runtime_error("unknown key '" + k + "' (first, count, minutes, timeout, verbose, write)");
+    else if (k == "min_decided") a.min_decided = std::stod(v);
+    else throw std::runtime_error("unknown key '" + k + "' (first, count, minutes, timeout, verbose, write, min_decided)");
   }
   return a;
 }
@@ -568,8 +573,22 @@ int main(int argc, char** argv) {
   std::printf("\n");
   std::printf("| configuration | runs | sat | unsat | undecided | refused | failures |\n");
   std::printf("| --- | --- | --- | --- | --- | --- | --- |\n");
-  for (const auto& [name, t] : s.tally)
+  long long complete_runs = 0, complete_decided = 0;
+  for (const auto& [name, t] : s.tally) {
     std::printf("| %s | %lld | %lld | %lld | %lld | %lld | %lld |\n", name.c_str(), t.runs, t.sat, t.unsat, t.undecided,
                 t.refused, t.failures);
-  return s.failures > 0 ? 1 : 0;
+    for (const char* engine : {"auto ", "bab ", "milp ", "smt "})
+      if (name.rfind(engine, 0) == 0) {
+        complete_runs += t.runs;
+        complete_decided += t.sat + t.unsat;
+      }
+  }
+  bool too_few = false;
+  if (s.args.min_decided > 0) {
+    const long long drawn = s.cases + s.skipped;
+    std::printf("complete engines decided %lld of %lld runs; %lld of %lld cases checked (min_decided=%g)\n",
+                complete_decided, complete_runs, s.cases, drawn, s.args.min_decided);
+    too_few = complete_decided < s.args.min_decided * complete_runs || s.cases < s.args.min_decided * drawn;
+  }
+  return s.failures > 0 || too_few ? 1 : 0;
 }

@@ -394,10 +394,11 @@ class FirstLayerSearch {
         if (u[i] <= 0) {
         } else if (l[i] >= 0) {
           lower_slope = upper_slope = 1;
-        } else {
-          upper_slope = u[i] / (u[i] - l[i]);
-          upper_bias = -upper_slope * l[i];
-          lower_slope = u[i] >= -l[i] ? 1 : 0;
+        } else {  // the engine's lines, with its guard for an overflowing u - l (a review)
+          const bounds::ReluLines lines = bounds::unstable_relu_lines(l[i], u[i]);
+          upper_slope = lines.upper_slope;
+          upper_bias = lines.upper_bias;
+          lower_slope = lines.lower_slope;
         }
         for (int q = 0; q < R; ++q) {
           const double a = A(q, i);

@@ -114,4 +114,13 @@ std::unique_ptr<BoundEngine> make_engine(Device device);
 // Convenience: bounds of the root subdomain with the CPU engine.
 SubdomainBounds bound_root(const spec::Problem& problem, const BoundOptions& options);
 
+// The triangle relaxation of an unstable ReLU, l < 0 < u (relu_relaxation.cpp): h >= lower_slope
+// z (1 if u >= -l, else 0) and h <= upper_slope z + upper_bias, the line through (l, 0) and
+// (u, u); where u - l overflows, h <= u (the line's slope would round to 0 with intercept 0,
+// h <= 0). Shared by every back-substitution outside the engines (first-layer bab).
+struct ReluLines {
+  double lower_slope = 0, upper_slope = 0, upper_bias = 0;
+};
+ReluLines unstable_relu_lines(double l, double u);
+
 }  // namespace bounds

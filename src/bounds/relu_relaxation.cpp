@@ -8,6 +8,23 @@
 #include "src/bounds/internal.h"
 #include "src/util/errors.h"
 
+namespace bounds {
+
+ReluLines unstable_relu_lines(double l, double u) {
+  ReluLines r;
+  if (const double width = u - l; std::isfinite(width)) {
+    r.upper_slope = u / width;
+    r.upper_bias = -r.upper_slope * l;
+  } else {  // u - l overflowed (the slope would be 0 with intercept 0, i.e. h <= 0): h <= u holds
+    r.upper_slope = 0.0;
+    r.upper_bias = u;
+  }
+  r.lower_slope = u >= -l ? 1.0 : 0.0;
+  return r;
+}
+
+}  // namespace bounds
+
 namespace bounds::detail {
 
 bool Batch::maskable(int j, int b) const {
@@ -87,15 +104,10 @@ Relaxation relax_layer(const Matrix& lo, const Matrix& hi, const Batch& batch, i
         r.lower_slope(i, b) = r.upper_slope(i, b) = 1.0;
         continue;
       }
-      if (const double width = u - l; std::isfinite(width)) {
-        const double s = u / width;
-        r.upper_slope(i, b) = s;
-        r.upper_bias(i, b) = -s * l;
-      } else {  // u - l overflowed (s would be 0 with intercept 0, i.e. h <= 0): h <= u holds
-        r.upper_slope(i, b) = 0.0;
-        r.upper_bias(i, b) = u;
-      }
-      r.lower_slope(i, b) = (u >= -l) ? 1.0 : 0.0;
+      const ReluLines lines = unstable_relu_lines(l, u);
+      r.upper_slope(i, b) = lines.upper_slope;
+      r.upper_bias(i, b) = lines.upper_bias;
+      r.lower_slope(i, b) = lines.lower_slope;
       r.unstable(i, b) = 1.0;
     }
   return r;

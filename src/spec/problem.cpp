@@ -82,8 +82,11 @@ bool confirm_witness(const Problem& problem, Witness& w) {
   } else {
     w.y = n.eval(w.x);
   }
-  // An output that overflowed to inf or NaN proves nothing about the exact network.
-  return w.y.allFinite() && problem.property.violated(w.y);
+  // An output that overflowed to inf or NaN proves nothing about the exact network; a double
+  // margin <= 0 may be rounding (y = relu(x) + 1 at x = 1e-20 is 1 in double): the rational
+  // forward pass decides.
+  return w.y.allFinite() && problem.property.violated(w.y) &&
+         (certainly_violated(problem, w.x, w.mask) || exactly_violated(problem, w.x, w.mask));
 }
 
 Box ball_box(const Vector& x0, double eps, double clip_lo, double clip_hi) {

@@ -52,9 +52,17 @@ struct Result {
   std::vector<bool> disjunct_unreachable;
 };
 
-// Re-evaluates a candidate witness exactly and returns true when it really violates the
-// property inside the box (and respects the budget); fills w.y. Every sat answer passes this.
+// Re-evaluates a candidate witness and returns true when it really violates the property inside
+// the box (and respects the budget); fills w.y (double). Every sat answer passes this. The double
+// forward pass filters; a point it calls violated is decided by exactly_violated.
 bool confirm_witness(const Problem& problem, Witness& w);
+// The network (with `mask` applied where not empty) and the property's rows evaluated at x in
+// rational arithmetic (exact_witness.cpp): true when x lies in the unsafe region exactly.
+bool exactly_violated(const Problem& problem, const Vector& x, const net::Mask& mask);
+// True when the double forward pass puts x in the unsafe region by more than a bound of its own
+// rounding error (every row of some disjunct below minus that bound): then exactly_violated is
+// true too, and confirm_witness skips it. False says nothing.
+bool certainly_violated(const Problem& problem, const Vector& x, const net::Mask& mask);
 
 // The L-inf ball of radius eps around x0 intersected with [clip_lo, clip_hi], in floating point
 // (x0 -+ eps, then clipped): the box of robustness_problem.
