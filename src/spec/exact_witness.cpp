@@ -8,6 +8,7 @@
 #include <gmpxx.h>
 
 #include <cfloat>
+#include <cmath>
 
 #include "src/spec/problem.h"
 
@@ -65,6 +66,13 @@ bool certainly_violated(const Problem& problem, const Vector& x, const net::Mask
 
 bool exactly_violated(const Problem& problem, const Vector& x, const net::Mask& mask) {
   const net::LayeredNetwork& n = *problem.net;
+  // GMP takes finite doubles only; a network or property with inf or NaN in it confirms nothing.
+  if (!x.allFinite()) return false;
+  for (const net::AffineLayer& L : n.layers)
+    if (!L.W.allFinite() || !L.b.allFinite()) return false;
+  for (const Conjunction& dj : problem.property.disjuncts)
+    for (const Row& r : dj.rows)
+      if (!r.c.allFinite() || !std::isfinite(r.d)) return false;
   std::vector<mpq_class> h(static_cast<size_t>(x.size()));
   for (Eigen::Index j = 0; j < x.size(); ++j) h[j] = mpq_class(x[j]);
   std::vector<mpq_class> z;
