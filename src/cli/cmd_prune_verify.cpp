@@ -100,13 +100,16 @@ int run_dataset(const util::Options& o, std::shared_ptr<const net::LayeredNetwor
     spec::Problem p = data_sample_problem(net, x, label, o, i);  // the nominal check below is at x
     p.budget = budget;
     PruneAnswer a;
-    if (pred != label) {  // misclassified: not robust with nothing pruned
+    correct += pred == label;
+    // Misclassified with nothing pruned (exactly: confirm_witness; a tie counts as misclassified,
+    // as the property has it): not robust. Otherwise the engines decide.
+    spec::Witness nominal{x, {}, {}};
+    if (spec::confirm_witness(p, nominal)) {
       a.verdict = PruneVerdict::not_robust;
       a.worst = net->full_mask();
       a.engine = "nominal";
-      a.upper = p.property.margin(net->eval(x));
+      a.upper = p.property.margin(nominal.y);
     } else {
-      ++correct;
       bab::BabTree first;
       a = verifier.verify(p, o, o.certificate.empty() ? nullptr : &first);
       if (a.verdict == PruneVerdict::robust && !o.certificate.empty()) {
@@ -126,7 +129,8 @@ int run_dataset(const util::Options& o, std::shared_ptr<const net::LayeredNetwor
       // The pruner's mask is admissible and x is in the box: a robust answer covers it. From an
       // exact engine a contradiction is a bug; milp's answers are floating-point (CBC's
       // tolerances), so there the mask, a confirmed counterexample, overrides the answer.
-      if (a.verdict == PruneVerdict::robust && p.property.violated(y)) {
+      spec::Witness pruned{x, {}, pruner_mask};  // decided exactly, as every counterexample
+      if (a.verdict == PruneVerdict::robust && spec::confirm_witness(p, pruned)) {
         const std::string what = "sample " + std::to_string(i) + " answered robust by " + a.engine + ", but the " +
                                  attack::to_string(*pruner) + " pruner's mask misclassifies it";
         if (a.engine.find("milp") == std::string::npos) throw util::InternalError("prune-verify: " + what);
