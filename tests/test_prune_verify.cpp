@@ -229,3 +229,27 @@ void run_suite(uint64_t first_seed, int count, bool point, int min_compared) {
 TEST(PruneVerifyDifferential, EnginesAgreeWithBruteOnTheWorstMarginAtAPoint) { run_suite(60000, 160, true, 150); }
 
 TEST(PruneVerifyDifferential, EnginesAgreeWithBruteOnTheWorstMarginOnABall) { run_suite(61000, 100, false, 80); }
+
+TEST(PruneVerify, PassThroughBoundSurvivesAnOverflowingWidth) {
+  // y = -relu(1.5 x) on [-6e307, 6e307], budget 1, unsafe y <= -1 (at x = 10 with nothing pruned,
+  // y = -15). z spans +-9e307, so u - l overflows: the pass-through bound's own chord had slope 0
+  // and intercept 0 there (h <= 0) and proved the query robust (a review of first-layer bab found
+  // the same line there).
+  auto net = std::make_shared<net::LayeredNetwork>();
+  net->layers = {{Eigen::MatrixXd::Constant(1, 1, 1.5), Eigen::VectorXd::Zero(1)},
+                 {Eigen::MatrixXd::Constant(1, 1, -1.0), Eigen::VectorXd::Zero(1)}};
+  spec::Problem p;
+  p.net = net;
+  p.box = {Eigen::VectorXd::Constant(1, -6e307), Eigen::VectorXd::Constant(1, 6e307)};
+  spec::Row r;
+  r.c = Eigen::VectorXd::Constant(1, 1.0);
+  r.d = -1.0;
+  p.property.disjuncts.push_back({{r}});
+  p.budget = spec::PruningBudget{{1}};
+  const cli::PruneVerifier verifier(p.net);
+  for (const char* engine : {"bound", "auto"}) {
+    const cli::PruneAnswer a = verifier.verify(p, engine_options(engine));
+    EXPECT_NE(a.verdict, cli::PruneVerdict::robust) << engine;
+    EXPECT_LE(a.lower, -14.0) << engine;
+  }
+}

@@ -152,12 +152,15 @@ Eigen::VectorXd pass_through_lower(const net::LayeredNetwork& net, const std::ve
         const double a = lam(i, r);
         if (u[i] <= 0) lz(i, r) = 0;
         else if (l[i] >= 0) lz(i, r) = a;
-        else if (a >= 0) lz(i, r) = u[i] >= -l[i] ? a : 0.0;
-        else {  // h <= sl (z - l), sl = u / (u - l)
-          const double sl = u[i] / (u[i] - l[i]);
-          lz(i, r) = a * sl;
-          cst[r] -= a * sl * l[i];
-          mag[r] += std::abs(a * sl * l[i]);
+        else {  // the engine's lines (h <= u / (u - l) (z - l), or h <= u where u - l overflows)
+          const bounds::ReluLines lines = bounds::unstable_relu_lines(l[i], u[i]);
+          if (a >= 0) {
+            lz(i, r) = a * lines.lower_slope;
+          } else {
+            lz(i, r) = a * lines.upper_slope;
+            cst[r] += a * lines.upper_bias;
+            mag[r] += std::abs(a * lines.upper_bias);
+          }
         }
       }
     const Eigen::VectorXd bterm = lz.transpose() * net.layers[j].b;
