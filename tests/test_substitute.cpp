@@ -5,6 +5,7 @@
 
 #include <random>
 
+#include "solvers/solve.h"
 #include "src/net/io.h"
 #include "src/substitute/substitute.h"
 #include "tests/random_problems.h"
@@ -129,6 +130,58 @@ TEST(ActivationSubstitute, EqualsFOnSampledPointsOfBDelta) {
       EXPECT_LT(rep.output_error, 1e-9);
     }
   }
+}
+
+// The activation substitute rests on every removed neuron keeping its phase on all of B_delta,
+// not only on sampled points: brute force (exact LPs over activation patterns) on the network
+// cut at each such neuron gives its exact minimum (active) or maximum (inactive) over the ball.
+TEST(ActivationSubstitute, EveryRemovedNeuronIsStableOnBDeltaByBruteForce) {
+  int checked = 0;
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    Case c = testing_util::random_anchored_network(seed, {4, 12, 12, 12, 3});
+    for (double gamma : {0.5, 0.8}) {
+      const double delta = substitute::delta_for_fraction(c.net, c.anchor, gamma, 1.0, bounds::Method::crown);
+      const spec::Problem ball = substitute::ball_problem(c.net, c.anchor, delta);
+      const auto ph = substitute::stable_phases(ball, bounds::Method::crown);
+      for (size_t k = 0; k < ph.size(); ++k)
+        for (size_t i = 0; i < ph[k].size(); ++i) {
+          if (ph[k][i] == 0) continue;
+          if (k == 0) {  // affine in the input: its extreme over the box, in long double
+            const net::AffineLayer& L = c.net->layers[0];
+            const double sign = ph[k][i] > 0 ? 1.0 : -1.0;
+            long double m = sign * L.b[static_cast<Eigen::Index>(i)];
+            for (Eigen::Index j = 0; j < L.W.cols(); ++j) {
+              const long double w = sign * L.W(static_cast<Eigen::Index>(i), j);
+              m += w * (w > 0 ? ball.box.lo[j] : ball.box.hi[j]);
+            }
+            EXPECT_GE(m, 0.0L) << "layer 0 neuron " << i;
+            ++checked;
+            continue;
+          }
+          // The network up to layer k, its output neuron i's pre-activation; the row sign z_i
+          // (active) or -z_i (inactive) must be >= 0 everywhere on the ball.
+          auto cut = std::make_shared<net::LayeredNetwork>();
+          cut->layers.assign(c.net->layers.begin(), c.net->layers.begin() + static_cast<long>(k));
+          const net::AffineLayer& L = c.net->layers[k];
+          cut->layers.push_back({L.W.row(static_cast<Eigen::Index>(i)), L.b.segment(static_cast<Eigen::Index>(i), 1)});
+          spec::Problem q;
+          q.net = cut;
+          q.box = ball.box;
+          spec::Row r;
+          r.c = Eigen::VectorXd::Constant(1, ph[k][i] > 0 ? 1.0 : -1.0);
+          r.d = 0.0;
+          q.property.disjuncts.push_back({{r}});
+          solvers::BruteOptions bo;
+          bo.max_bits = 16;
+          const spec::Result exact = solvers::solve_brute(q, bo);
+          EXPECT_GE(exact.margin_lower, 0.0) << "layer " << k << " neuron " << i << " phase " << int(ph[k][i]);
+          ++checked;
+        }
+    }
+  }
+  std::printf("[ tally    ] %d removed neurons checked by brute force\n", checked);
+  EXPECT_GE(checked, 100);
 }
 
 // A linear neuron beside an undecided one is written relu(z + M) - M, M from interval bounds on
