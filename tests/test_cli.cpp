@@ -13,7 +13,9 @@
 #include <random>
 #include <string>
 #include <vector>
+#include "src/bounds/bound_engine.h"
 #include "src/net/io.h"
+#include "src/spec/problem.h"
 #include "tests/random_problems.h"
 #include "tests/run_command.h"
 #include "tests/temp_file.h"
@@ -35,7 +37,7 @@ TEST(Cli, VerifyPrintsTheVerdictFirst) {
   CmdRun r = run_cmd("verify " + kNet + " " + kPoint + " --eps 0.001 --engine bounds");
   ASSERT_EQ(r.code, 0) << r.out;
   const std::string v = first_line(r.out);
-  EXPECT_TRUE(v == "unsat" || v == "unknown") << r.out;
+  EXPECT_EQ(v, "unsat") << r.out;  // CROWN proves this radius (and 0.002)
 }
 
 TEST(Cli, AttackFindsAndConfirmsACounterexampleAndWritesTheResultFile) {
@@ -229,8 +231,38 @@ TEST(Cli, BoundsReportsUnstableReluCountsAndInstability) {
   auto j = nlohmann::json::parse(r.out);
   const auto& c = j["cases"][0];
   EXPECT_EQ(c["layers"].size(), 7u);  // 6 hidden layers and the output
-  EXPECT_GE(c["unstable"].get<int>(), 0);
-  EXPECT_GE(c["instability"].get<double>(), 0.0);
+  // The totals are the per-layer sums, and they match the CPU engine's root bounds (CROWN with
+  // tight output bounds, as `bounds` computes them) on the same ball: sum of -l u over l < 0 < u.
+  int unstable = 0;
+  double instability = 0;
+  for (const auto& layer : c["layers"])
+    if (layer.contains("unstable")) {
+      unstable += layer["unstable"].get<int>();
+      instability += layer["instability"].get<double>();
+    }
+  EXPECT_EQ(c["unstable"].get<int>(), unstable);
+  EXPECT_NEAR(c["instability"].get<double>(), instability, 1e-12 * (1 + instability));
+  const net::Network n = net::read_network(kExamples + "acasxu_1_9.onnx");
+  auto layered = std::make_shared<const net::LayeredNetwork>(n.layered());
+  std::ifstream in(kExamples + "acasxu_point.txt");
+  Eigen::VectorXd x(5);
+  for (int i = 0; i < 5; ++i) in >> x[i];
+  Eigen::Index label = 0;
+  layered->eval(x).maxCoeff(&label);
+  bounds::BoundOptions bo;
+  bo.tight_output = true;
+  const auto root = bounds::bound_root(spec::robustness_problem(layered, x, static_cast<int>(label), 0.01), bo);
+  int expected = 0;
+  double expected_sum = 0;
+  for (int k = 0; k < layered->num_hidden(); ++k)
+    for (Eigen::Index i = 0; i < root.pre[k].lo.size(); ++i)
+      if (root.pre[k].lo[i] < 0 && root.pre[k].hi[i] > 0) {
+        ++expected;
+        expected_sum += -root.pre[k].lo[i] * root.pre[k].hi[i];
+      }
+  EXPECT_GT(expected, 0);
+  EXPECT_EQ(c["unstable"].get<int>(), expected);
+  EXPECT_NEAR(c["instability"].get<double>(), expected_sum, 1e-9 * (1 + expected_sum));
 }
 
 TEST(Cli, EveryCommandHasHelp) {
