@@ -40,7 +40,9 @@ TEST(LpTightening, ContainsEverySampledPointAndIsNeverLooserThanCrown) {
     }
   }
   std::printf("lp tightened %d of %d neuron intervals\n", tightened, neurons);
-  EXPECT_GT(tightened, 0);  // the LP must do something on networks with 2-4 hidden layers
+  // The LP must do something on networks with 2-4 hidden layers: 2026-12-07, 360 of 1,366
+  // intervals (one narrowed interval passed before).
+  EXPECT_GE(tightened, neurons / 6);
 }
 
 TEST(LpTightening, RefusesPruningBudgets) {
