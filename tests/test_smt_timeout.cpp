@@ -4,6 +4,7 @@
 #include <string>
 
 #include "solvers/solve.h"
+#include "src/spec/problem.h"
 #include "tests/fixture_problem.h"
 #include "src/util/errors.h"
 
@@ -18,6 +19,8 @@ namespace {
 // CLI runs of that code on a busy machine did not either. The soak is what found it.
 TEST(SmtTimeout, OptimizeAtItsTimeLimitIsATimeoutOrAnAnswerNeverAnError) {
   const spec::Problem p = testing_util::fixture_problem("z3/optimize_timeout");
+  const spec::Result exact = solvers::solve_brute(p, solvers::BruteOptions{});
+  ASSERT_EQ(exact.verdict, spec::Verdict::sat);
   for (double limit : {0.3, 0.7, 1.0, 1.3}) {
     SCOPED_TRACE("timeout " + std::to_string(limit));
     solvers::SmtOptions so;
@@ -29,6 +32,12 @@ TEST(SmtTimeout, OptimizeAtItsTimeLimitIsATimeoutOrAnAnswerNeverAnError) {
     ASSERT_NO_THROW(r = solvers::solve_smt(p, so));
     EXPECT_TRUE(r.verdict == spec::Verdict::sat || r.verdict == spec::Verdict::timeout) << spec::to_string(r.verdict);
     EXPECT_NE(r.verdict, spec::Verdict::unsat) << "brute: the worst margin is -2.03";
+    EXPECT_LE(r.margin_lower, exact.margin_lower + 1e-9) << "a lower bound above brute's worst margin";
+    if (r.verdict == spec::Verdict::sat) {  // with a counterexample that stands
+      ASSERT_TRUE(r.witness.has_value());
+      spec::Witness w = *r.witness;
+      EXPECT_TRUE(spec::confirm_witness(p, w));
+    }
   }
 }
 
