@@ -289,12 +289,12 @@ TEST(Distances, MilpBoundaryDistanceMatchesBisectionAndBruteForce) {
     auto o = options();
     const auto adv = substitute::adversarial_distance(c.net, c.anchor, o);
     const auto rob = substitute::robust_distance(c.net, c.anchor, o);
-    const auto bab = substitute::boundary_distance(c.net, c.anchor, o, rob.lower, adv.upper);
+    const auto bab = substitute::boundary_distance(c.net, c.anchor, o, rob.lower, adv.upper, adv.witness);
     o.bnd_engine = substitute::DistanceOptions::BndEngine::milp_min;
     o.milp.encode.bounds = seed % 3 == 0   ? encodings::BoundSource::lp
                            : seed % 3 == 1 ? encodings::BoundSource::milp
                                            : encodings::BoundSource::crown;
-    const auto milp = substitute::boundary_distance(c.net, c.anchor, o, rob.lower, adv.upper);
+    const auto milp = substitute::boundary_distance(c.net, c.anchor, o, rob.lower, adv.upper, adv.witness);
     ASSERT_TRUE(bab.complete);
     ASSERT_TRUE(milp.complete) << milp.note;
     if (!std::isfinite(adv.upper)) continue;  // no boundary point in the clip box
@@ -453,4 +453,46 @@ TEST(Distances, MilpBisectionClosesOnAcasXuWithBabForBoundaryPoints) {
   bab::BabOptions bo;
   bo.timeout_s = 30;
   EXPECT_EQ(bab::solve_bab(substitute::ball_problem(net, a, bnd.lower), bo).verdict, spec::Verdict::unsat);
+}
+
+// region_descent: from an adversarial point at about twice d_bnd (PGD on that ball), the walk
+// over linear regions returns a confirmed adversarial point, never farther than its start and
+// never inside bab's certified lower end of d_bnd, and on these small networks most walks end at
+// the boundary itself (the closest point, within the bisection's tolerance of bab's bracket).
+TEST(Distances, RegionDescentWalksAdversarialPointsToTheBoundary) {
+  int walks = 0, improved = 0, reached = 0;
+  for (uint64_t seed = 61; seed <= 84; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::mt19937_64 rng(seed);
+    Case c = seed % 3 ? random_case_of(rng, {3, 8, 8, 3}) : random_case_of(rng, {4, 6, 6, 6, 4});
+    if (seed % 2) {
+      c.anchor.clip_lo = c.anchor.x0.minCoeff() - 0.2;
+      c.anchor.clip_hi = c.anchor.x0.maxCoeff() + 0.3;
+    }
+    const auto bnd = substitute::boundary_distance(c.net, c.anchor, options());
+    if (!std::isfinite(bnd.upper)) continue;  // no boundary within the clip box
+    ASSERT_TRUE(bnd.complete);
+    attack::AttackOptions ao;
+    ao.seed = seed;
+    const auto pgd = attack::pgd_attack(substitute::ball_problem(c.net, c.anchor, 2 * bnd.upper), ao);
+    if (!pgd.found) continue;
+    const double start = substitute::witness_radius(c.anchor, pgd.best.x);
+    ++walks;
+    substitute::RegionDescentOptions ro;
+    const auto rd = substitute::region_descent(c.net, c.anchor, pgd.best.x, ro);
+    ASSERT_EQ(rd.x.size(), c.anchor.x0.size());
+    EXPECT_LE(rd.radius, start);
+    EXPECT_GE(rd.radius, bnd.lower);
+    EXPECT_EQ(rd.radius, substitute::witness_radius(c.anchor, rd.x));
+    spec::Witness w;
+    w.x = rd.x;
+    EXPECT_TRUE(spec::confirm_witness(substitute::ball_problem(c.net, c.anchor, rd.radius), w));
+    EXPECT_GT(rd.lps, 0);
+    improved += rd.improved;
+    reached += rd.radius <= bnd.upper * (1 + 1e-9);
+  }
+  std::printf("region descent: %d walks, %d improved, %d reached the boundary\n", walks, improved, reached);
+  EXPECT_GE(walks, 12);
+  EXPECT_GE(improved, walks - 1);
+  EXPECT_GE(4 * reached, 3 * walks);  // 17 of 19 now
 }

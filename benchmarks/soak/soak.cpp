@@ -437,7 +437,7 @@ void check_distances(Soak& s, uint64_t seed, std::mt19937_64& rng, const Case& c
   ++s.distance_checks;
   const auto adv = substitute::adversarial_distance(c.net, c.anchor, o);
   const auto rob = substitute::robust_distance(c.net, c.anchor, o);
-  const auto bnd = substitute::boundary_distance(c.net, c.anchor, o, rob.lower, adv.upper);
+  const auto bnd = substitute::boundary_distance(c.net, c.anchor, o, rob.lower, adv.upper, adv.witness);
   std::ostringstream why;
   if (std::isfinite(adv.upper) && !adversarial_within(c, adv.witness, adv.upper, s.args.verbose))
     why << "d_adv's witness is not adversarial within " << adv.upper << "; ";

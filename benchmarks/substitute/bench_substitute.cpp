@@ -9,7 +9,7 @@
 //   eval OUT.csv [inputs=N] [nets=a,b] [tol=T] [query_timeout=S] [bnd=bab|milp|milp-min]
 //                [bounds=crown|lp] [mnist=FILE.csv] [only=PRUNER[:AMOUNT],...] [names=INPUT,...]
 //                [part=K/M] [start=N] [f_query_timeout=S] [adv_only=1] [restarts=N] [steps=N] [crown_start=0]
-//                [bab_after_milp=1] [branching=RULE]
+//                [bab_after_milp=1] [branching=RULE] [region_descent=N]
 //                               seed 001 Figure 3: d_rob and d_bnd on f and on every pruned g,
 //                               per (network, pruner, amount) the mean relative error, the
 //                               d_adv baseline and the time including pruning; rows per input
@@ -258,7 +258,7 @@ int run_transfer(const std::string& out_path, const std::map<std::string, std::s
       n.net->eval(a.x0).maxCoeff(&a.label);
       const auto rob = substitute::robust_distance(n.net, a, dm);
       const auto adv = substitute::adversarial_distance(n.net, a, dm);
-      const auto bnd = substitute::boundary_distance(n.net, a, dm, rob.lower, adv.upper);
+      const auto bnd = substitute::boundary_distance(n.net, a, dm, rob.lower, adv.upper, adv.witness);
       if (!(bnd.lower > 0) || !std::isfinite(bnd.upper)) continue;
       ++used;
       for (double frac : {0.5, 0.9, 1.1 * bnd.upper / bnd.lower})
@@ -303,8 +303,9 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
   const std::vector<std::string> nets = split(kv.count("nets") ? kv.at("nets") : "mnist10x10,mnist10x20,mnist-net_256x2");
   const bool adv_only = kv.count("adv_only");  // only d_adv of every input (and which have no PGD point)
   std::ofstream csv(out_path);
+  csv.precision(17);
   if (adv_only)
-    csv << "network,input,d_adv,d_adv_lower,pgd_runs,time_s\n";
+    csv << "network,input,d_adv,d_adv_lower,pgd_runs,time_s,d_adv_descent,descent_regions,descent_lps,descent_time_s\n";
   else
     csv << "network,input,pruner,amount,neurons_f,neurons_g,d_adv,d_rob,d_bnd,d_bnd_upper,bnd_complete,d_rob_hat,"
            "d_bnd_hat,bnd_hat_complete,t_rob_f,t_bnd_f,t_prune,t_rob_g,t_bnd_g,d_bnd_hat_upper\n";
@@ -322,6 +323,12 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
   // crown_start=0: PGD without the start at CROWN's least corner of each ball (the runs before
   // the seventeenth session).
   if (kv.count("crown_start")) dopt.crown_start = kv.at("crown_start") != "0";
+  // region_descent=N: at most N linear regions walked from d_adv's last point (0: off). With
+  // adv_only=1, d_adv is PGD's alone and the walk's result is the column d_adv_descent.
+  if (kv.count("region_descent")) dopt.region_descent_regions = std::stoi(kv.at("region_descent"));
+  substitute::RegionDescentOptions descent;
+  descent.max_regions = dopt.region_descent_regions;
+  if (adv_only) dopt.region_descent_regions = 0;
   const std::string bnd = kv.count("bnd") ? kv.at("bnd") : "bab";
   using E = substitute::DistanceOptions::BndEngine;
   if (bnd != "bab" && bnd != "milp" && bnd != "milp-min") throw std::runtime_error("bnd=" + bnd + ": bab, milp or milp-min");
@@ -416,8 +423,11 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
         continue;
       }
       if (adv_only) {
+        substitute::RegionDescent rd;
+        rd.radius = adv.upper;
+        if (descent.max_regions > 0) rd = substitute::region_descent(n.net, a, adv.witness, descent);
         csv << name << "," << in.name << "," << adv.upper << "," << adv.lower << "," << adv.queries << ","
-            << adv.time_s << "\n";
+            << adv.time_s << "," << rd.radius << "," << rd.regions << "," << rd.lps << "," << rd.time_s << "\n";
         csv.flush();
         continue;
       }
@@ -429,7 +439,7 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
         substitute::DistanceOptions dopt_f = dopt;  // f_query_timeout: a longer limit on f only
         dopt_f.bab.timeout_s = dopt_f.milp.timeout_s = qt_f;
         dopt_f.timeout_s = 20 * qt_f;
-        const auto bnd = substitute::boundary_distance(n.net, a, dopt_f, rob.lower, adv.upper);
+        const auto bnd = substitute::boundary_distance(n.net, a, dopt_f, rob.lower, adv.upper, adv.witness);
         const double t_bnd_f = adv.time_s + rob.time_s + bnd.time_s;
         for (const Config& c : configs(*n.net)) {
           if (!selected(c)) continue;
@@ -457,7 +467,7 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
           if (adv.witness.size()) dopt_g.starts.push_back(adv.witness);
           const auto rob_g = substitute::robust_distance(gp, a, dopt_g);
           const auto adv_g = substitute::adversarial_distance(gp, a, dopt_g);
-          const auto bnd_g = substitute::boundary_distance(gp, a, dopt_g, rob_g.lower, adv_g.upper);
+          const auto bnd_g = substitute::boundary_distance(gp, a, dopt_g, rob_g.lower, adv_g.upper, adv_g.witness);
           const double t_rob_g = t_prune + rob_g.time_s;
           const double t_bnd_g = t_prune + rob_g.time_s + adv_g.time_s + bnd_g.time_s;
           char line[1024];
@@ -535,7 +545,7 @@ int main(int argc, char** argv) {
       return run_eval(argv[2], parse_kv(argc, argv, 3,
                                         {"inputs", "nets", "tol", "query_timeout", "bnd", "bounds", "mnist", "only",
                                          "names", "part", "start", "f_query_timeout", "adv_only", "restarts", "steps",
-                                         "crown_start", "bab_after_milp", "branching"}));
+                                         "crown_start", "bab_after_milp", "branching", "region_descent"}));
   } catch (const std::runtime_error& e) {  // bad arguments (util::InputError is one too)
     std::fprintf(stderr, "bench_substitute: %s\n", e.what());
     return 2;

@@ -50,6 +50,7 @@ substitute::DistanceOptions distance_options(const util::Options& o) {
   d.attack.seed = static_cast<uint64_t>(o.seed);
   if (!o.attack_start.empty()) d.starts.push_back(read_vector_file(o.attack_start));
   d.crown_start = !o.no_crown_start;
+  d.region_descent_regions = static_cast<int>(o.region_descent);
   d.bab.seed = static_cast<uint64_t>(o.seed);
   d.bab.branching = bab::parse_branching(o.branching);
   d.bab.attack = d.attack;
@@ -149,9 +150,8 @@ int run_distance(const util::Options& o) {
   if (method == "bnd" || method == "all") {
     substitute::Distance rob = substitute::robust_distance(f, a, d);
     substitute::Distance adv = substitute::adversarial_distance(f, a, d);
-    substitute::Distance bnd = substitute::boundary_distance(f, a, d, rob.lower, adv.upper);
+    substitute::Distance bnd = substitute::boundary_distance(f, a, d, rob.lower, adv.upper, adv.witness);
     bnd.time_s += rob.time_s + adv.time_s;  // the bracket is part of the computation
-    if (bnd.witness.size() == 0 && bnd.upper >= adv.upper) bnd.witness = adv.witness;  // the upper end is PGD's
     if (method == "all") out = {adv, rob, bnd};
     else out.push_back(bnd);
   }

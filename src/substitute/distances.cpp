@@ -1,4 +1,5 @@
-// Robustness distances around an anchor (seed 001 Section 2): d_adv by PGD, d_rob by the
+// Robustness distances around an anchor (seed 001 Section 2): d_adv by PGD (its last point then
+// walked to a local minimum of the distance by region_descent), d_rob by the
 // incomplete BoundEngine, d_bnd (eq. 1) by the complete engine (solvers/bab), each by growing a
 // bracket and bisecting over eps. d_adv is the L-inf distance of a confirmed adversarial point
 // (so d_bnd <= d_adv), d_rob a certified radius (so d_rob <= d_bnd); d_bnd is reported as the
@@ -112,6 +113,17 @@ Distance adversarial_distance(std::shared_ptr<const net::LayeredNetwork> net, co
       if (!attack_at(mid)) d.lower = mid;
     }
     d.complete = close_enough(d.lower, d.upper, o.rel_tol);
+    if (o.region_descent_regions > 0 && since(t0) < o.timeout_s) {
+      RegionDescentOptions ro;
+      ro.max_regions = o.region_descent_regions;
+      ro.time_limit_s = o.timeout_s - since(t0);
+      const RegionDescent rd = region_descent(net, a, d.witness, ro);
+      d.queries += rd.lps;
+      if (rd.improved) {
+        d.upper = rd.radius;
+        d.witness = rd.x;
+      }
+    }
   }
   d.lower = std::min(d.lower, d.upper);
   d.value = d.upper;
@@ -160,13 +172,18 @@ Distance robust_distance(std::shared_ptr<const net::LayeredNetwork> net, const A
 }
 
 Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const Anchor& a, const DistanceOptions& o,
-                           double lower, double upper) {
+                           double lower, double upper, const Vector& upper_witness) {
   const auto t0 = Clock::now();
   Distance d;
   d.kind = "bnd";
   if (zero_at_anchor(net, a, d, t0)) return d;
   d.lower = std::max(0.0, lower);
   d.upper = upper;
+  if (upper_witness.size() > 0) {
+    if (upper_witness.size() != a.x0.size() || !(witness_radius(a, upper_witness) <= upper))
+      throw util::InternalError("d_bnd: the witness given for the upper end lies farther than it");
+    d.witness = upper_witness;
+  }
   // A radius proven robust beyond a confirmed adversarial point: one of the engines that gave
   // them is wrong (1e-9: the rounding of the balls' bounds).
   auto contradiction = [&](double robust, double adversarial) { return adversarial < robust * (1 - 1e-9); };

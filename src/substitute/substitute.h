@@ -61,6 +61,9 @@ struct DistanceOptions {
   // Marabou's mnist10x10 it finds points PGD from x0 and random starts misses (mnist5k_3957:
   // margin -2 at radius 0.0201, where d_adv without it was 0.0237).
   bool crown_start = true;
+  // Then walk the last adversarial point's linear regions towards x0 (region_descent), at most
+  // this many regions (0: off).
+  int region_descent_regions = 100;
   // The complete engine of d_bnd:
   //   bab        bisection over eps, each query decided by bab (bab.timeout_s per query);
   //   milp       bisection over eps, each query decided by CBC: one model per competing class
@@ -103,8 +106,33 @@ Distance robust_distance(std::shared_ptr<const net::LayeredNetwork> net, const A
 // next ones lie below it (where a proof is likelier), so the lower end still rises.
 // With BndEngine::milp_min: one MILP over the ball of radius `upper` (kInf: the largest radius,
 // eps_max).
+// `upper_witness`, when given, is the adversarial point at distance `upper` (e.g. d_adv's
+// witness): the result's witness unless a closer one is found.
 Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const Anchor& a, const DistanceOptions& o,
-                           double lower = 0, double upper = kInf);
+                           double lower = 0, double upper = kInf, const Vector& upper_witness = Vector());
+
+// ---- region_descent.cpp ------------------------------------------------------------------
+
+// Linear-region descent (after Croce and Hein's linear region attack): from an adversarial
+// point `start`, LPs over the network's linear regions, each solved for the closest unsafe point
+// to x0 in L-inf, walking to the neighbouring region across the phase facets that bind it; the
+// radius never grows. Returns the closest confirmed adversarial point seen (start when none is
+// closer).
+struct RegionDescentOptions {
+  int max_regions = 100;
+  double time_limit_s = 30;
+  int stall_regions = 10;    // stop when the last stall_regions regions gained less than a
+  double stall_gain = 1e-3;  // relative stall_gain of the radius together
+};
+struct RegionDescent {
+  bool improved = false;  // a confirmed adversarial point closer than start
+  Vector x;               // the closest confirmed adversarial point (start if not improved)
+  double radius = kInf;   // its witness_radius
+  int regions = 0, lps = 0;
+  double time_s = 0;
+};
+RegionDescent region_descent(std::shared_ptr<const net::LayeredNetwork> net, const Anchor& a, const Vector& start,
+                             const RegionDescentOptions& o);
 
 // ---- pruners ----------------------------------------------------------------------------
 
