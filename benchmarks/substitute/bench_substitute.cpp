@@ -425,7 +425,8 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
       if (adv_only) {
         substitute::RegionDescent rd;
         rd.radius = adv.upper;
-        if (descent.max_regions > 0) rd = substitute::region_descent(n.net, a, adv.witness, descent);
+        if (descent.max_regions > 0)
+          rd = substitute::region_descent_per_class(n.net, a, adv.witness, dopt.attack, descent);
         csv << name << "," << in.name << "," << adv.upper << "," << adv.lower << "," << adv.queries << ","
             << adv.time_s << "," << rd.radius << "," << rd.regions << "," << rd.lps << "," << rd.time_s << "\n";
         csv.flush();

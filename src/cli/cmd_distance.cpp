@@ -94,10 +94,14 @@ nlohmann::json to_json(const substitute::Distance& d) {
 // d_bnd (PGD failing at a radius, or the bounds failing at one, proves nothing there).
 void print_text(const substitute::Distance& d) {
   if (d.kind == "adv") {
-    if (std::isfinite(d.upper))
-      std::printf("d_adv %.9g  PGD adversarial distance: a confirmed point at that distance (an upper bound of "
-                  "d_bnd); PGD found none up to radius %.9g\n",
+    if (std::isfinite(d.upper) && d.lower < d.upper)
+      std::printf("d_adv %.9g  adversarial distance: a confirmed point at that distance (an upper bound of "
+                  "d_bnd; PGD, then region descent); PGD found none up to radius %.9g\n",
                   d.value, d.lower);
+    else if (std::isfinite(d.upper))  // region descent went below the radii where PGD failed
+      std::printf("d_adv %.9g  adversarial distance: a confirmed point at that distance (an upper bound of "
+                  "d_bnd; PGD, then region descent)\n",
+                  d.value);
     else
       std::printf("d_adv inf  PGD found no adversarial point up to radius %.9g\n", d.lower);
   } else if (d.kind == "rob") {

@@ -1,5 +1,6 @@
-// Robustness distances around an anchor (seed 001 Section 2): d_adv by PGD (its last point then
-// walked to a local minimum of the distance by region_descent), d_rob by the
+// Robustness distances around an anchor (seed 001 Section 2): d_adv by PGD (its last point and
+// targeted PGD points of every class then walked to local minima of the distance by
+// region_descent_per_class), d_rob by the
 // incomplete BoundEngine, d_bnd (eq. 1) by the complete engine (solvers/bab), each by growing a
 // bracket and bisecting over eps. d_adv is the L-inf distance of a confirmed adversarial point
 // (so d_bnd <= d_adv), d_rob a certified radius (so d_rob <= d_bnd); d_bnd is reported as the
@@ -117,7 +118,7 @@ Distance adversarial_distance(std::shared_ptr<const net::LayeredNetwork> net, co
       RegionDescentOptions ro;
       ro.max_regions = o.region_descent_regions;
       ro.time_limit_s = o.timeout_s - since(t0);
-      const RegionDescent rd = region_descent(net, a, d.witness, ro);
+      const RegionDescent rd = region_descent_per_class(net, a, d.witness, o.attack, ro);
       d.queries += rd.lps;
       if (rd.improved) {
         d.upper = rd.radius;

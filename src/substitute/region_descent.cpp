@@ -218,7 +218,9 @@ RegionDescent region_descent(std::shared_ptr<const net::LayeredNetwork> net, con
       if (v < best) best = v, current = static_cast<int>(d);
     }
   }
-  if (current < 0) return out;
+  // The region's maps are dense: num_relus x input_dim numbers (a convolutional CIFAR network
+  // would need gigabytes). Such networks keep PGD's point.
+  if (current < 0 || static_cast<double>(f.num_relus()) * f.input_dim() > o.max_map_entries) return out;
   Pattern p = pattern_at(f, start);
   std::set<Pattern> seen;
   std::vector<double> radius_at;  // the best radius before each region
@@ -253,6 +255,40 @@ RegionDescent region_descent(std::shared_ptr<const net::LayeredNetwork> net, con
   }
   out.time_s = since(t0);
   return out;
+}
+
+RegionDescent region_descent_per_class(std::shared_ptr<const net::LayeredNetwork> net, const Anchor& a,
+                                       const Vector& start, const attack::AttackOptions& pgd,
+                                       const RegionDescentOptions& o) {
+  const auto t0 = Clock::now();
+  auto left = [&] { return std::max(0.0, o.time_limit_s - since(t0)); };
+  RegionDescentOptions ro = o;
+  ro.time_limit_s = left();
+  RegionDescent best = region_descent(net, a, start, ro);
+  if (static_cast<double>(net->num_relus()) * net->input_dim() > o.max_map_entries) return best;  // no walks
+  const double radius = witness_radius(a, start);
+  const spec::Problem ball = ball_problem(net, a, radius);
+  for (size_t j = 0; j < ball.property.disjuncts.size() && left() > 0; ++j) {
+    spec::Problem pj = ball;  // "class j reaches the label's output" alone
+    pj.property.disjuncts = {ball.property.disjuncts[j]};
+    attack::AttackOptions ao = pgd;
+    ao.time_limit_s = std::min(ao.time_limit_s, left());
+    const attack::AttackResult r = attack::pgd_attack(pj, ao);
+    if (!r.found) continue;
+    ro.time_limit_s = left();
+    RegionDescent rj = region_descent(net, a, r.best.x, ro);
+    best.regions += rj.regions;
+    best.lps += rj.lps;
+    // rj.x is confirmed on the whole property when rj improved; r.best.x, on class j's part of it
+    // (a counterexample of pj is one of the whole property), at `radius` at most.
+    if (rj.radius < best.radius) {
+      best.x = std::move(rj.x);
+      best.radius = rj.radius;
+      best.improved = true;
+    }
+  }
+  best.time_s = since(t0);
+  return best;
 }
 
 }  // namespace substitute
