@@ -505,6 +505,53 @@ TEST(Distances, RegionDescentWalksAdversarialPointsToTheBoundary) {
               improved, reached, reached_per_class);
   EXPECT_GE(walks, 12);
   EXPECT_GE(improved, walks - 1);
-  EXPECT_GE(4 * reached, 3 * walks);  // 17 of 19 now
+  EXPECT_GE(reached, walks - 2);  // 17 of 19 now; 13 without flipping, 15 with at most 2 regions
   EXPECT_GE(reached_per_class, reached);
+}
+
+// Walks from different starts end at different local minima: on these networks (found among
+// seeds 100-400 of 8-16-16-16-6 MLPs) the walks from every class's targeted PGD point end closer
+// than the walk from d_adv's own point, at confirmed adversarial points (the test above checks
+// the walks against bab's certified lower ends). d_adv itself (adversarial_distance) ends no
+// farther than the single walk.
+TEST(Distances, RegionDescentPerClassFindsCloserMinima) {
+  int closer = 0;
+  for (uint64_t seed : {133, 154, 211, 365, 385}) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::mt19937_64 rng(seed);
+    Case c = random_case_of(rng, {8, 16, 16, 16, 6});
+    auto o = options();
+    o.region_descent_regions = 0;
+    const auto pgd = substitute::adversarial_distance(c.net, c.anchor, o);
+    ASSERT_TRUE(std::isfinite(pgd.upper));
+    substitute::RegionDescentOptions ro;
+    attack::AttackOptions ao;
+    ao.seed = seed;
+    const auto single = substitute::region_descent(c.net, c.anchor, pgd.witness, ro);
+    const auto pc = substitute::region_descent_per_class(c.net, c.anchor, pgd.witness, ao, ro);
+    closer += pc.radius < single.radius * (1 - 1e-3);
+    o.region_descent_regions = ro.max_regions;
+    o.attack.seed = seed;
+    const auto adv = substitute::adversarial_distance(c.net, c.anchor, o);
+    EXPECT_LE(adv.upper, single.radius);
+    spec::Witness w;
+    w.x = pc.x;
+    EXPECT_TRUE(spec::confirm_witness(substitute::ball_problem(c.net, c.anchor, pc.radius), w));
+    w.x = adv.witness;
+    EXPECT_TRUE(spec::confirm_witness(substitute::ball_problem(c.net, c.anchor, adv.upper), w));
+  }
+  EXPECT_GE(closer, 4);
+}
+
+// The witness given for d_bnd's upper end must be an adversarial point within it.
+TEST(Distances, BoundaryDistanceRefusesAWitnessThatIsNotAdversarialWithinTheUpperEnd) {
+  Case c = random_case(5);
+  const auto adv = substitute::adversarial_distance(c.net, c.anchor, options());
+  ASSERT_TRUE(std::isfinite(adv.upper));
+  const auto o = options();
+  EXPECT_THROW(substitute::boundary_distance(c.net, c.anchor, o, 0, 0.5 * adv.upper, adv.witness), util::InternalError);
+  EXPECT_THROW(substitute::boundary_distance(c.net, c.anchor, o, 0, adv.upper, c.anchor.x0), util::InternalError);
+  const auto bnd = substitute::boundary_distance(c.net, c.anchor, o, 0, 2 * adv.upper, adv.witness);
+  EXPECT_LE(bnd.upper, adv.upper);  // the witness's own radius, not the larger one given
+  EXPECT_EQ(bnd.witness.size(), c.anchor.x0.size());
 }

@@ -5,7 +5,7 @@ usage: merge_g_rerun.py EVAL.csv RERUN.csv [--tol T] > MERGED.csv
 
 f's bracket [d_bnd, d_bnd_upper] depends on f alone, so a later run that changes only how the
 substitutes are built (e.g. a new x_adv for the linear pruner) need not repeat f's long queries.
-For every row of EVAL.csv whose (input, pruner, amount) RERUN.csv has:
+For every row of EVAL.csv whose (network, input, pruner, amount) RERUN.csv has:
 - g's columns (neurons_g, d_rob_hat, d_bnd_hat, d_bnd_hat_upper, bnd_hat_complete, t_prune,
   t_rob_g, t_bnd_g) and d_adv come from the re-run;
 - f's lower end, d_rob and times come from EVAL.csv;
@@ -30,7 +30,7 @@ def main():
     ap.add_argument("--tol", type=float, default=0.02)
     args = ap.parse_args()
     with open(args.rerun_csv) as f:
-        rerun = {(r["input"], r["pruner"], r["amount"]): r for r in csv.DictReader(f)}
+        rerun = {(r["network"], r["input"], r["pruner"], r["amount"]): r for r in csv.DictReader(f)}
     with open(args.eval_csv) as f:
         rows = list(csv.DictReader(f))
     if not rows:
@@ -39,9 +39,9 @@ def main():
     out.writeheader()
     missing = []
     for r in rows:
-        new = rerun.get((r["input"], r["pruner"], r["amount"]))
+        new = rerun.get((r["network"], r["input"], r["pruner"], r["amount"]))
         if new is None:
-            missing.append(r["input"])
+            missing.append(f"{r['network']}:{r['input']}")
             continue
         m = dict(r)
         for k in G_COLUMNS:

@@ -96,11 +96,11 @@ void print_text(const substitute::Distance& d) {
   if (d.kind == "adv") {
     if (std::isfinite(d.upper) && d.lower < d.upper)
       std::printf("d_adv %.9g  adversarial distance: a confirmed point at that distance (an upper bound of "
-                  "d_bnd; PGD, then region descent); PGD found none up to radius %.9g\n",
+                  "d_bnd); PGD found none up to radius %.9g\n",
                   d.value, d.lower);
-    else if (std::isfinite(d.upper))  // region descent went below the radii where PGD failed
+    else if (std::isfinite(d.upper))  // region descent went below the radii where PGD failed, or 0
       std::printf("d_adv %.9g  adversarial distance: a confirmed point at that distance (an upper bound of "
-                  "d_bnd; PGD, then region descent)\n",
+                  "d_bnd)\n",
                   d.value);
     else
       std::printf("d_adv inf  PGD found no adversarial point up to radius %.9g\n", d.lower);

@@ -117,12 +117,12 @@ Distance adversarial_distance(std::shared_ptr<const net::LayeredNetwork> net, co
     if (o.region_descent_regions > 0 && since(t0) < o.timeout_s) {
       RegionDescentOptions ro;
       ro.max_regions = o.region_descent_regions;
-      ro.time_limit_s = o.timeout_s - since(t0);
+      ro.time_limit_s = std::min(ro.time_limit_s, o.timeout_s - since(t0));
       const RegionDescent rd = region_descent_per_class(net, a, d.witness, o.attack, ro);
-      d.queries += rd.lps;
       if (rd.improved) {
         d.upper = rd.radius;
         d.witness = rd.x;
+        d.complete = close_enough(std::min(d.lower, d.upper), d.upper, o.rel_tol);
       }
     }
   }
@@ -181,8 +181,12 @@ Distance boundary_distance(std::shared_ptr<const net::LayeredNetwork> net, const
   d.lower = std::max(0.0, lower);
   d.upper = upper;
   if (upper_witness.size() > 0) {
-    if (upper_witness.size() != a.x0.size() || !(witness_radius(a, upper_witness) <= upper))
-      throw util::InternalError("d_bnd: the witness given for the upper end lies farther than it");
+    spec::Witness w;
+    w.x = upper_witness;
+    const double r = upper_witness.size() == a.x0.size() ? witness_radius(a, upper_witness) : kInf;
+    if (!(r <= upper) || !spec::confirm_witness(ball_problem(net, a, r), w))
+      throw util::InternalError("d_bnd: the witness given for the upper end is not an adversarial point within it");
+    d.upper = r;
     d.witness = upper_witness;
   }
   // A radius proven robust beyond a confirmed adversarial point: one of the engines that gave

@@ -8,9 +8,12 @@
 // the neurons to flip. x* also lies in the closure of the region with those phases flipped (at
 // z_i = 0 both phases give the same values downstream), so that region's LP starts no higher:
 // the radius never grows. The descent stops at a region whose optimum binds no phase row (a
-// local minimum of the distance over the unsafe set), at a region seen before, or at its limits.
+// local minimum of the distance over the unsafe set, see below), at a region seen before, or at
+// its limits.
 // Nothing here is trusted: every point is re-checked by spec::confirm_witness on the ball of its
-// own radius before it is returned.
+// own radius before it is returned (the start excepted: callers pass a confirmed one).
+// "Binds no phase row" is a local minimum as far as the LP's prices tell: a facet the optimum
+// touches with a zero price may still lead to a lower region, which the walk does not try.
 #include <Clp_C_Interface.h>
 
 #include <cfloat>
@@ -136,6 +139,9 @@ RegionLp solve_region_lp(const RegionMaps& m, const Pattern& p, const spec::Conj
     dense.row(r) /= big;
     if (row_lo[r] != -DBL_MAX) row_lo[r] /= big;
     if (row_hi[r] != DBL_MAX) row_hi[r] /= big;
+    // Clp's row tolerance (1e-7) now counts in units of `big`: the property rows keep a margin of
+    // 1e-6 of them besides tau, so that x* is unsafe however large the margin's gradient is.
+    if (r >= F) row_hi[r] -= 1e-6;
   }
   // Ball rows: x_j - t <= x0_j and x_j + t >= x0_j.
   for (int j = 0; j < n; ++j) {
@@ -263,7 +269,10 @@ RegionDescent region_descent_per_class(std::shared_ptr<const net::LayeredNetwork
   const auto t0 = Clock::now();
   auto left = [&] { return std::max(0.0, o.time_limit_s - since(t0)); };
   RegionDescentOptions ro = o;
-  ro.time_limit_s = left();
+  // Each walk gets an equal share of what is left for it and the walks after it, so that a long
+  // first walk does not starve the classes' walks.
+  const int walks = 1 + std::max(0, net->output_dim() - 1);
+  ro.time_limit_s = left() / walks;
   RegionDescent best = region_descent(net, a, start, ro);
   if (static_cast<double>(net->num_relus()) * net->input_dim() > o.max_map_entries) return best;  // no walks
   const double radius = witness_radius(a, start);
@@ -275,7 +284,7 @@ RegionDescent region_descent_per_class(std::shared_ptr<const net::LayeredNetwork
     ao.time_limit_s = std::min(ao.time_limit_s, left());
     const attack::AttackResult r = attack::pgd_attack(pj, ao);
     if (!r.found) continue;
-    ro.time_limit_s = left();
+    ro.time_limit_s = left() / static_cast<double>(walks - 1 - j);
     RegionDescent rj = region_descent(net, a, r.best.x, ro);
     best.regions += rj.regions;
     best.lps += rj.lps;
