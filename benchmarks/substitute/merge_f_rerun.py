@@ -9,7 +9,7 @@ Each RERUN.json is the output of
 d_bnd (d_bnd, d_bnd_upper, bnd_complete, t_bnd_f) take the re-run's lower end, upper end,
 completeness and time (which, like t_bnd_f, includes d_rob and d_adv); g's columns are kept.
 A RERUN.csv is a bench_substitute eval CSV of a re-run whole (`names=`): its rows replace the
-rows of EVAL.csv with the same input, pruner and amount, f's and g's columns alike.
+rows of EVAL.csv with the same network, input, pruner and amount, f's and g's columns alike.
 """
 import csv
 import json
@@ -26,7 +26,7 @@ def main():
         if path.endswith(".csv"):
             with open(path) as f:
                 for r in csv.DictReader(f):
-                    whole[(r["input"], r["pruner"], r["amount"])] = r
+                    whole[(r["network"], r["input"], r["pruner"], r["amount"])] = r
             continue
         with open(path) as f:
             text = f.read()
@@ -36,11 +36,14 @@ def main():
         rows = list(csv.DictReader(f))
     if not rows:
         sys.exit("empty CSV")
+    # A RERUN.json names only its input, and MNIST inputs share names across networks.
+    if rerun and len({r["network"] for r in rows}) > 1:
+        sys.exit("RERUN.json files need an EVAL.csv of one network (they do not name theirs)")
     out = csv.DictWriter(sys.stdout, fieldnames=list(rows[0].keys()), lineterminator="\n")
     out.writeheader()
     seen = set()
     for r in rows:
-        key = (r["input"], r["pruner"], r["amount"])
+        key = (r["network"], r["input"], r["pruner"], r["amount"])
         if key in whole:
             if r["input"] in rerun:
                 sys.exit(r["input"] + ": both a re-run row and a re-run of f")

@@ -33,12 +33,18 @@ using Pattern = std::vector<uint8_t>;  // every hidden neuron's phase, layer aft
 
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-Pattern pattern_at(const net::LayeredNetwork& f, const Vector& x) {
+// The phases of the hidden neurons given every layer's pre-activations (the output's last).
+Pattern pattern_of(const std::vector<Vector>& pre) {
   Pattern p;
-  const auto pre = f.pre_activations(x);
-  for (int k = 0; k < f.num_hidden(); ++k)
+  for (size_t k = 0; k + 1 < pre.size(); ++k)
     for (Eigen::Index i = 0; i < pre[k].size(); ++i) p.push_back(pre[k][i] > 0 ? 1 : 0);
   return p;
+}
+
+// The region's maps are dense: num_relus x input_dim numbers (a convolutional CIFAR network
+// would need gigabytes). Such networks keep PGD's point.
+bool walkable(const net::LayeredNetwork& f, const RegionDescentOptions& o) {
+  return static_cast<double>(f.num_relus()) * f.input_dim() <= o.max_map_entries;
 }
 
 // The network on the region of `p`: every hidden pre-activation z = Z x + z0 (rows stacked layer
@@ -106,11 +112,11 @@ RegionLp solve_region_lp(const RegionMaps& m, const Pattern& p, const spec::Conj
   const Vector mid = 0.5 * (lo + hi), half = 0.5 * (hi - lo);
   // Phase rows s_i (Z_i x + z0_i) >= 0 that can bind, then the property rows c^T (Y x + y0) - d <= -tau.
   std::vector<int> neuron;
-  const double largest = m.Z.rows() ? m.Z.cwiseAbs().rowwise().sum().maxCoeff() : 0.0;
+  const Vector norm = m.Z.cwiseAbs().rowwise().sum();  // |Z_i|_1
+  const double largest = norm.size() ? norm.maxCoeff() : 0.0;
   for (Eigen::Index i = 0; i < m.Z.rows(); ++i) {
     const double s = p[i] ? 1.0 : -1.0;
-    const double norm = m.Z.row(i).lpNorm<1>();
-    if (norm <= 1e-9 * largest) continue;
+    if (norm[i] <= 1e-9 * largest) continue;
     if (s * (m.Z.row(i).dot(mid) + m.z0[i]) - m.Z.row(i).cwiseAbs().dot(half) > 0) continue;
     neuron.push_back(static_cast<int>(i));
   }
@@ -201,7 +207,8 @@ RegionDescent region_descent(std::shared_ptr<const net::LayeredNetwork> net, con
   const spec::OutputProperty prop = spec::robustness_property(f.output_dim(), a.label);
   // The rows of the LP ask for a margin of -tau, not 0, so that x* stays unsafe after Clp's
   // tolerances (1e-7 on rows) and the rounding of the forward pass.
-  const Vector y_start = f.eval(start);
+  const std::vector<Vector> pre_start = f.pre_activations(start);
+  const Vector& y_start = pre_start.back();
   const double tau = 1e-6 * std::max(1.0, y_start.lpNorm<Eigen::Infinity>());
   // Accepts x when it is a confirmed adversarial point closer than the best so far.
   auto accept = [&](const Vector& x) {
@@ -224,10 +231,8 @@ RegionDescent region_descent(std::shared_ptr<const net::LayeredNetwork> net, con
       if (v < best) best = v, current = static_cast<int>(d);
     }
   }
-  // The region's maps are dense: num_relus x input_dim numbers (a convolutional CIFAR network
-  // would need gigabytes). Such networks keep PGD's point.
-  if (current < 0 || static_cast<double>(f.num_relus()) * f.input_dim() > o.max_map_entries) return out;
-  Pattern p = pattern_at(f, start);
+  if (current < 0 || !walkable(f, o)) return out;
+  Pattern p = pattern_of(pre_start);
   std::set<Pattern> seen;
   std::vector<double> radius_at;  // the best radius before each region
   while (out.regions < o.max_regions && since(t0) < o.time_limit_s) {
@@ -268,15 +273,14 @@ RegionDescent region_descent_per_class(std::shared_ptr<const net::LayeredNetwork
                                        const RegionDescentOptions& o) {
   const auto t0 = Clock::now();
   auto left = [&] { return std::max(0.0, o.time_limit_s - since(t0)); };
+  const spec::Problem ball = ball_problem(net, a, witness_radius(a, start));
   RegionDescentOptions ro = o;
   // Each walk gets an equal share of what is left for it and the walks after it, so that a long
   // first walk does not starve the classes' walks.
-  const int walks = 1 + std::max(0, net->output_dim() - 1);
+  const size_t walks = 1 + ball.property.disjuncts.size();
   ro.time_limit_s = left() / walks;
   RegionDescent best = region_descent(net, a, start, ro);
-  if (static_cast<double>(net->num_relus()) * net->input_dim() > o.max_map_entries) return best;  // no walks
-  const double radius = witness_radius(a, start);
-  const spec::Problem ball = ball_problem(net, a, radius);
+  if (!walkable(*net, o)) return best;  // no walks, so no targeted PGD for them either
   for (size_t j = 0; j < ball.property.disjuncts.size() && left() > 0; ++j) {
     spec::Problem pj = ball;  // "class j reaches the label's output" alone
     pj.property.disjuncts = {ball.property.disjuncts[j]};
@@ -289,7 +293,7 @@ RegionDescent region_descent_per_class(std::shared_ptr<const net::LayeredNetwork
     best.regions += rj.regions;
     best.lps += rj.lps;
     // rj.x is confirmed on the whole property when rj improved; r.best.x, on class j's part of it
-    // (a counterexample of pj is one of the whole property), at `radius` at most.
+    // (a counterexample of pj is one of the whole property), within the ball.
     if (rj.radius < best.radius) {
       best.x = std::move(rj.x);
       best.radius = rj.radius;
