@@ -323,8 +323,9 @@ int run_eval(const std::string& out_path, const std::map<std::string, std::strin
   // crown_start=0: PGD without the start at CROWN's least corner of each ball (the runs before
   // the seventeenth session).
   if (kv.count("crown_start")) dopt.crown_start = kv.at("crown_start") != "0";
-  // region_descent=N: at most N linear regions walked from d_adv's last point (0: off). With
-  // adv_only=1, d_adv is PGD's alone and the walk's result is the column d_adv_descent.
+  // region_descent=N: at most N linear regions per walk from d_adv's last point and the classes'
+  // targeted PGD points (0: off). With adv_only=1, d_adv is PGD's alone and the walks' result is
+  // the column d_adv_descent.
   if (kv.count("region_descent")) dopt.region_descent_regions = std::stoi(kv.at("region_descent"));
   substitute::RegionDescentOptions descent;
   descent.max_regions = dopt.region_descent_regions;

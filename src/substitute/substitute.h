@@ -61,8 +61,9 @@ struct DistanceOptions {
   // Marabou's mnist10x10 it finds points PGD from x0 and random starts misses (mnist5k_3957:
   // margin -2 at radius 0.0201, where d_adv without it was 0.0237).
   bool crown_start = true;
-  // Then walk the last adversarial point's linear regions towards x0 (region_descent), at most
-  // this many regions (0: off).
+  // Then walk the last adversarial point, and a targeted PGD point of every competing class,
+  // over the linear regions towards x0 (region_descent_per_class), at most this many regions per
+  // walk (0: off).
   int region_descent_regions = 100;
   // The complete engine of d_bnd:
   //   bab        bisection over eps, each query decided by bab (bab.timeout_s per query);
