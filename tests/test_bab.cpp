@@ -443,6 +443,14 @@ TEST(BabSolve, AgreesWithTheExactOracleWithIntermediateLayersRebounded) {
   run_differential(16, 60, bab::Branching::relu_widest, 2, 4, 8, 64, false, bounds::BoundOptions::Intermediate::crown);
 }
 
+// Branching::relu_layer: the earliest layer's unstable neurons first, with the intermediate
+// layers inherited (the parent's, clipped) and re-bounded by alpha-CROWN with beta, as on the
+// deep networks it is for.
+TEST(BabSolve, AgreesWithTheExactOracleUnderLayerOrderReluSplitting) {
+  run_differential(17, 120, bab::Branching::relu_layer, 4, 4, 8, 64);
+  run_differential(18, 160, bab::Branching::relu_layer, 4, 5, 10, 64, false, bounds::BoundOptions::Intermediate::alpha);
+}
+
 // BabOptions::root_milp (`verify --root-bounds milp`) and root_known: every subdomain starts from
 // the root's MILP-tightened pre-activation bounds, computed at the root (odd instances) or given
 // (even ones). Verdicts and bounds must still match the oracle, and the bounds must be used: some
@@ -631,7 +639,8 @@ TEST(BabTree, LeavesCoverTheBoxAndReproveTheirBounds) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     std::mt19937_64 rng(seed);
     const spec::Problem p = random_problem(rng, 0.05, 0.8, 2, 3, 2, 6, 2, 4);
-    for (bab::Branching rule : {bab::Branching::input, bab::Branching::relu_babsr, bab::Branching::relu_widest}) {
+    for (bab::Branching rule : {bab::Branching::input, bab::Branching::relu_babsr, bab::Branching::relu_widest,
+                                bab::Branching::relu_layer}) {
       bab::BabTree tree;
       bab::BabOptions o = options_for(rule, 4);
       const spec::Result r = bab::solve_bab(p, o, &tree);
@@ -805,7 +814,7 @@ TEST(BabSolve, ReturnsNearTheTimeoutOnLargerNetworks) {
 
 TEST(BabBranching, ParsesItsNamesAndRejectsOthers) {
   for (bab::Branching b : {bab::Branching::automatic, bab::Branching::input, bab::Branching::relu_babsr,
-                           bab::Branching::relu_widest})
+                           bab::Branching::relu_widest, bab::Branching::relu_layer})
     EXPECT_EQ(bab::parse_branching(bab::to_string(b)), b);
   EXPECT_THROW(bab::parse_branching("babsr"), util::InputError);
 }

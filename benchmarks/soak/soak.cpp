@@ -218,8 +218,8 @@ Config draw_config(std::mt19937_64& rng, bool pruning, double timeout, uint64_t 
   std::ostringstream s;
   s << "--engine " << o.engine;
   if (o.engine == "bab" || o.engine == "auto") {
-    o.branching = pruning ? pick<std::string>(rng, {"auto", "input", "relu-babsr", "relu-widest"})
-                          : pick<std::string>(rng, {"auto", "input", "relu-babsr", "relu-widest", "first-layer"});
+    o.branching = pruning ? pick<std::string>(rng, {"auto", "input", "relu-babsr", "relu-widest", "relu-layer"})
+                          : pick<std::string>(rng, {"auto", "input", "relu-babsr", "relu-widest", "relu-layer", "first-layer"});
     o.intermediate = pick<std::string>(rng, {"auto", "inherit", "crown", "alpha"});
     o.batch = pick<long long>(rng, {1, 2, 8, 64});
     o.method = pick<std::string>(rng, {"crown", "crown", "alpha"});
@@ -425,6 +425,7 @@ void check_distances(Soak& s, uint64_t seed, std::mt19937_64& rng, const Case& c
       rng, {encodings::BoundSource::crown, encodings::BoundSource::lp, encodings::BoundSource::milp});
   o.bab_after_milp = coin(rng, 0.3);
   if (o.bab_after_milp && coin(rng, 0.5)) o.bab.branching = bab::Branching::first_layer;
+  else if (coin(rng, 0.3)) o.bab.branching = bab::Branching::relu_layer;
   std::ostringstream cfg;
   cfg << "distances: tol " << o.rel_tol << ", d_rob " << bounds::to_string(o.bound_method) << ", d_bnd "
       << (o.bnd_engine == substitute::DistanceOptions::BndEngine::bab    ? "bab"

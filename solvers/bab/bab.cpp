@@ -28,6 +28,7 @@ const char* to_string(Branching b) {
     case Branching::input: return "input";
     case Branching::relu_babsr: return "relu-babsr";
     case Branching::relu_widest: return "relu-widest";
+    case Branching::relu_layer: return "relu-layer";
     case Branching::first_layer: return "first-layer";
   }
   return "?";
@@ -38,9 +39,10 @@ Branching parse_branching(const std::string& text) {
   if (text == "input") return Branching::input;
   if (text == "relu-babsr") return Branching::relu_babsr;
   if (text == "relu-widest") return Branching::relu_widest;
+  if (text == "relu-layer") return Branching::relu_layer;
   if (text == "first-layer") return Branching::first_layer;
   throw util::InputError("--branching", "",
-                         "'" + text + "' is not a branching rule (auto, input, relu-babsr, relu-widest, first-layer)");
+                         "'" + text + "' is not a branching rule (auto, input, relu-babsr, relu-widest, relu-layer, first-layer)");
 }
 
 namespace {
@@ -345,7 +347,9 @@ class Search {
       if (m.kind != Split::Kind::none) return m;
     }
     if (rule_ == Branching::input) return choose_input_split(s, b);
-    const Split r = rule_ == Branching::relu_widest ? choose_relu_widest(s, b) : choose_relu_babsr(s, b);
+    const Split r = rule_ == Branching::relu_widest  ? choose_relu_widest(s, b)
+                    : rule_ == Branching::relu_layer ? choose_relu_layer(s, b)
+                                                     : choose_relu_babsr(s, b);
     if (r.kind != Split::Kind::none) return r;
     // Every ReLU's phase is known but neither the bound nor the leaf LP decided the subdomain
     // (LP too large, or numerically on the fence): bisect the box, which decides it in the limit.

@@ -27,6 +27,7 @@ enum class Branching {
   input,        // bisect the input dimension with the largest |input_coef_i| * width_i
   relu_babsr,   // fix the unstable ReLU with the largest BaBSR-style score (Bunel et al. 2020)
   relu_widest,  // fix the unstable ReLU with the widest pre-activation interval u - l
+  relu_layer,   // fix an unstable ReLU of the earliest layer that has one (BaBSR score within it)
   first_layer,  // bisect the first hidden layer's pre-activations z = W1 x + b1 (first_layer_split.cpp):
                 // input splitting in the m-dimensional z-space, for networks whose first layer is
                 // narrow (m <= kAutoInputDims) and whose input is not; no certificates or masks
@@ -40,7 +41,7 @@ constexpr int kAutoInputDims = 10;
 // per subdomain outweighs it (mnistfc at 60 s: 194 s against 140 s, same 28 of 30 decided).
 constexpr int kAutoIntermediateDepth = 3;
 const char* to_string(Branching b);
-// "auto" | "input" | "relu-babsr" | "relu-widest" | "first-layer"; throws util::InputError("--branching", ...) otherwise.
+// "auto" | "input" | "relu-babsr" | "relu-widest" | "relu-layer" | "first-layer"; throws util::InputError("--branching", ...) otherwise.
 Branching parse_branching(const std::string& text);
 
 struct BabOptions {

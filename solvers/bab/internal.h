@@ -51,6 +51,7 @@ bool maskable(const bounds::Subdomain& s);
 Split choose_input_split(const bounds::Subdomain& s, const bounds::SubdomainBounds& b);  // branching_input.cpp
 Split choose_relu_babsr(const bounds::Subdomain& s, const bounds::SubdomainBounds& b);   // branching_babsr.cpp
 Split choose_relu_widest(const bounds::Subdomain& s, const bounds::SubdomainBounds& b);  // branching_widest.cpp
+Split choose_relu_layer(const bounds::Subdomain& s, const bounds::SubdomainBounds& b);   // branching_layer.cpp
 Split choose_mask_split(const spec::Problem& problem, const bounds::Subdomain& s,
                         const Eigen::VectorXd& x);                                      // branching_mask.cpp
 // True when neuron i of hidden layer j is undecided and its bounds straddle 0.
