@@ -812,6 +812,25 @@ TEST(BabSolve, ReturnsNearTheTimeoutOnLargerNetworks) {
   EXPECT_LE(r.margin_lower, r.margin_upper);
 }
 
+// Branching::automatic: input splitting up to kAutoInputDims inputs, layer order on networks of
+// kAutoLayerOrderDepth hidden layers or more, BaBSR otherwise; the result names the rule used.
+TEST(BabBranching, AutomaticPicksTheRuleByInputsAndDepth) {
+  std::mt19937_64 rng(7);
+  const auto rule_of = [&](std::vector<int> sizes) {
+    auto net = testing_util::random_network(rng, sizes);
+    const spec::Problem p = testing_util::random_robustness_problem(rng, net, 0.05);
+    bab::BabOptions o = options_for(bab::Branching::automatic, 4);
+    o.timeout_s = 0.2;
+    return bab::solve_bab(p, o).engine;
+  };
+  EXPECT_EQ(rule_of({4, 6, 6, 3}), "bab/input");
+  EXPECT_EQ(rule_of({12, 6, 6, 6, 3}), "bab/relu-babsr");
+  std::vector<int> deep{12};
+  for (int k = 0; k < bab::kAutoLayerOrderDepth; ++k) deep.push_back(5);
+  deep.push_back(3);
+  EXPECT_EQ(rule_of(deep), "bab/relu-layer");
+}
+
 TEST(BabBranching, ParsesItsNamesAndRejectsOthers) {
   for (bab::Branching b : {bab::Branching::automatic, bab::Branching::input, bab::Branching::relu_babsr,
                            bab::Branching::relu_widest, bab::Branching::relu_layer})

@@ -62,10 +62,13 @@ std::shared_ptr<const net::LayeredNetwork> fold_mask(const net::LayeredNetwork& 
   return folded;
 }
 
-// The branching rule a search uses: automatic resolved by the input dimension.
+// The branching rule a search uses: automatic resolved by the input dimension, and for ReLU
+// splitting without a pruning budget by the depth (kAutoLayerOrderDepth).
 Branching resolved_rule(const spec::Problem& problem, Branching b) {
   if (b != Branching::automatic) return b;
-  return problem.net->input_dim() <= kAutoInputDims ? Branching::input : Branching::relu_babsr;
+  if (problem.net->input_dim() <= kAutoInputDims) return Branching::input;
+  return !problem.budget && problem.net->num_hidden() >= kAutoLayerOrderDepth ? Branching::relu_layer
+                                                                              : Branching::relu_babsr;
 }
 
 // Where every subdomain inherits the root's intermediate bounds, so that bounds given for the root

@@ -23,7 +23,8 @@ namespace bab {
 
 // How an open subdomain is split in two. Pruning queries decide mask bits first, whatever the rule.
 enum class Branching {
-  automatic,    // input when the input has at most kAutoInputDims dimensions, relu_babsr otherwise
+  automatic,    // input when the input has at most kAutoInputDims dimensions; otherwise relu_layer on
+                // networks of at least kAutoLayerOrderDepth hidden layers (no pruning budget), relu_babsr
   input,        // bisect the input dimension with the largest |input_coef_i| * width_i
   relu_babsr,   // fix the unstable ReLU with the largest BaBSR-style score (Bunel et al. 2020)
   relu_widest,  // fix the unstable ReLU with the widest pre-activation interval u - l
@@ -33,6 +34,14 @@ enum class Branching {
                 // narrow (m <= kAutoInputDims) and whose input is not; no certificates or masks
 };
 constexpr int kAutoInputDims = 10;
+// Branching::automatic picks relu_layer from this many hidden layers on (measured 2026-12-07,
+// benchmarks/bab/relu_layer_ab.sh, d_bnd by bisection at 10 s per query: on Marabou's mnist10x10
+// and mnist10x20 it closed 4 of 6 brackets against 1 for relu_babsr, with a higher lower end on
+// the other 2; on mnist20x20 it proves radii relu_babsr cannot; on the FashionMNIST MLPs of 3
+// hidden layers of 128/64/32 it was mixed: on the standard MLP relu_babsr closed 1 of 2 and
+// relu_layer none, on the pruning-robust one relu_layer's lower ends were higher on both).
+// Between 4 and 9 layers nothing was measured.
+constexpr int kAutoLayerOrderDepth = 10;
 // BoundOptions::Intermediate::automatic: alpha-CROWN (with beta) re-bounds the intermediate
 // layers of ReLU-splitting subdomains (not in pruning queries, whose masks the measurements below
 // did not cover) on networks with at least this many hidden layers, where a split's effect on
