@@ -4,17 +4,18 @@
 // magnitude of the neuron's coefficient in the bound's linear form, |hidden_coef_ji|. Departure:
 // no separate backup score; when every score is zero (e.g. below a maskable layer, where the
 // form has no coefficients) the widest rule decides.
+#include <algorithm>
 #include <cmath>
 
 #include "solvers/bab/internal.h"
 
 namespace bab::detail {
 
-Split choose_relu_babsr(const bounds::Subdomain& s, const bounds::SubdomainBounds& b) {
+Split choose_relu_babsr(const bounds::Subdomain& s, const bounds::SubdomainBounds& b, int first, int end) {
   Split split;
   double best = 0;
   const int K = static_cast<int>(b.pre.size()) - 1;
-  for (int j = 0; j < K && j < static_cast<int>(b.hidden_coef.size()); ++j)
+  for (int j = first; j < (end < 0 ? K : std::min(end, K)) && j < static_cast<int>(b.hidden_coef.size()); ++j)
     for (int i = 0; i < b.pre[j].lo.size(); ++i) {
       if (!unstable(s, b, j, i)) continue;
       const double l = b.pre[j].lo[i], u = b.pre[j].hi[i];
@@ -26,7 +27,7 @@ Split choose_relu_babsr(const bounds::Subdomain& s, const bounds::SubdomainBound
         split.index = i;
       }
     }
-  if (split.kind == Split::Kind::none) return choose_relu_widest(s, b);
+  if (split.kind == Split::Kind::none) return choose_relu_widest(s, b, first, end);
   return split;
 }
 

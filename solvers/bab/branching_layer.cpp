@@ -5,8 +5,6 @@
 // split in a deep layer rests on meaningless intermediate bounds; splitting the earliest layer
 // first leaves every subdomain's leading layers linear, so that re-bounding the layer after them
 // (--intermediate alpha, beta-CROWN's split multipliers) is close to exact there.
-#include <cmath>
-
 #include "solvers/bab/internal.h"
 
 namespace bab::detail {
@@ -14,28 +12,8 @@ namespace bab::detail {
 Split choose_relu_layer(const bounds::Subdomain& s, const bounds::SubdomainBounds& b) {
   const int K = static_cast<int>(b.pre.size()) - 1;
   for (int j = 0; j < K; ++j) {
-    Split split;
-    double best_score = -1, best_width = -1;
-    int widest = -1;
-    for (int i = 0; i < b.pre[j].lo.size(); ++i) {
-      if (!unstable(s, b, j, i)) continue;
-      const double l = b.pre[j].lo[i], u = b.pre[j].hi[i];
-      if (u - l > best_width) {
-        best_width = u - l;
-        widest = i;
-      }
-      const double coef = j < static_cast<int>(b.hidden_coef.size()) ? std::abs(b.hidden_coef[j][i]) : 0.0;
-      const double score = coef * u * (-l) / (u - l);
-      if (score > best_score && score > 0) {
-        best_score = score;
-        split.index = i;
-      }
-    }
-    if (widest < 0) continue;
-    split.kind = Split::Kind::relu;
-    split.layer = j;
-    if (best_score <= 0) split.index = widest;
-    return split;
+    const Split split = choose_relu_babsr(s, b, j, j + 1);
+    if (split.kind != Split::Kind::none) return split;
   }
   return Split{};
 }

@@ -49,8 +49,11 @@ bool maskable(const bounds::Subdomain& s);
 
 // Branching rules (one file each). Each returns Kind::none when it has nothing to split.
 Split choose_input_split(const bounds::Subdomain& s, const bounds::SubdomainBounds& b);  // branching_input.cpp
-Split choose_relu_babsr(const bounds::Subdomain& s, const bounds::SubdomainBounds& b);   // branching_babsr.cpp
-Split choose_relu_widest(const bounds::Subdomain& s, const bounds::SubdomainBounds& b);  // branching_widest.cpp
+// The ReLU rules over hidden layers [first, end) (end < 0: to the last hidden layer).
+Split choose_relu_babsr(const bounds::Subdomain& s, const bounds::SubdomainBounds& b, int first = 0,
+                        int end = -1);  // branching_babsr.cpp
+Split choose_relu_widest(const bounds::Subdomain& s, const bounds::SubdomainBounds& b, int first = 0,
+                         int end = -1);  // branching_widest.cpp
 Split choose_relu_layer(const bounds::Subdomain& s, const bounds::SubdomainBounds& b);   // branching_layer.cpp
 Split choose_mask_split(const spec::Problem& problem, const bounds::Subdomain& s,
                         const Eigen::VectorXd& x);                                      // branching_mask.cpp
