@@ -831,6 +831,39 @@ TEST(BabBranching, AutomaticPicksTheRuleByInputsAndDepth) {
   EXPECT_EQ(rule_of(deep), "bab/relu-layer");
 }
 
+// BabOptions::RootLp::automatic: the root LPs run on shallow networks, not on networks of
+// kAutoLayerOrderDepth or more hidden layers whose subdomains are re-bounded by alpha-CROWN
+// (intermediate bounds automatic = alpha there); on, they run on both. Only queries the root's
+// CROWN bound and PGD leave open reach the LPs, so each net is tried until one does.
+TEST(BabRootLp, AutomaticSkipsTheLpsWhereAlphaRebounds) {
+  std::mt19937_64 rng(11);
+  const auto lp_time = [&](const std::vector<int>& sizes, bab::BabOptions::RootLp mode, double* auto_time) {
+    for (int tries = 0; tries < 200; ++tries) {
+      auto net = testing_util::random_network(rng, sizes);
+      const spec::Problem p = testing_util::random_robustness_problem(rng, net, 0.3);
+      bab::BabOptions o = options_for(bab::Branching::automatic, 4);
+      o.timeout_s = 2;
+      o.root_lp = bab::BabOptions::RootLp::on;
+      const spec::Result on = bab::solve_bab(p, o);
+      if (on.stats.root_lp_time_s <= 0) continue;  // decided before the LPs
+      o.root_lp = mode;
+      *auto_time = bab::solve_bab(p, o).stats.root_lp_time_s;
+      return true;
+    }
+    return false;
+  };
+  std::vector<int> deep{12};
+  for (int k = 0; k < bab::kAutoLayerOrderDepth; ++k) deep.push_back(6);
+  deep.push_back(3);
+  double t = -1;
+  ASSERT_TRUE(lp_time(deep, bab::BabOptions::RootLp::automatic, &t)) << "no deep query reached the root LPs";
+  EXPECT_EQ(t, 0.0);
+  ASSERT_TRUE(lp_time(deep, bab::BabOptions::RootLp::off, &t));
+  EXPECT_EQ(t, 0.0);
+  ASSERT_TRUE(lp_time({12, 8, 8, 8, 3}, bab::BabOptions::RootLp::automatic, &t)) << "no shallow query reached the LPs";
+  EXPECT_GT(t, 0.0);
+}
+
 TEST(BabBranching, ParsesItsNamesAndRejectsOthers) {
   for (bab::Branching b : {bab::Branching::automatic, bab::Branching::input, bab::Branching::relu_babsr,
                            bab::Branching::relu_widest, bab::Branching::relu_layer})

@@ -12,7 +12,8 @@
 # --root-milp-restart 0.2).
 # With PRUNECERT_BASELINE=PATH (another prunecert binary, e.g. a build of an older commit) every
 # mode also runs with that binary right after, as mode@base: A/B ratios from the same run.
-# Modes relu-babsr and relu-layer: bab with that --branching (and the default intermediate bounds).
+# Modes relu-babsr and relu-layer: bab with that --branching (and the default intermediate bounds);
+# root-lp and root-crown: bab with that --root-bounds (and the default branching).
 # usage: benchmarks/bab/intermediate_mnist10x10.sh [BUILD] [N] [T] [MODES]
 #   (default: build 10 30 "inherit crown alpha"; needs build/mnist_5k.csv, fetch_mnist5k.sh)
 set -eu
@@ -48,6 +49,7 @@ PY
       milp) how="--engine milp --encoding-bounds lp --goal decide" ;;
       auto) how="--engine auto" ;;
       root-milp) how="--engine bab --root-bounds milp" ;;
+      root-lp | root-crown) how="--engine bab --root-bounds ${m#root-}" ;;
       relu-babsr | relu-layer) how="--engine bab --branching $m" ;;
       root-milp-restart) how="--engine bab --root-bounds milp --root-milp-restart 0.2" ;;
       *) how="--engine bab --intermediate $m" ;;

@@ -107,7 +107,7 @@ int main(int argc, char** argv) {
     } else if (k == "--attack-every") {
       a.bab.attack_every = std::stoi(value());
     } else if (k == "--no-root-lp") {
-      a.bab.root_lp = false;
+      a.bab.root_lp = bab::BabOptions::RootLp::off;
     } else if (k == "--no-relu-alpha") {
       a.bab.relu_alpha = false;
     } else if (k == "--no-beta") {

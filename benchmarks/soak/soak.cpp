@@ -225,7 +225,7 @@ Config draw_config(std::mt19937_64& rng, bool pruning, double timeout, uint64_t 
     o.method = pick<std::string>(rng, {"crown", "crown", "alpha"});
     o.no_beta = coin(rng, 0.25);
     o.no_relu_alpha = coin(rng, 0.25);
-    o.root_bounds = pick<std::string>(rng, {"lp", "crown", "milp"});
+    o.root_bounds = pick<std::string>(rng, {"auto", "lp", "crown", "milp"});
     // A restart after a first search without the MILPs: stopped at once (1e-9), so it happens.
     if (o.root_bounds == "milp" && coin(rng, 0.5)) o.root_milp_restart = 1e-9;
     if (coin(rng, 0.15)) o.max_memory = 0.001;  // depth-first once the queue holds 1 MiB

@@ -119,6 +119,13 @@ class Search {
 
  private:
   double elapsed() const { return seconds(t0_, Clock::now()); }
+  // BabOptions::root_lp resolved (bab.h).
+  bool root_lp() const {
+    using R = BabOptions::RootLp;
+    if (options_.root_lp != R::automatic) return options_.root_lp == R::on;
+    return !(loop_.intermediate == bounds::BoundOptions::Intermediate::alpha &&
+             problem_.net->num_hidden() >= kAutoLayerOrderDepth);
+  }
   double time_left() const { return options_.timeout_s - elapsed(); }
   double global_lower() const {
     return std::min({queue_.min_lower(), proven_min_, stuck_min_, in_flight_lower_});
@@ -145,7 +152,7 @@ class Search {
     // subdomain starts from: tighten them by LPs over the triangle relaxation (on mnist-net_256x2
     // prop_0_0.03 this turns a 120 s timeout into a proof in 7 nodes; see README), and with
     // root_milp by MILPs after them. PGD first, as the LPs can take seconds.
-    if ((options_.root_lp || options_.root_milp) && inherits_root_bounds(problem_, rule_, tree_) &&
+    if ((root_lp() || options_.root_milp) && inherits_root_bounds(problem_, rule_, tree_) &&
         problem_.net->num_hidden() > 1) {
       if (attack_from({rb.candidate}, decided_mask(problem_, root_), ao)) return finish(spec::Verdict::sat);
       encodings::EncodeOptions lp;
@@ -160,6 +167,7 @@ class Search {
                              : encodings::encoding_bounds(problem_, lp));
       result_.stats.bound_calls += 1;
       result_.stats.bound_time_s += seconds(t_lp, Clock::now());
+      result_.stats.root_lp_time_s += seconds(t_lp, Clock::now());
       rb = engine_->bound(problem_, {root_}, crown, &result_.stats)[0];
       in_flight_lower_ = rb.margin_lower;
       fate = process(nullptr, root_, rb, bounds::Method::crown, &split);
@@ -500,7 +508,6 @@ spec::Result solve_bab(const spec::Problem& problem, const BabOptions& options, 
   const auto t0 = Clock::now();
   BabOptions first = options;
   first.root_milp = nullptr;
-  first.root_lp = true;
   first.timeout_s = options.root_milp_restart_share * options.timeout_s;
   spec::Result quick = Search(problem, first, nullptr).run();
   if (quick.verdict == spec::Verdict::sat || quick.verdict == spec::Verdict::unsat) return quick;

@@ -145,7 +145,8 @@ nlohmann::json stats_json(const util::Stats& s) {
   return {{"time_s", s.time_s},       {"bound_time_s", s.bound_time_s}, {"branch_time_s", s.branch_time_s},
           {"bound_calls", s.bound_calls}, {"subdomains_bounded", s.subdomains_bounded}, {"nodes", s.nodes},
           {"max_queue", s.max_queue}, {"relu_splits", s.relu_splits}, {"attack_restarts", s.attack_restarts},
-          {"attack_steps", s.attack_steps}, {"lp_calls", s.lp_calls}, {"solver_calls", s.solver_calls}};
+          {"attack_steps", s.attack_steps}, {"lp_calls", s.lp_calls}, {"solver_calls", s.solver_calls},
+          {"root_lp_time_s", s.root_lp_time_s}};
 }
 
 void print_stats(const util::Stats& s) {

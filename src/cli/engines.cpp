@@ -42,9 +42,10 @@ bab::BabOptions bab_options(const util::Options& o, double time_left) {
   bab::BabOptions b;
   b.branching = bab::parse_branching(o.branching);
   b.batch = static_cast<int>(o.batch);
-  if (o.root_bounds != "lp" && o.root_bounds != "crown" && o.root_bounds != "milp")
-    throw util::InputError("--root-bounds", "", "'" + o.root_bounds + "' is not a root bound method (lp, crown, milp)");
-  b.root_lp = o.root_bounds == "lp";
+  if (o.root_bounds != "auto" && o.root_bounds != "lp" && o.root_bounds != "crown" && o.root_bounds != "milp")
+    throw util::InputError("--root-bounds", "", "'" + o.root_bounds + "' is not a root bound method (auto, lp, crown, milp)");
+  using R = bab::BabOptions::RootLp;
+  b.root_lp = o.root_bounds == "auto" ? R::automatic : o.root_bounds == "lp" ? R::on : R::off;
   if (o.root_bounds == "milp") {  // the LPs, then a MILP per unstable neuron (CBC, its options as for --engine milp)
     const double neuron_s = o.milp_neuron_timeout;
     const int rechecks = static_cast<int>(o.milp_rechecks);

@@ -18,6 +18,7 @@ struct Stats {
   int64_t attack_steps = 0;     // PGD gradient steps taken
   int64_t lp_calls = 0;         // exact LPs solved (leaves, brute force)
   int64_t solver_calls = 0;     // calls into an external solver (Z3, CBC)
+  double root_lp_time_s = 0;    // bab: time tightening the root's intermediate bounds by LPs (or MILPs)
 
   // Another run's counters added to these (several properties of one query): times and counts
   // summed, max_queue the larger.
@@ -34,6 +35,7 @@ struct Stats {
     attack_steps += o.attack_steps;
     lp_calls += o.lp_calls;
     solver_calls += o.solver_calls;
+    root_lp_time_s += o.root_lp_time_s;
   }
 };
 
