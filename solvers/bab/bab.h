@@ -68,7 +68,7 @@ struct BabOptions {
   // subdomains' intermediate layers are re-bounded by alpha-CROWN (with beta) on networks of at
   // least kAutoLayerOrderDepth hidden layers: there the root's alpha-CROWN bounds were as tight
   // as the LPs' and the LPs only cost time (measured 2026-12-07: the same nodes and margin
-  // bounds on every query of Marabou's mnist10x10, 10x20, 20x20 and 20x40 tried, 1.5-6x less
+  // bounds on every query of Marabou's mnist10x10, 10x20, 20x20 and 20x40 tried, 1.5-3.5x less
   // time; on the 3-layer FashionMNIST MLPs they changed the search, so they stay on there).
   enum class RootLp : uint8_t { automatic, on, off };
   RootLp root_lp = RootLp::automatic;
