@@ -837,7 +837,7 @@ TEST(BabBranching, AutomaticPicksTheRuleByInputsAndDepth) {
 // CROWN bound and PGD leave open reach the LPs, so each net is tried until one does.
 TEST(BabRootLp, AutomaticSkipsTheLpsWhereAlphaRebounds) {
   std::mt19937_64 rng(11);
-  const auto lp_time = [&](const std::vector<int>& sizes, bab::BabOptions::RootLp mode, double* auto_time) {
+  const auto lp_time = [&](const std::vector<int>& sizes, bab::BabOptions::RootLp mode, double* mode_time) {
     for (int tries = 0; tries < 200; ++tries) {
       auto net = testing_util::random_network(rng, sizes);
       const spec::Problem p = testing_util::random_robustness_problem(rng, net, 0.3);
@@ -847,7 +847,7 @@ TEST(BabRootLp, AutomaticSkipsTheLpsWhereAlphaRebounds) {
       const spec::Result on = bab::solve_bab(p, o);
       if (on.stats.root_lp_time_s <= 0) continue;  // decided before the LPs
       o.root_lp = mode;
-      *auto_time = bab::solve_bab(p, o).stats.root_lp_time_s;
+      *mode_time = bab::solve_bab(p, o).stats.root_lp_time_s;
       return true;
     }
     return false;

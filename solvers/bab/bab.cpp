@@ -166,8 +166,9 @@ class Search {
                                                                          time_left()))
                              : encodings::encoding_bounds(problem_, lp));
       result_.stats.bound_calls += 1;
-      result_.stats.bound_time_s += seconds(t_lp, Clock::now());
-      result_.stats.root_lp_time_s += seconds(t_lp, Clock::now());
+      const double lp_s = seconds(t_lp, Clock::now());
+      result_.stats.bound_time_s += lp_s;
+      result_.stats.root_lp_time_s += lp_s;
       rb = engine_->bound(problem_, {root_}, crown, &result_.stats)[0];
       in_flight_lower_ = rb.margin_lower;
       fate = process(nullptr, root_, rb, bounds::Method::crown, &split);
