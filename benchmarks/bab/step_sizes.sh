@@ -3,7 +3,7 @@
 # --beta-lr) side by side: `prunecert verify --engine bab` on each query below with every pair,
 # one after the other, T seconds each. Queries are radii inside or near the d_bnd brackets of the
 # substitute evaluation (benchmarks/substitute/results/relu_layer/) on Marabou's deep MNIST nets
-# and the FashionMNIST MLPs of examples/. Prints one CSV row per (query, pair).
+# and the FashionMNIST MLPs of examples/ (hard_queries.txt). Prints one CSV row per (query, pair).
 # usage: benchmarks/bab/step_sizes.sh [BUILD] [T] ["ALPHA_LR,BETA_LR ..."] [PART/PARTS]
 #   (default: build 60 "0.1,0.05 0.25,0.5 0.1,0.5 0.25,0.05" 0/1; needs build/mnist_5k.csv,
 #   benchmarks/substitute/fetch_mnist5k.sh, and FashionMNIST for the fmnist_N inputs)
@@ -41,18 +41,5 @@ print(f"{sys.argv[2]},{j['verdict']},{j['stats']['time_s']:.2f},{j['stats']['nod
 PY
   done
 done <<QUERIES
-mnist20x20.nnet mnist5k_1964 0.046
-mnist20x20.nnet mnist5k_3957 0.025
-mnist20x20.nnet mnist5k_3772 0.0112
-mnist20x20.nnet mnist5k_1624 0.0125
-mnist10x20.nnet mnist5k_3892 0.0105
-mnist10x20.nnet mnist5k_3957 0.0158
-mnist10x20.nnet mnist5k_3717 0.0105
-fmnist-mlp-standard.onnx fmnist_0 0.0210
-fmnist-mlp-standard.onnx fmnist_0 0.0200
-fmnist-mlp-prune-robust.onnx fmnist_0 0.0128
-fmnist-mlp-standard.onnx fmnist_1 0.0300
-fmnist-mlp-prune-robust.onnx fmnist_1 0.045
-mnist20x40.nnet mnist5k_3717 0.0160
-mnist20x40.nnet mnist5k_3957 0.0200
+$(grep -v '^#' "$(dirname "$0")/hard_queries.txt")
 QUERIES

@@ -10,6 +10,7 @@
 // BoundOptions::beta: the multipliers beta_ji >= 0 of the split constraints s z_ji >= 0 are
 // optimised jointly with the slopes (d/d beta_ji = -s u_ji, SplitMultipliers in internal.h),
 // projected onto beta >= 0, from beta = 0 (so the first iterate is alpha-CROWN's).
+#include <algorithm>
 #include <cmath>
 
 #include "src/bounds/internal.h"
@@ -32,17 +33,20 @@ struct Adam {
   }
 };
 
-bool fixes_phases(const Batch& batch, int k) {
-  for (int j = 0; j < k; ++j)
-    if (batch.phase[j].cwiseAbs().sum() > 0) return true;
-  return false;
+// Per hidden layer j < k: whether some subdomain of the batch fixes a phase there (only those
+// layers' split multipliers have a gradient; the others stay 0 and need no Adam steps: from a zero
+// gradient, Adam's moments stay 0 and the step is 0).
+std::vector<bool> layers_with_splits(const Batch& batch, int k) {
+  std::vector<bool> fixed(k);
+  for (int j = 0; j < k; ++j) fixed[j] = batch.phase[j].cwiseAbs().sum() > 0;
+  return fixed;
 }
 
 }  // namespace
 
 BacksubResult alpha_crown_lower(const net::LayeredNetwork& net, int k, const Matrix& Ct, const Matrix& c,
                                 const Batch& batch, const LayerBoundsBatch& pre, const std::vector<Relaxation>& relax,
-                                const BoundOptions& o) {
+                                const BoundOptions& o, bool want_points) {
   const Eigen::Index m = c.rows(), B = batch.B;
   std::vector<Matrix> alpha(k), grad;
   std::vector<Adam> alpha_adam(k), beta_adam(k);
@@ -50,21 +54,27 @@ BacksubResult alpha_crown_lower(const net::LayeredNetwork& net, int k, const Mat
     alpha[j].resize(relax[j].lower_slope.rows(), m * B);
     for (Eigen::Index b = 0; b < B; ++b) alpha[j].middleCols(b * m, m) = relax[j].lower_slope.col(b).replicate(1, m);
   }
+  // Layers without an unstable neuron in any subdomain (BaB's leading layers, all fixed or stable)
+  // have no free slope: their gradient is 0 and Adam would leave them as they are.
+  std::vector<bool> has_unstable(k);
+  for (int j = 0; j < k; ++j) has_unstable[j] = relax[j].unstable.sum() > 0;
   SplitMultipliers split;
-  const bool use_beta = o.beta && !batch.has_masks && fixes_phases(batch, k);
+  const std::vector<bool> split_layer = layers_with_splits(batch, k);
+  const bool use_beta =
+      o.beta && !batch.has_masks && std::find(split_layer.begin(), split_layer.end(), true) != split_layer.end();
   if (use_beta) {
     split.beta.resize(k);
     for (int j = 0; j < k; ++j) split.beta[j] = Matrix::Zero(net.hidden_width(j), m * B);
   }
   SplitMultipliers* sp = use_beta ? &split : nullptr;
-  BacksubResult best = backsub_lower(net, k, Ct, c, batch, pre, relax, &alpha, &grad, true, sp);
+  BacksubResult best = backsub_lower(net, k, Ct, c, batch, pre, relax, &alpha, &grad, want_points, sp);
   Matrix best_sound = widened_lower(best, o);  // iterates are compared by their widened bounds
   for (int it = 1; it <= o.alpha_iters && k > 0; ++it) {
     for (int j = 0; j < k; ++j) {
-      alpha_adam[j].step(alpha[j], grad[j], it, o.alpha_lr, 0.0, 1.0);
-      if (use_beta) beta_adam[j].step(split.beta[j], split.grad[j], it, o.beta_lr, 0.0, HUGE_VAL);
+      if (has_unstable[j]) alpha_adam[j].step(alpha[j], grad[j], it, o.alpha_lr, 0.0, 1.0);
+      if (use_beta && split_layer[j]) beta_adam[j].step(split.beta[j], split.grad[j], it, o.beta_lr, 0.0, HUGE_VAL);
     }
-    BacksubResult cur = backsub_lower(net, k, Ct, c, batch, pre, relax, &alpha, &grad, true, sp);
+    BacksubResult cur = backsub_lower(net, k, Ct, c, batch, pre, relax, &alpha, &grad, want_points, sp);
     const Matrix cur_sound = widened_lower(cur, o);
     for (Eigen::Index b = 0; b < B; ++b)
       for (Eigen::Index r = 0; r < m; ++r)
@@ -72,6 +82,7 @@ BacksubResult alpha_crown_lower(const net::LayeredNetwork& net, int k, const Mat
           best_sound(r, b) = cur_sound(r, b);
           best.lower(r, b) = cur.lower(r, b);
           best.magnitude(r, b) = cur.magnitude(r, b);
+          if (!want_points) continue;
           best.minimiser.col(b * m + r) = cur.minimiser.col(b * m + r);
           best.input_coef.col(b * m + r) = cur.input_coef.col(b * m + r);
           for (int j = 0; j < k; ++j) best.hidden_coef[j].col(b * m + r) = cur.hidden_coef[j].col(b * m + r);

@@ -70,7 +70,7 @@ void tighten_unstable(const net::LayeredNetwork& net, int k, const Batch& batch,
       Ct(rows[b][r], b * m + u + r) = -1.0;
     }
   BacksubResult res = o.intermediate == I::alpha
-                          ? alpha_crown_lower(net, k, Ct, Matrix::Zero(m, B), batch, pre, relax, o)
+                          ? alpha_crown_lower(net, k, Ct, Matrix::Zero(m, B), batch, pre, relax, o, false)
                           : backsub_lower(net, k, Ct, Matrix::Zero(m, B), batch, pre, relax, nullptr, nullptr, false);
   const Matrix lower = widened_lower(res, o);
   for (int b = 0; b < B; ++b)
@@ -195,7 +195,7 @@ class CpuEngine final : public BoundEngine {
     std::vector<Matrix> hidden_coef;
     if (o.method != Method::ibp && R > 0) {
       const Matrix Ct = shared_rows(C, B), cs = shared_offsets(c, B);
-      BacksubResult r = o.method == Method::alpha ? alpha_crown_lower(net, K, Ct, cs, batch, pre, relax, o)
+      BacksubResult r = o.method == Method::alpha ? alpha_crown_lower(net, K, Ct, cs, batch, pre, relax, o, true)
                                                   : backsub_lower(net, K, Ct, cs, batch, pre, relax, nullptr, nullptr, true);
       row_lo = row_lo.cwiseMax(widened_lower(r, o));
       minimiser = std::move(r.minimiser);

@@ -97,8 +97,10 @@ Matrix widened_lower(const BacksubResult& r, const BoundOptions& o);
 }  // namespace bounds::detail
 
 namespace bounds::detail {
-// alpha-CROWN on the rows C z_k + c (alpha_crown.cpp); returns the best bound per row.
+// alpha-CROWN on the rows C z_k + c (alpha_crown.cpp); returns the best bound per row, with its
+// minimiser and coefficients when want_points (the property rows; intermediate layers need only
+// the bounds).
 BacksubResult alpha_crown_lower(const net::LayeredNetwork& net, int k, const Matrix& Ct, const Matrix& c,
                                 const Batch& batch, const LayerBoundsBatch& pre, const std::vector<Relaxation>& relax,
-                                const BoundOptions& o);
+                                const BoundOptions& o, bool want_points);
 }  // namespace bounds::detail
