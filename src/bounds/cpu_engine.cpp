@@ -2,7 +2,9 @@
 // CROWN back-substitution for every intermediate layer (the tighter of the two is kept, so
 // CROWN is never looser than IBP), then the property rows bounded by IBP, CROWN or
 // alpha-CROWN. Numerical safety: every bound is widened outward by widen() below.
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -103,7 +105,8 @@ class CpuEngine final : public BoundEngine {
     // As many threads as this process may use cores (util::usable_cores: its affinity mask), each
     // bounding a contiguous part of the batch in place (no copy of the subdomains).
     std::vector<SubdomainBounds> out(subs.size());
-    util::parallel_pieces(static_cast<int>(subs.size()), util::usable_cores(), kMinPerThread, [&](int b0, int b1) {
+    util::parallel_pieces(static_cast<int>(subs.size()), util::usable_cores(), min_per_thread(*problem.net, o),
+                          [&](int b0, int b1) {
       auto r = bound_part(problem, std::span<const Subdomain>(subs).subspan(b0, b1 - b0), o);
       std::move(r.begin(), r.end(), out.begin() + b0);
     });
@@ -116,7 +119,28 @@ class CpuEngine final : public BoundEngine {
   }
 
  private:
-  static constexpr int kMinPerThread = 16;
+  // Subdomains per thread, from an estimate of one subdomain's work (multiply-adds: the weights
+  // times the rows back-substituted through them, the property's, about one per output, and both
+  // bounds of every neuron of the layers re-bounded, times alpha-CROWN's iterations): a part of
+  // the batch goes to its own thread once it holds about kPieceWork (a thread start costs tens of
+  // microseconds, 3e6 multiply-adds about a millisecond). It was a fixed 16, so on deep networks
+  // re-bounded by alpha-CROWN (Marabou's mnist20x20: about 4e8 per subdomain), where BaB's
+  // adaptive batch pops one node (2 children) per step, the search ran on one core.
+  static constexpr double kPieceWork = 3e6;
+  static int min_per_thread(const net::LayeredNetwork& net, const BoundOptions& o) {
+    if (o.method == Method::ibp) return kMaxPerThread;
+    using I = BoundOptions::Intermediate;
+    const double iters = o.method == Method::alpha ? o.alpha_iters + 1.0 : 1.0;
+    double weights = 0, work = 0;
+    for (int k = 0; k <= net.num_hidden(); ++k) {
+      weights += static_cast<double>(net.layers[k].W.size());
+      if (k < net.num_hidden() && (o.intermediate == I::crown || o.intermediate == I::alpha))
+        work += 2.0 * net.hidden_width(k) * weights * (o.intermediate == I::alpha ? o.alpha_iters + 1.0 : 1.0);
+    }
+    work += net.output_dim() * weights * iters;
+    return static_cast<int>(std::clamp(std::round(kPieceWork / std::max(1.0, work)), 1.0, double{kMaxPerThread}));
+  }
+  static constexpr int kMaxPerThread = 16;
 
   std::vector<SubdomainBounds> bound_part(const spec::Problem& problem, std::span<const Subdomain> subs,
                                           const BoundOptions& o) const {
