@@ -12,31 +12,15 @@ set -eu
 old=$1
 new=$2
 t=${3:-60}
-part=${4:-0/1}
-k=${part%/*}
-parts=${part#*/}
-M=${SHARED:-../shared}/benchmarks/marabou-resources/nnet/mnist
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-echo "net,input,eps,build,verdict,time_s,nodes,bound_time_s,margin_lower"
-i=0
-grep -v '^#' "$(dirname "$0")/hard_queries.txt" > "$tmp/queries"
-while read -r net name eps; do
-  i=$((i + 1))
-  [ $(((i - 1) % parts)) -eq "$k" ] || continue
-  case $net in
-    mnist*) path=$M/$net ;;
-    *) path=examples/$net ;;
-  esac
-  python3 -c "import sys; sys.path.insert(0, 'benchmarks/substitute'); from seed_f_from_g import write_input; write_input('$tmp/x.txt', 'build/mnist_5k.csv', '$name')"
+. "$(dirname "$0")/hard_queries.sh"
+run_query() {
   for b in "$old" "$new"; do
-    "$b/prunecert" verify --net "$path" --input "$tmp/x.txt" --clip 0,1 --eps "$eps" --engine bab \
+    "$b/prunecert" verify --net "$1" --input "$tmp/x.txt" --clip 0,1 --eps "$4" --engine bab \
       --timeout "$t" --json --stats > "$tmp/out.json" || true
-    python3 - "$tmp/out.json" "$net,$name,$eps,$b" <<'PY'
-import json, sys
-j = json.load(open(sys.argv[1]))
-s = j['stats']
-print(f"{sys.argv[2]},{j['verdict']},{s['time_s']:.2f},{s['nodes']},{s['bound_time_s']:.2f},{j.get('margin_lower')}")
-PY
+    print_verify_row "$tmp/out.json" "$2,$3,$4,$b"
   done
-done < "$tmp/queries"
+}
+echo "net,input,eps,build,verdict,time_s,nodes,bound_time_s,margin_lower"
+for_each_hard_query "${4:-0/1}" run_query
