@@ -124,7 +124,7 @@ class CpuEngine final : public BoundEngine {
   // bounds of every neuron of the layers re-bounded, times alpha-CROWN's iterations): a part of
   // the batch goes to its own thread once it holds about kPieceWork (a thread start costs tens of
   // microseconds, 3e6 multiply-adds about a millisecond). It was a fixed 16, so on deep networks
-  // re-bounded by alpha-CROWN (Marabou's mnist20x20: about 4e8 per subdomain), where BaB's
+  // re-bounded by alpha-CROWN (Marabou's mnist20x20: about 3e8 per subdomain), where BaB's
   // adaptive batch pops one node (2 children) per step, the search ran on one core.
   static constexpr double kPieceWork = 3e6;
   static int min_per_thread(const net::LayeredNetwork& net, const BoundOptions& o) {
