@@ -226,11 +226,12 @@ BacksubResult backsub_lower(const net::LayeredNetwork& net, int k, const Matrix&
           const double* l = &lam_at[j](0, col);
           const double* uc = &u(0, col);
           // Lower slopes: alpha where unstable (when optimised), the relaxation's slope elsewhere.
-          if (alpha)
+          const double* sl = ls;
+          if (alpha) {
             select_where(uns, &(*alpha)[j](0, gcol), ls, slope.data(), d);
-          else
-            slope = rx.lower_slope.col(bb);
-          relaxed_forward(l, uc, slope.data(), us, ub, &vn(0, col), d);
+            sl = slope.data();
+          }
+          relaxed_forward(l, uc, sl, us, ub, &vn(0, col), d);
           if (grad) unstable_slope_gradient(l, uc, uns, &(*grad)[j](0, gcol), d);
           if (fixed) split_gradient(uc, sign.data(), &split->grad[j](0, gcol), d);
         }
