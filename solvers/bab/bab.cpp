@@ -5,9 +5,10 @@
 // every few steps. With ReLU splitting, children inherit their parent's intermediate bounds,
 // clipped by the split, and alpha-CROWN bounds their property rows with beta-CROWN's split
 // multipliers; on deep networks (BoundOptions::intermediate, kAutoIntermediateDepth) the
-// intermediate layers are re-bounded by alpha-CROWN under the splits as well. A leaf whose phases
-// are all known is decided by its LP (linear_region.cpp) and, failing that, by bisecting its
-// input box.
+// intermediate layers are re-bounded by alpha-CROWN under the splits as well. Each child starts
+// alpha-CROWN from its parent's optimised slopes and multipliers (BabOptions::warm_start). A
+// leaf whose phases are all known is decided by its LP (linear_region.cpp) and, failing that,
+// by bisecting its input box.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -99,6 +100,9 @@ class Search {
     // recorded alpha-CROWN leaves that `check` rejected).
     if (tree_ && loop_.intermediate == I::alpha) loop_.intermediate = I::inherit;
     if (tree_ && loop_.method == bounds::Method::alpha) loop_.method = bounds::Method::crown;
+    // Warm starts: a node's optimised slopes and multipliers go to its children (alpha,beta-CROWN).
+    loop_.keep_slopes = options.warm_start && !tree_ &&
+                        (loop_.method == bounds::Method::alpha || loop_.intermediate == I::alpha);
     engine_ = options.engine;
     if (!engine_) {
       own_engine_ = bounds::make_cpu_engine();
@@ -137,6 +141,7 @@ class Search {
     bounds::BoundOptions crown = options_.bound;
     crown.method = bounds::Method::crown;
     crown.intermediate = loop_.intermediate;
+    crown.keep_slopes = loop_.keep_slopes;
     const auto t_root = Clock::now();
     bounds::SubdomainBounds rb = engine_->bound(problem_, {root_}, crown, &result_.stats)[0];
     per_child_s_ = seconds(t_root, Clock::now());
@@ -184,7 +189,9 @@ class Search {
       bounds::BoundOptions alpha = options_.bound;
       alpha.method = bounds::Method::alpha;
       alpha.intermediate = loop_.intermediate;
+      alpha.keep_slopes = loop_.keep_slopes;
       const bounds::SubdomainBounds ab = engine_->bound(problem_, {root_}, alpha, &result_.stats)[0];
+      if (ab.slopes) rb.slopes = ab.slopes;  // the root node hands alpha-CROWN's slopes down
       Split alpha_split;
       const Fate alpha_fate = process(nullptr, root_, ab, bounds::Method::alpha, &alpha_split);
       if (alpha_fate == Fate::proven) return finish(spec::Verdict::unsat);
@@ -204,7 +211,7 @@ class Search {
       stuck_min_ = lower;
       return finish(spec::Verdict::unknown);
     }
-    queue_.push(Node{nullptr, 0, lower, split, next_id_++, keep_bounds(split, rb)});
+    queue_.push(Node{nullptr, 0, lower, split, next_id_++, keep_bounds(split, rb), keep_slopes(rb)});
     in_flight_lower_ = kInf;
     return false;
   }
@@ -262,6 +269,7 @@ class Search {
           base.known = parents[p].known;
           ++result_.stats.relu_splits;
         }
+        base.warm = parents[p].slopes;
         const auto [d0, d1] = split_decisions(parents[p].split);
         for (const Decision& d : {d0, d1}) {
           children.push_back(base);
@@ -294,7 +302,8 @@ class Search {
           stuck_min_ = std::min(stuck_min_, lower);
           continue;
         }
-        open.push_back(Node{paths[c], parents[parent_of[c]].depth + 1, lower, split, next_id_++, keep_bounds(split, bs[c])});
+        open.push_back(Node{paths[c], parents[parent_of[c]].depth + 1, lower, split, next_id_++,
+                            keep_bounds(split, bs[c]), keep_slopes(bs[c])});
         open_child.push_back(c);
       }
       double attack_time = 0;
@@ -329,6 +338,13 @@ class Search {
                                                                       const bounds::SubdomainBounds& b) const {
     if (!options_.reuse_parent_bounds || tree_ || split.kind != Split::Kind::relu) return nullptr;
     return std::make_shared<const std::vector<bounds::LayerBounds>>(b.pre);
+  }
+
+  // The slopes a node hands to its children as their warm start (BoundOptions::keep_slopes), while
+  // the open queue holds less than half of the memory limit (beyond, children start cold).
+  std::shared_ptr<const bounds::OptimisedSlopes> keep_slopes(const bounds::SubdomainBounds& b) const {
+    if (!b.slopes || queue_.bytes() > options_.max_memory_bytes / 2) return nullptr;
+    return b.slopes;
   }
 
   // Parents to pop this step: options_.batch, or fewer when the step's bound call (two children

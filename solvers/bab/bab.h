@@ -108,6 +108,10 @@ struct BabOptions {
                                                     // intermediate bounds and only the property rows
                                                     // are back-substituted (alpha,beta-CROWN's BaB);
                                                     // off while a certificate tree is recorded
+  // alpha-CROWN's optimised slopes (and beta-CROWN's multipliers) of a node are its children's
+  // starting point (alpha,beta-CROWN's BaB), which then take bound.warm_iters steps; no effect
+  // without alpha-CROWN in the loop.
+  bool warm_start = true;
   int64_t max_leaf_lp_entries = 1 << 20;            // linear-region leaf LPs with more constraint-matrix
                                                     // entries are skipped (the leaf is split further)
   uint64_t seed = 0;

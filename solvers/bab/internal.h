@@ -123,6 +123,9 @@ struct Node {
   // The node's own intermediate bounds, handed to its children when they differ from it by a
   // ReLU split (BabOptions::reuse_parent_bounds); null otherwise.
   std::shared_ptr<const std::vector<bounds::LayerBounds>> known;
+  // The node's optimised alpha-CROWN slopes and multipliers, its children's warm start
+  // (BabOptions::warm_start); null otherwise.
+  std::shared_ptr<const bounds::OptimisedSlopes> slopes;
 };
 
 // Open nodes, lowest lower bound first (HiGHS mip/HighsNodeQueue.h). In depth-first mode
@@ -147,11 +150,11 @@ class NodeQueue {
       return a.lower != b.lower ? a.lower > b.lower : a.id > b.id;
     }
   };
-  static size_t known_bytes(const Node& n);
+  static size_t known_bytes(const Node& n);  // its known bounds and slopes
   std::vector<Node> heap_;
   std::vector<Node> stack_;
   bool depth_first_ = false;
-  size_t known_bytes_ = 0;  // held by the open nodes' `known` bounds
+  size_t known_bytes_ = 0;  // held by the open nodes' `known` bounds and slopes
 };
 
 }  // namespace bab::detail

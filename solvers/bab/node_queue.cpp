@@ -10,10 +10,11 @@
 namespace bab::detail {
 
 size_t NodeQueue::known_bytes(const Node& n) {
-  if (!n.known) return 0;
+  size_t bytes = n.slopes ? n.slopes->bytes() : 0;
+  if (!n.known) return bytes;
   size_t doubles = 0;
   for (const auto& l : *n.known) doubles += static_cast<size_t>(l.lo.size() + l.hi.size());
-  return doubles * sizeof(double) + 64;
+  return bytes + doubles * sizeof(double) + 64;
 }
 
 void NodeQueue::push(Node node) {

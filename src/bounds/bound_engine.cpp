@@ -39,6 +39,16 @@ BoundOptions::Intermediate parse_intermediate(const std::string& text) {
   throw util::InputError("--intermediate", "", "'" + text + "' is not a way to bound intermediate layers (auto, inherit, crown, alpha)");
 }
 
+size_t OptimisedSlopes::bytes() const {
+  size_t floats = 0;
+  for (const SlopeRows& l : layer) {
+    for (const auto& a : l.alpha) floats += static_cast<size_t>(a.size());
+    for (const auto& b : l.beta) floats += static_cast<size_t>(b.size());
+    floats += l.ids.size();
+  }
+  return floats * sizeof(float) + sizeof(OptimisedSlopes) + layer.size() * sizeof(SlopeRows) + 64;
+}
+
 Subdomain root_subdomain(const spec::Problem& problem) {
   Subdomain s;
   s.box = problem.box;

@@ -52,6 +52,15 @@ struct BoundOptions {
   // costs two back-substituted rows per output; wanted by reports and big-M encodings, not by BaB.
   bool tight_output = false;
   double widen_abs = 1e-12;
+  // Warm starts (alpha,beta-CROWN hands a BaB node's optimised slopes and multipliers down to its
+  // children): with keep_slopes, alpha-CROWN returns the parameters of its best bound per row
+  // (SubdomainBounds::slopes); a subdomain given its parent's (Subdomain::warm) starts from them
+  // and takes warm_iters steps instead of alpha_iters (negative: alpha_iters). 15 (measured
+  // 2026-12-07, benchmarks/bab/README.md, bab's 14 hard queries at 30 s): 13 decided in 84 s
+  // (timeouts counted at 30 s), against 11 in 155 s starting cold; 10 and 20 steps also decided
+  // 13 (96 s, 95 s), 5 and 7 steps only 11.
+  bool keep_slopes = false;
+  int warm_iters = 15;
 };
 // "auto" | "inherit" | "crown" | "alpha"; throws util::InputError("--intermediate", ...) otherwise.
 const char* to_string(BoundOptions::Intermediate i);
@@ -66,6 +75,20 @@ struct LayerBounds {
   Vector lo, hi;  // bounds of the pre-activations of one layer
 };
 
+// alpha-CROWN's parameters of one subdomain's bound of one layer's rows (intermediate layer k:
+// row i bounds neuron i from below, row d_k + i from above; the property's layer: row r is the
+// property's row r), kept in single precision: any slopes in [0, 1] and multipliers >= 0 give a
+// sound bound, so their rounding costs tightness at most.
+struct SlopeRows {
+  std::vector<int> ids;                 // the rows, ascending; column c of every matrix is row ids[c]
+  std::vector<Eigen::MatrixXf> alpha;   // per hidden layer j below the rows' layer: d_j x ids.size()
+  std::vector<Eigen::MatrixXf> beta;    // the same for beta-CROWN's split multipliers (empty: none)
+};
+struct OptimisedSlopes {
+  std::vector<SlopeRows> layer;  // one entry per layer of the layered view (empty where not optimised)
+  size_t bytes() const;          // memory held, for BaB's queue estimate
+};
+
 struct Subdomain {
   spec::Box box;
   // Bounds known to hold on this subdomain (e.g. its parent's, since a child is a subset):
@@ -75,6 +98,9 @@ struct Subdomain {
   Phases phase;                  // empty: all undecided
   MaskState mask;                // empty: no pruning (all neurons kept)
   std::vector<int> budget_left;  // per hidden layer, prunes still allowed among undecided bits
+  // alpha-CROWN's parameters to start from (BoundOptions::warm_iters; e.g. the parent's): null,
+  // or rows not found there, start from CROWN's adaptive slopes and zero multipliers.
+  std::shared_ptr<const OptimisedSlopes> warm;
 };
 
 // The root subdomain of a problem (whole box, nothing fixed, the full budget).
@@ -92,6 +118,8 @@ struct SubdomainBounds {
   Vector input_coef;
   std::vector<Vector> hidden_coef;
   bool infeasible = false;          // the fixed phases contradict each other: nothing to prove
+  // alpha-CROWN's parameters of the bounds above (BoundOptions::keep_slopes; null otherwise).
+  std::shared_ptr<const OptimisedSlopes> slopes;
 };
 
 class BoundEngine {

@@ -46,13 +46,33 @@ namespace {
 
 using namespace detail;
 
+// alpha-CROWN's warm starts for the rows of layer `layer` (ids: per subdomain, the row of each
+// column, -1 for padding): the subdomains' own warm parameters, and `kept` (one entry per
+// subdomain, or empty: nothing kept) to receive the optimised ones. Null when neither applies.
+std::unique_ptr<WarmRows> warm_rows(std::span<const Subdomain> subs, int layer, std::vector<std::vector<int>> ids,
+                                    std::vector<std::shared_ptr<OptimisedSlopes>>& kept) {
+  auto w = std::make_unique<WarmRows>();
+  bool any = !kept.empty();
+  for (size_t b = 0; b < subs.size(); ++b) {
+    const OptimisedSlopes* from = subs[b].warm.get();
+    const bool has = from && layer < static_cast<int>(from->layer.size()) && !from->layer[layer].ids.empty();
+    w->in.push_back(has ? &from->layer[layer] : nullptr);
+    w->out.push_back(kept.empty() ? nullptr : &kept[b]->layer[layer]);
+    any = any || has;
+  }
+  if (!any) return nullptr;
+  w->ids = std::move(ids);
+  return w;
+}
+
 // CROWN bounds of layer k's pre-activations, only for the neurons that IBP leaves unstable
 // (the others' relaxations are exact already), selected per subdomain and padded with zero
 // rows to the batch's largest count; the tighter of the IBP and CROWN bound is kept.
 // Subdomains with known bounds only with BoundOptions::intermediate crown or alpha (alpha:
 // alpha-CROWN on these rows, beta-CROWN's multipliers where the batch fixes phases).
 void tighten_unstable(const net::LayeredNetwork& net, int k, const Batch& batch, const std::vector<Relaxation>& relax,
-                      std::span<const Subdomain> subs, LayerBoundsBatch& pre, const BoundOptions& o) {
+                      std::span<const Subdomain> subs, LayerBoundsBatch& pre, const BoundOptions& o,
+                      std::vector<std::shared_ptr<OptimisedSlopes>>& kept) {
   using I = BoundOptions::Intermediate;
   const int B = batch.B, d = static_cast<int>(pre.lo[k].rows());
   std::vector<std::vector<int>> rows(B);
@@ -71,9 +91,20 @@ void tighten_unstable(const net::LayeredNetwork& net, int k, const Batch& batch,
       Ct(rows[b][r], b * m + r) = 1.0;
       Ct(rows[b][r], b * m + u + r) = -1.0;
     }
-  BacksubResult res = o.intermediate == I::alpha
-                          ? alpha_crown_lower(net, k, Ct, Matrix::Zero(m, B), batch, pre, relax, o, false)
-                          : backsub_lower(net, k, Ct, Matrix::Zero(m, B), batch, pre, relax, nullptr, nullptr, false);
+  BacksubResult res;
+  if (o.intermediate == I::alpha) {
+    // Row ids: i bounds neuron i from below, d + i from above.
+    std::vector<std::vector<int>> ids(B, std::vector<int>(m, -1));
+    for (int b = 0; b < B; ++b)
+      for (size_t r = 0; r < rows[b].size(); ++r) {
+        ids[b][r] = rows[b][r];
+        ids[b][u + r] = d + rows[b][r];
+      }
+    const auto warm = warm_rows(subs, k, std::move(ids), kept);
+    res = alpha_crown_lower(net, k, Ct, Matrix::Zero(m, B), batch, pre, relax, o, false, warm.get());
+  } else {
+    res = backsub_lower(net, k, Ct, Matrix::Zero(m, B), batch, pre, relax, nullptr, nullptr, false);
+  }
   const Matrix lower = widened_lower(res, o);
   for (int b = 0; b < B; ++b)
     for (size_t r = 0; r < rows[b].size(); ++r) {
@@ -81,6 +112,12 @@ void tighten_unstable(const net::LayeredNetwork& net, int k, const Batch& batch,
       pre.lo[k](i, b) = std::max(pre.lo[k](i, b), lower(r, b));
       pre.hi[k](i, b) = std::min(pre.hi[k](i, b), -lower(u + r, b));
     }
+}
+
+std::vector<int> property_row_ids(int R) {
+  std::vector<int> ids(R);
+  for (int r = 0; r < R; ++r) ids[r] = r;
+  return ids;
 }
 
 void intersect_known(std::span<const Subdomain> subs, int k, LayerBoundsBatch& pre) {
@@ -153,6 +190,13 @@ class CpuEngine final : public BoundEngine {
     pre.hi.resize(K + 1);
     pre.infeasible.assign(B, 0);
     std::vector<Relaxation> relax(K);
+    // alpha-CROWN's optimised parameters per subdomain (BoundOptions::keep_slopes).
+    std::vector<std::shared_ptr<OptimisedSlopes>> kept;
+    if (o.keep_slopes && (o.method == Method::alpha || o.intermediate == BoundOptions::Intermediate::alpha))
+      for (int b = 0; b < B; ++b) {
+        kept.push_back(std::make_shared<OptimisedSlopes>());
+        kept.back()->layer.resize(K + 1);
+      }
 
     // Layer 0 is affine in the input: its interval bounds over the box are exact (up to rounding).
     // Every IBP bound is widened before phases are applied, so that rounding cannot make a
@@ -170,7 +214,7 @@ class CpuEngine final : public BoundEngine {
       widen(pre.lo[k], pre.hi[k], o, mag);
       intersect_known(subs, k, pre);
       apply_phases(pre.lo[k], pre.hi[k], batch, k, pre.infeasible);
-      if (o.method != Method::ibp) tighten_unstable(net, k, batch, relax, subs, pre, o);  // widened there
+      if (o.method != Method::ibp) tighten_unstable(net, k, batch, relax, subs, pre, o, kept);  // widened there
       apply_phases(pre.lo[k], pre.hi[k], batch, k, pre.infeasible);
     }
     if (K > 0) relax[K - 1] = relax_layer(pre.lo[K - 1], pre.hi[K - 1], batch, K - 1);
@@ -219,8 +263,13 @@ class CpuEngine final : public BoundEngine {
     std::vector<Matrix> hidden_coef;
     if (o.method != Method::ibp && R > 0) {
       const Matrix Ct = shared_rows(C, B), cs = shared_offsets(c, B);
-      BacksubResult r = o.method == Method::alpha ? alpha_crown_lower(net, K, Ct, cs, batch, pre, relax, o, true)
-                                                  : backsub_lower(net, K, Ct, cs, batch, pre, relax, nullptr, nullptr, true);
+      BacksubResult r;
+      if (o.method == Method::alpha) {
+        const auto warm = warm_rows(subs, K, std::vector<std::vector<int>>(B, property_row_ids(R)), kept);
+        r = alpha_crown_lower(net, K, Ct, cs, batch, pre, relax, o, true, warm.get());
+      } else {
+        r = backsub_lower(net, K, Ct, cs, batch, pre, relax, nullptr, nullptr, true);
+      }
       row_lo = row_lo.cwiseMax(widened_lower(r, o));
       minimiser = std::move(r.minimiser);
       input_coef = std::move(r.input_coef);
@@ -255,6 +304,7 @@ class CpuEngine final : public BoundEngine {
         sb.input_coef = input_coef.col(col);
         for (const auto& h : hidden_coef) sb.hidden_coef.push_back(h.col(col));
       }
+      if (!kept.empty()) sb.slopes = std::move(kept[b]);
       if (pre.infeasible[b]) {
         sb.infeasible = true;
         sb.margin_lower = std::numeric_limits<double>::infinity();

@@ -55,6 +55,7 @@ substitute::DistanceOptions distance_options(const util::Options& o) {
   d.bab.branching = bab::parse_branching(o.branching);
   d.bab.attack = d.attack;
   d.bab.bound = bound_options(o, d.bab.bound.method);  // --method picks the distance here
+  d.bab.warm_start = !o.no_warm_start;
   d.timeout_s = o.timeout;
   d.bab.timeout_s = o.query_timeout > 0 ? o.query_timeout : 0.25 * o.timeout;
   // CBC settings, re-checks and big-M constants (--encoding-bounds) as for `verify --engine milp`;

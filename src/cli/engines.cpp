@@ -59,6 +59,7 @@ bab::BabOptions bab_options(const util::Options& o, double time_left) {
     b.root_milp_restart_share = o.root_milp_restart;
   }
   b.relu_alpha = !o.no_relu_alpha;
+  b.warm_start = !o.no_warm_start;
   b.timeout_s = time_left;
   b.max_memory_bytes = static_cast<size_t>(o.max_memory * (1ull << 30));
   b.bound = bound_options(o);
@@ -181,6 +182,7 @@ bounds::BoundOptions bound_options(const util::Options& o, bounds::Method method
   b.alpha_lr = o.alpha_lr;
   b.beta = !o.no_beta;
   b.beta_lr = o.beta_lr;
+  b.warm_iters = static_cast<int>(o.warm_iters);
   b.intermediate = bounds::parse_intermediate(o.intermediate);
   return b;
 }
