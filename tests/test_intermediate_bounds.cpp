@@ -83,6 +83,15 @@ Exact exact_ranges(const spec::Problem& p, const bounds::Subdomain& s) {
   return e;
 }
 
+// A robustness problem on a random network of three or four hidden layers of 2-4 neurons: deep
+// enough for intermediate bounds to matter.
+spec::Problem deep_random_problem(std::mt19937_64& rng) {
+  const auto widths = testing_util::random_widths(rng, 2, 4, 3, 4, 2, 4, 2, 3);
+  auto net = testing_util::random_network(rng, widths);
+  const double eps = std::uniform_real_distribution<double>(0.3, 1.5)(rng);
+  return testing_util::random_robustness_problem(rng, net, eps);
+}
+
 }  // namespace
 
 TEST(IntermediateBounds, ContainTheExactRangesUnderSplitsAndTightenInheritedOnes) {
@@ -91,11 +100,8 @@ TEST(IntermediateBounds, ContainTheExactRangesUnderSplitsAndTightenInheritedOnes
   for (uint64_t seed = 1; seed <= 30; ++seed) {
     std::mt19937_64 rng(seed);
     SCOPED_TRACE("seed " + std::to_string(seed));
-    // Three or four hidden layers of 2-4 neurons: deep enough for intermediate bounds to matter.
-    const auto widths = testing_util::random_widths(rng, 2, 4, 3, 4, 2, 4, 2, 3);
-    auto net = testing_util::random_network(rng, widths);
-    const double eps = std::uniform_real_distribution<double>(0.3, 1.5)(rng);
-    const spec::Problem p = testing_util::random_robustness_problem(rng, net, eps);
+    const spec::Problem p = deep_random_problem(rng);
+    const auto& net = p.net;
     // The root's CROWN bounds are sound on every subdomain: BaB's children inherit them.
     bounds::BoundOptions root;
     const bounds::Subdomain r = bounds::root_subdomain(p);
@@ -165,10 +171,8 @@ TEST(IntermediateBounds, WarmStartsAreSoundAndRestoreTheOptimisedBounds) {
   for (uint64_t seed = 101; seed <= 130; ++seed) {
     std::mt19937_64 rng(seed);
     SCOPED_TRACE("seed " + std::to_string(seed));
-    const auto widths = testing_util::random_widths(rng, 2, 4, 3, 4, 2, 4, 2, 3);
-    auto net = testing_util::random_network(rng, widths);
-    const double eps = std::uniform_real_distribution<double>(0.3, 1.5)(rng);
-    const spec::Problem p = testing_util::random_robustness_problem(rng, net, eps);
+    const spec::Problem p = deep_random_problem(rng);
+    const auto& net = p.net;
     bounds::BoundOptions o;
     o.method = bounds::Method::alpha;
     o.intermediate = I::alpha;

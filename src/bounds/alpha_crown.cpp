@@ -62,24 +62,26 @@ void copy_finite(const Eigen::VectorXf& src, double lo, double hi, Eigen::Ref<Ve
 }
 
 // Starts subdomain b's columns of the slopes (and multipliers) from w.in[b] where it holds their
-// rows. Returns false when it holds none of them (the subdomain starts cold).
+// rows. Returns false when some row of the subdomain (not counting padding) starts cold.
 bool warm_start(const WarmRows& w, Eigen::Index b, Eigen::Index m, int k, std::vector<Matrix>& alpha,
                 SplitMultipliers* split) {
   const SlopeRows* in = w.in[b];
-  if (!in) return false;
-  bool any = false;
+  bool all = true;
   for (Eigen::Index r = 0; r < m; ++r) {
     const int id = w.ids[b][r];
-    const Eigen::Index c = id < 0 ? -1 : find_row(*in, id);
-    if (c < 0) continue;
-    any = true;
+    if (id < 0) continue;
+    const Eigen::Index c = in ? find_row(*in, id) : -1;
+    if (c < 0) {
+      all = false;
+      continue;
+    }
     for (int j = 0; j < k && j < static_cast<int>(in->alpha.size()); ++j)
       if (in->alpha[j].size()) copy_finite(in->alpha[j].col(c), 0.0, 1.0, alpha[j].col(b * m + r));
     if (split)
       for (int j = 0; j < k && j < static_cast<int>(in->beta.size()); ++j)
         if (in->beta[j].size()) copy_finite(in->beta[j].col(c), 0.0, HUGE_VAL, split->beta[j].col(b * m + r));
   }
-  return any;
+  return all;
 }
 
 // The parameters of subdomain b's rows (padding rows left out), in single precision; layers
@@ -132,7 +134,7 @@ BacksubResult alpha_crown_lower(const net::LayeredNetwork& net, int k, const Mat
   }
   SplitMultipliers* sp = use_beta ? &split : nullptr;
   // Warm starts: subdomains given their parent's parameters start from them, and the batch takes
-  // warm_iters steps when every subdomain did.
+  // warm_iters steps when every row of every subdomain did (padding rows aside).
   int iters = o.alpha_iters;
   bool keep = false;
   if (warm) {

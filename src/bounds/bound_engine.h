@@ -56,9 +56,9 @@ struct BoundOptions {
   // children): with keep_slopes, alpha-CROWN returns the parameters of its best bound per row
   // (SubdomainBounds::slopes); a subdomain given its parent's (Subdomain::warm) starts from them
   // and takes warm_iters steps instead of alpha_iters (negative: alpha_iters). 15 (measured
-  // 2026-12-07, benchmarks/bab/README.md, bab's 14 hard queries at 30 s): 13 decided in 84 s
-  // (timeouts counted at 30 s), against 11 in 155 s starting cold; 10 and 20 steps also decided
-  // 13 (96 s, 95 s), 5 and 7 steps only 11.
+  // 2026-12-07, benchmarks/bab/README.md, bab's 14 hard queries at 30 s): 13 decided, against 11
+  // starting cold (121 s against 159 s, timeouts counted at 30 s, in one run); 10 and 20 steps
+  // also decided 13, 5 and 7 steps only 11.
   bool keep_slopes = false;
   int warm_iters = 15;
 };
