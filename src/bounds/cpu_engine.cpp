@@ -9,6 +9,7 @@
 #include <malloc.h>
 #endif
 #include <limits>
+#include <numeric>
 
 #include "src/bounds/internal.h"
 #include "src/util/cores.h"
@@ -112,12 +113,6 @@ void tighten_unstable(const net::LayeredNetwork& net, int k, const Batch& batch,
       pre.lo[k](i, b) = std::max(pre.lo[k](i, b), lower(r, b));
       pre.hi[k](i, b) = std::min(pre.hi[k](i, b), -lower(u + r, b));
     }
-}
-
-std::vector<int> property_row_ids(int R) {
-  std::vector<int> ids(R);
-  for (int r = 0; r < R; ++r) ids[r] = r;
-  return ids;
 }
 
 void intersect_known(std::span<const Subdomain> subs, int k, LayerBoundsBatch& pre) {
@@ -265,7 +260,9 @@ class CpuEngine final : public BoundEngine {
       const Matrix Ct = shared_rows(C, B), cs = shared_offsets(c, B);
       BacksubResult r;
       if (o.method == Method::alpha) {
-        const auto warm = warm_rows(subs, K, std::vector<std::vector<int>>(B, property_row_ids(R)), kept);
+        std::vector<int> ids(R);  // row r of the property
+        std::iota(ids.begin(), ids.end(), 0);
+        const auto warm = warm_rows(subs, K, std::vector<std::vector<int>>(B, ids), kept);
         r = alpha_crown_lower(net, K, Ct, cs, batch, pre, relax, o, true, warm.get());
       } else {
         r = backsub_lower(net, K, Ct, cs, batch, pre, relax, nullptr, nullptr, true);

@@ -97,9 +97,6 @@ Matrix widened_lower(const BacksubResult& r, const BoundOptions& o);
 }  // namespace bounds::detail
 
 namespace bounds::detail {
-// alpha-CROWN on the rows C z_k + c (alpha_crown.cpp); returns the best bound per row, with its
-// minimiser and coefficients when want_points (the property rows; intermediate layers need only
-// the bounds).
 // Warm starts (BoundOptions::keep_slopes, warm_iters), per subdomain b of the batch: the row ids
 // of its m columns (-1: a padding row), the parameters to start from (null: cold) and where to
 // write those of the best bound per row (null: not kept).
@@ -108,6 +105,9 @@ struct WarmRows {
   std::vector<const SlopeRows*> in;   // B
   std::vector<SlopeRows*> out;        // B
 };
+// alpha-CROWN on the rows C z_k + c (alpha_crown.cpp); returns the best bound per row, with its
+// minimiser and coefficients when want_points (the property rows; intermediate layers need only
+// the bounds); warm (optional): the rows' warm starts.
 BacksubResult alpha_crown_lower(const net::LayeredNetwork& net, int k, const Matrix& Ct, const Matrix& c,
                                 const Batch& batch, const LayerBoundsBatch& pre, const std::vector<Relaxation>& relax,
                                 const BoundOptions& o, bool want_points, const WarmRows* warm = nullptr);
